@@ -1,0 +1,25 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATABASE_URL ?= sqlite:///var/innovation.db
+export DATABASE_URL
+
+.PHONY: run test install
+
+$(BIN)/innovation: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/innovation
+
+run: install
+	mkdir -p var
+	$(BIN)/innovation db upgrade
+	$(BIN)/innovation deploy processes/*.bpmn
+	$(BIN)/innovation demo
+
+test: install
+	$(BIN)/python -m pytest

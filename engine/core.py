@@ -1,0 +1,235 @@
+"""The engine's public face: deploy, start, act on and query process instances.
+
+Any BPMN process runs on it; it knows nothing of innovation. Everything it does goes
+through the unit of work and the mutation pipeline in ``runtime``.
+"""
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from uuid import UUID
+
+from sqlalchemy import select
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from engine import clock as engine_clock
+from engine import deployments, forms, queries
+from engine.errors import Conflict, InvalidData, NotFound, Problem
+from engine.jobs import Jobs
+from engine.operations import OperationRegistry
+from engine.projections import instance_data
+from engine.runtime import ACTIVE, Runtime, advance
+from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance, Timer
+from engine.uow import Database
+from engine.validation import FormSource, validate
+from engine.workflow import new_workflow
+
+
+class Engine:
+    def __init__(self, database_url: str, forms_dir: str | Path | None = None,
+                 operations: OperationRegistry | None = None, clock=None):
+        self.db = Database(database_url)
+        self.forms_dir = Path(forms_dir) if forms_dir else None
+        self.operations = operations or OperationRegistry()
+        self.clock = clock or engine_clock.SystemClock()
+        self.listeners: list = []
+        self.runtime = Runtime(self.db, self.listeners, self.operations)
+        self.jobs = Jobs(self.runtime, self.operations)
+
+    @contextmanager
+    def _time(self):
+        with engine_clock.use_clock(self.clock):
+            yield
+
+    # -- definitions -----------------------------------------------------------------
+    def deploy(self, xml: bytes, *, deployed_by: str, filename: str = "diagram.bpmn",
+               forms: dict[str, bytes] | None = None) -> list[dict]:
+        """Validate and store a diagram; refused with every problem if anything is wrong."""
+        with self._time():
+            validated = validate(xml, FormSource(self.forms_dir, forms), self.operations, filename)
+            with self.db.unit_of_work(write=True) as uow:
+                result = deployments.store(uow.session, validated, xml, deployed_by, engine_clock.now(), filename)
+                uow.commit()
+                return result
+
+    def deploy_file(self, path: str | Path, *, deployed_by: str) -> list[dict]:
+        path = Path(path)
+        return self.deploy(path.read_bytes(), deployed_by=deployed_by, filename=path.name)
+
+    # -- instances -------------------------------------------------------------------
+    def start(self, process_key: str, data: dict | None = None, *, actor: str,
+              business_key: str | None = None, version: int | None = None) -> dict:
+        data = data or {}
+        with self._time(), self.db.unit_of_work(write=True) as uow:
+            session = uow.session
+            definition = queries.definition(session, process_key, version)
+            spec_json = self.runtime.spec_json(session, definition)
+            workflow = new_workflow(spec_json)
+            form_name = _start_form(workflow)
+            forms.check(data, definition.forms.get(form_name) if form_name else None,
+                        f"the start of {process_key}")
+            workflow.task_tree.data.update(data)
+            advance(workflow)
+            now = engine_clock.now()
+            row = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, business_key=business_key,
+                                  status="running", state_json="{}", started_by=actor, started_at=now,
+                                  updated_at=now)
+            session.add(row)
+            session.flush()
+            self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
+                              submitted=data, details={"process_key": process_key, "version": definition.version})
+            uow.commit()
+            return queries.instance_summary(row, definition)
+
+    def complete_task(self, task_id: str, data: dict | None, *, actor: str,
+                      expected_version: int | None = None) -> dict:
+        """Complete a ready user task with form data validated against its schema."""
+        data = data or {}
+        instance_id = self._task_instance(task_id)
+
+        def change(session, row, workflow):
+            human = session.get(HumanTask, task_id, populate_existing=True)
+            task = workflow.get_task_from_id(UUID(task_id))
+            if human.state != "open" or task is None or task.state != TaskState.READY:
+                who = f" by {human.completed_by}" if human.completed_by else ""
+                raise Conflict(f"task {human.element_id} ({task_id}) is already {human.state}{who}")
+            definition = session.get(ProcessDefinition, row.definition_id)
+            forms.check(data, definition.forms.get(human.form) if human.form else None,
+                        f"task {human.element_id}")
+            task.data.update(data)
+            task.run()
+            human.state, human.completed_by, human.ended_at = "completed", actor, engine_clock.now()
+            return {"task_id": task_id}
+
+        with self._time():
+            event = self.runtime.mutate(instance_id, actor=actor, action="task_completed", change=change,
+                                        expected_version=expected_version, element_id=self._task_element(task_id),
+                                        submitted=data)
+        return self.instance(event.instance_id)
+
+    def correlate_message(self, name: str, payload: dict | None = None, *, actor: str,
+                          instance_id: str | None = None, business_key: str | None = None,
+                          expected_version: int | None = None) -> dict:
+        """Deliver a BPMN message to the one running instance waiting for it."""
+        payload = payload or {}
+        forms.check(payload, None, f"message {name}")
+        if instance_id is None:
+            instance_id = self._by_business_key(business_key)
+
+        def change(session, row, workflow):
+            try:
+                workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+            except WorkflowException as exc:
+                raise Conflict(f"instance {row.id} is not waiting for message {name!r}") from exc
+            return {"message": name}
+
+        with self._time():
+            event = self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
+                                        expected_version=expected_version, submitted=payload)
+        return self.instance(event.instance_id)
+
+    def fire_due_timers(self, limit: int = 100) -> int:
+        """Advance every running instance with a timer due now; instances not due stay unread."""
+        with self._time():
+            fired = 0
+            for instance_id, elements in queries.due_timers(self.db, engine_clock.now(), limit).items():
+                def change(session, row, workflow):
+                    workflow.refresh_timers()
+                    return {"timers": elements}
+                try:
+                    self.runtime.mutate(instance_id, actor="scheduler", action="timer_fired", change=change)
+                    fired += 1
+                except Conflict:
+                    continue  # suspended or ended meanwhile; its timers wait or are gone
+            return fired
+
+    def run_jobs(self, worker: str = "in-process") -> int:
+        with self._time():
+            return self.jobs.run_pending(worker)
+
+    def tick(self) -> dict:
+        """Fire due timers and run pending jobs in-process until nothing is left to do."""
+        totals = {"timers": 0, "jobs": 0}
+        while True:
+            timers, jobs = self.fire_due_timers(), self.run_jobs()
+            totals["timers"] += timers
+            totals["jobs"] += jobs
+            if not timers and not jobs:
+                return totals
+
+    def suspend(self, instance_id: str, *, actor: str, expected_version: int | None = None) -> dict:
+        return self._set_status(instance_id, "suspended", ACTIVE, actor, "suspended", expected_version)
+
+    def resume(self, instance_id: str, *, actor: str, expected_version: int | None = None) -> dict:
+        return self._set_status(instance_id, "running", ("suspended", "error"), actor, "resumed", expected_version)
+
+    def terminate(self, instance_id: str, *, actor: str, expected_version: int | None = None) -> dict:
+        def change(session, row, workflow):
+            workflow.cancel()
+            row.status, row.ended_at = "terminated", engine_clock.now()
+        with self._time():
+            self.runtime.mutate(instance_id, actor=actor, action="terminated", change=change,
+                                expected_version=expected_version, statuses=ACTIVE + ("suspended", "error"))
+        return self.instance(instance_id)
+
+    def _set_status(self, instance_id, status, allowed, actor, action, expected_version):
+        def change(session, row, workflow):
+            row.status = status
+        with self._time():
+            self.runtime.mutate(instance_id, actor=actor, action=action, change=change,
+                                expected_version=expected_version, statuses=allowed)
+        return self.instance(instance_id)
+
+    # -- queries ---------------------------------------------------------------------
+    def instance(self, instance_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return queries.instance_detail(uow.session, self.runtime, instance_id)
+
+    def instances(self, **filters) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            return queries.instances(uow.session, **filters)
+
+    def tasks(self, **filters) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            return queries.tasks(uow.session, **filters)
+
+    def history(self, instance_id: str) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            return queries.history(uow.session, instance_id)
+
+    def definitions(self, process_key: str | None = None) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            return queries.definitions(uow.session, process_key)
+
+    def _task_instance(self, task_id: str) -> str:
+        with self.db.unit_of_work() as uow:
+            instance_id = uow.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+        if instance_id is None:
+            raise NotFound(f"task {task_id} does not exist")
+        return instance_id
+
+    def _task_element(self, task_id: str) -> str | None:
+        with self.db.unit_of_work() as uow:
+            return uow.session.scalar(select(HumanTask.element_id).where(HumanTask.id == task_id))
+
+    def _by_business_key(self, business_key: str | None) -> str:
+        with self.db.unit_of_work() as uow:
+            ids = uow.session.scalars(select(ProcessInstance.id).where(
+                ProcessInstance.business_key == business_key, ProcessInstance.status.in_(ACTIVE))).all()
+        if len(ids) != 1:
+            raise NotFound(f"{len(ids)} running instances have business key {business_key!r}; need exactly one")
+        return ids[0]
+
+
+def _start_form(workflow) -> str | None:
+    for spec in workflow.spec.task_specs.values():
+        if isinstance(spec, StartEvent):
+            form = spec.extensions.get("properties", {}).get("formJsonSchemaFilename")
+            if form:
+                return form
+    return None

@@ -1,0 +1,74 @@
+"""The engine's errors: each says what was wrong and where, so callers never guess.
+
+Every error carries a stable ``code`` and, where it applies, ``details``: a list of
+problems naming the BPMN element or the form field. The HTTP layer maps codes to
+status codes; the CLI prints the message.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a diagram or with submitted data."""
+
+    message: str
+    element_id: str | None = None
+    element_name: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def __str__(self) -> str:
+        where = self.field or " ".join(
+            part for part in (self.element_id, f"({self.element_name})" if self.element_name else None) if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+class EngineError(Exception):
+    code = "engine_error"
+
+    def __init__(self, message: str, details: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = list(details or [])
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.message
+        return self.message + "\n" + "\n".join(f"  - {p}" for p in self.details)
+
+
+class DeploymentRejected(EngineError):
+    code = "deployment_rejected"
+
+
+class NotFound(EngineError):
+    code = "not_found"
+
+
+class InvalidData(EngineError):
+    """Submitted data breaks the form's schema or uses a reserved key."""
+
+    code = "invalid_data"
+
+
+class Conflict(EngineError):
+    """The request is well formed but the instance is not in a state to accept it."""
+
+    code = "conflict"
+
+
+class StaleVersion(Conflict):
+    """The caller acted on an older version of the instance than the stored one."""
+
+    code = "stale_version"
+
+
+class ProcessFailure(EngineError):
+    """A diagram's own script or expression failed while running; nothing was saved."""
+
+    code = "process_failure"

@@ -1,0 +1,179 @@
+"""What a workflow is waiting for, read off its task tree, and the rows that mirror it.
+
+``snapshot`` reads a workflow once (user tasks ready, timers waiting, service tasks
+started, data, active elements); ``sync`` brings the inbox, timer and job tables in line
+with it. Both run inside the mutation's transaction, so a projection is never out of
+step with the instance state it describes.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine.tables import HumanTask, Job, Timer
+from engine.workflow import AsyncServiceTask
+
+_LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
+
+
+@dataclass
+class Snapshot:
+    user_tasks: list[dict] = field(default_factory=list)
+    timers: list[dict] = field(default_factory=list)
+    service_tasks: list[dict] = field(default_factory=list)
+    active_elements: list[dict] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    completed: bool = False
+    end_element: str | None = None
+
+
+def _due_of(task) -> datetime | None:
+    definition, value = task.task_spec.event_definition, task.internal_data.get("event_value")
+    definitions = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    if value is None:
+        return None
+    for d in definitions:
+        if isinstance(d, CycleTimerEventDefinition):
+            return TimerEventDefinition.get_datetime(value["next"])
+        if isinstance(d, TimeDateEventDefinition):
+            return TimerEventDefinition.parse_time_or_duration(value)
+        if isinstance(d, TimerEventDefinition):
+            return TimerEventDefinition.get_datetime(value)
+    return None
+
+
+def _subprocess_path(task) -> list[str]:
+    """Element ids of the subprocesses enclosing a task, outermost first."""
+    path, workflow = [], task.workflow
+    while workflow.parent_task_id is not None:
+        parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        path.insert(0, parent.task_spec.bpmn_id)
+        workflow = parent.workflow
+    return path
+
+
+def snapshot(workflow) -> Snapshot:
+    snap = Snapshot(completed=workflow.completed)
+    live = [t for t in workflow.get_tasks(state=_LIVE)]
+    for task in live:
+        spec = task.task_spec
+        if spec.bpmn_id is None:
+            continue
+        snap.active_elements.append({
+            "task_id": str(task.id), "element_id": spec.bpmn_id, "name": spec.bpmn_name,
+            "state": TaskState.get_name(task.state), "type": spec.__class__.__name__,
+            "subprocess": _subprocess_path(task),
+        })
+        if task.state == TaskState.WAITING and isinstance(spec, CatchingEvent):
+            due = _due_of(task)
+            if due is not None:
+                snap.timers.append({
+                    "id": str(task.id), "element_id": spec.bpmn_id, "name": spec.bpmn_name, "due_at": due,
+                    "boundary_of": str(task.parent.id) if isinstance(spec, BoundaryEvent) else None,
+                })
+        elif task.state == TaskState.STARTED and isinstance(spec, AsyncServiceTask):
+            request = task.internal_data.get("service_request", {})
+            snap.service_tasks.append({
+                "task_id": str(task.id), "element_id": spec.bpmn_id, "operation": request.get("operation"),
+                "params": json.loads(json.dumps(request.get("params", {}), default=str)),
+                "retries": spec.retries, "backoff": spec.retry_backoff_base,
+            })
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        properties = task.task_spec.extensions.get("properties", {})
+        snap.user_tasks.append({
+            "id": str(task.id), "element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
+            "lane": task.task_spec.lane, "form": properties.get("formJsonSchemaFilename"),
+            "ui_form": properties.get("formUiSchemaFilename"),
+            "split_id": str(task.parent.id),
+        })
+    for user_task in snap.user_tasks:
+        split_id = user_task.pop("split_id")
+        deadlines = [t["due_at"] for t in snap.timers if t["boundary_of"] == split_id]
+        user_task["due_at"] = min(deadlines) if deadlines else None
+    snap.data = instance_data(workflow, live)
+    if workflow.completed:
+        ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+                if t.workflow is workflow]
+        if ends:
+            snap.end_element = max(ends, key=lambda t: t.last_state_change).task_spec.bpmn_id
+    return snap
+
+
+def instance_data(workflow, live=None) -> dict:
+    """The data an instance currently holds: its live tasks' data, newest last."""
+    if workflow.completed:
+        return dict(workflow.data)
+    live = live if live is not None else workflow.get_tasks(state=_LIVE)
+    merged = {}
+    top_level = [t for t in live if not isinstance(t.task_spec, SubWorkflowTask)]
+    for task in sorted(top_level, key=lambda t: t.last_state_change):
+        merged.update(task.data)
+    return merged
+
+
+def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> dict:
+    """Bring the inbox, timer and job rows of one instance in line with ``snap``.
+
+    Returns what changed, for the audit log: user tasks opened and closed, jobs created
+    and cancelled.
+    """
+    changes = {"tasks_opened": [], "tasks_closed": [], "jobs_created": [], "jobs_cancelled": []}
+    ready = {t["id"]: t for t in snap.user_tasks}
+    for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                       HumanTask.state == "open")):
+        if row.id in ready:
+            row.due_at = ready.pop(row.id)["due_at"]
+        else:
+            row.state, row.ended_at = "cancelled", now
+            changes["tasks_closed"].append(row.element_id)
+    for task in ready.values():
+        session.add(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
+        changes["tasks_opened"].append(task["element_id"])
+
+    waiting = {t["id"]: t for t in snap.timers}
+    for row in session.scalars(select(Timer).where(Timer.instance_id == instance_id)):
+        timer = waiting.pop(row.id, None)
+        if timer is None:
+            session.delete(row)
+        else:
+            row.due_at = timer["due_at"]
+    for timer in waiting.values():
+        session.add(Timer(id=timer["id"], instance_id=instance_id, element_id=timer["element_id"],
+                          name=timer["name"], due_at=timer["due_at"]))
+
+    started = {t["task_id"]: t for t in snap.service_tasks}
+    for job in session.scalars(select(Job).where(Job.instance_id == instance_id,
+                                                 Job.state.in_(("pending", "running", "incident")))):
+        if started.pop(job.task_id, None) is None:
+            job.state, job.updated_at = "cancelled", now
+            changes["jobs_cancelled"].append(job.id)
+    for task in started.values():
+        if session.scalar(select(Job.id).where(Job.task_id == task["task_id"])) is not None:
+            continue
+        policy = policies.retry_policy(task["operation"], task["retries"], task["backoff"])
+        job = Job(id=str(uuid.uuid4()), instance_id=instance_id, task_id=task["task_id"],
+                  element_id=task["element_id"], operation=task["operation"], input=task["params"],
+                  state="pending", attempts=0, max_attempts=policy.attempts,
+                  backoff_seconds=policy.backoff_seconds, run_after=now, error_history=[],
+                  created_at=now, updated_at=now)
+        session.add(job)
+        changes["jobs_created"].append(job.id)
+    return changes
+
+
+def backoff(job: Job, now: datetime) -> datetime:
+    """Exponential backoff from the job's base delay."""
+    return now + timedelta(seconds=job.backoff_seconds * (2 ** max(job.attempts - 1, 0)))

@@ -1,0 +1,121 @@
+"""Read models: what callers see of definitions, instances, tasks and history."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine.errors import NotFound
+from engine.projections import snapshot
+from engine.tables import AuditEntry, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def definition(session, process_key: str, version: int | None = None) -> ProcessDefinition:
+    query = select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+    query = query.where(ProcessDefinition.version == version) if version else \
+        query.order_by(ProcessDefinition.version.desc()).limit(1)
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"process {process_key!r}" + (f" version {version}" if version else "") + " is not deployed")
+    return found
+
+
+def definitions(session, process_key: str | None = None) -> list[dict]:
+    from engine.deployments import describe
+    query = select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.version)
+    if process_key:
+        query = query.where(ProcessDefinition.process_key == process_key)
+    return [describe(d) for d in session.scalars(query)]
+
+
+def instance_summary(row: ProcessInstance, definition: ProcessDefinition) -> dict:
+    return {
+        "id": row.id, "process_key": definition.process_key, "definition_version": definition.version,
+        "business_key": row.business_key, "status": row.status, "version": row.version,
+        "started_by": row.started_by, "started_at": _iso(row.started_at), "updated_at": _iso(row.updated_at),
+        "ended_at": _iso(row.ended_at), "end_element": row.end_element,
+    }
+
+
+def task_view(task: HumanTask) -> dict:
+    return {
+        "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id, "name": task.name,
+        "lane": task.lane, "assignee": task.assignee, "form": task.form, "ui_form": task.ui_form,
+        "state": task.state, "created_at": _iso(task.created_at), "due_at": _iso(task.due_at),
+        "completed_by": task.completed_by, "ended_at": _iso(task.ended_at),
+    }
+
+
+def instance_detail(session, runtime, instance_id: str) -> dict:
+    row = session.get(ProcessInstance, instance_id)
+    if row is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    workflow, definition = runtime.load(session, row)
+    snap = snapshot(workflow)
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                    HumanTask.state == "open")).all()
+    timers = session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)).all()
+    jobs = session.scalars(select(Job).where(Job.instance_id == instance_id,
+                                             Job.state.in_(("pending", "running", "incident")))).all()
+    from engine.jobs import describe as describe_job
+    return {
+        **instance_summary(row, definition),
+        "data": snap.data,
+        "active_elements": snap.active_elements,
+        "tasks": [task_view(t) for t in tasks],
+        "timers": [{"id": t.id, "element_id": t.element_id, "name": t.name, "due_at": _iso(t.due_at)}
+                   for t in timers],
+        "jobs": [describe_job(j) for j in jobs],
+    }
+
+
+def instances(session, process_key: str | None = None, status: str | None = None,
+              business_key: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+    query = select(ProcessInstance, ProcessDefinition).join(
+        ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    if process_key:
+        query = query.where(ProcessDefinition.process_key == process_key)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if business_key:
+        query = query.where(ProcessInstance.business_key == business_key)
+    query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).limit(limit).offset(offset)
+    return [instance_summary(row, d) for row, d in session.execute(query)]
+
+
+def tasks(session, state: str = "open", instance_id: str | None = None, lane: str | None = None,
+          assignee: str | None = None, limit: int = 100) -> list[dict]:
+    query = select(HumanTask).where(HumanTask.state == state)
+    if instance_id:
+        query = query.where(HumanTask.instance_id == instance_id)
+    if lane:
+        query = query.where(HumanTask.lane == lane)
+    if assignee:
+        query = query.where(HumanTask.assignee == assignee)
+    query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at).limit(limit)
+    return [task_view(t) for t in session.scalars(query)]
+
+
+def history(session, instance_id: str) -> list[dict]:
+    query = select(AuditEntry).where(AuditEntry.instance_id == instance_id).order_by(AuditEntry.id)
+    return [{"id": e.id, "actor": e.actor, "action": e.action, "element_id": e.element_id,
+             "details": e.details, "at": _iso(e.at)} for e in session.scalars(query)]
+
+
+def due_timers(db, now: datetime, limit: int) -> dict[str, list[str]]:
+    """Running instances with a timer due, and which elements are due (index scan only)."""
+    with db.unit_of_work() as uow:
+        rows = uow.session.execute(
+            select(Timer.instance_id, Timer.element_id)
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(Timer.due_at <= now, ProcessInstance.status == "running")
+            .order_by(Timer.due_at).limit(limit)
+        ).all()
+    due: dict[str, list[str]] = {}
+    for instance_id, element_id in rows:
+        due.setdefault(instance_id, []).append(element_id)
+    return due

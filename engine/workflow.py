@@ -1,0 +1,125 @@
+"""SpiffWorkflow wiring: the parser, the workflow class and its (de)serialization.
+
+Three choices here carry the engine's guarantees:
+- service tasks are asynchronous: they stop in STARTED with their evaluated request in
+  ``internal_data`` and a worker completes them later (the job outbox);
+- every workflow, new or restored, carries the restricted script engine (the library does
+  not serialize the engine and would silently restore an unrestricted one);
+- the parsed spec is stored once per definition and instance state is stored without it.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
+
+from engine.sandbox import restricted_script_engine
+
+SCRIPT_ENGINE = restricted_script_engine()
+
+
+class AsyncServiceTask(SpiffServiceTask):
+    """A service task that hands its work to the job outbox instead of running inline."""
+
+    def _execute(self, task):
+        params = {name: p["value"] for name, p in self.evaluate_params(task).items()}
+        task._set_internal_data(service_request={"operation": self.operation_name, "params": params})
+        return None
+
+
+class EngineParser(SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (ServiceTaskParser, AsyncServiceTask),
+    }
+
+
+class EngineWorkflow(BpmnWorkflow):
+    """A BpmnWorkflow that always runs diagram code in the restricted engine."""
+
+    def __init__(self, spec, subprocess_specs=None, script_engine=None, **kwargs):
+        super().__init__(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, **kwargs)
+
+
+class EngineWorkflowConverter(BpmnWorkflowConverter):
+    """Restores instance state around spec objects that were built once per definition."""
+
+    def from_dict(self, dct, specs=None):
+        if specs is None:
+            return super().from_dict(dct)
+        workflow = self.target_class(specs["spec"], specs["subprocess_specs"], deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _build_serializer():
+    config = dict(SPIFF_CONFIG)
+    config[AsyncServiceTask] = ServiceTaskConverter
+    config[EngineWorkflow] = EngineWorkflowConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    return BpmnWorkflowSerializer(registry), registry
+
+
+SERIALIZER, _REGISTRY = _build_serializer()
+_ENCODER = create_encoder(_REGISTRY)
+
+
+def dump_spec(spec, subprocess_specs: dict) -> str:
+    """The parsed process as JSON, stored once per distinct definition."""
+    return json.dumps(
+        {
+            "spec": SERIALIZER.to_dict(spec),
+            "subprocess_specs": {name: SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
+        },
+        cls=_ENCODER,
+        sort_keys=True,
+    )
+
+
+@lru_cache(maxsize=64)
+def _specs(spec_json: str) -> dict:
+    """Spec objects are read-only once built, so all instances of a version share them."""
+    raw = json.loads(spec_json)
+    return {
+        "spec": SERIALIZER.from_dict(raw["spec"]),
+        "subprocess_specs": {k: SERIALIZER.from_dict(v) for k, v in raw["subprocess_specs"].items()},
+    }
+
+
+def new_workflow(spec_json: str) -> EngineWorkflow:
+    specs = _specs(spec_json)
+    return EngineWorkflow(specs["spec"], specs["subprocess_specs"])
+
+
+def dump_state(workflow: EngineWorkflow) -> str:
+    """Instance state without the spec (the fast encoder path ``serialize_json`` uses)."""
+    _REGISTRY._encoder_mode = True
+    try:
+        state = SERIALIZER.to_dict(workflow)
+    finally:
+        _REGISTRY._encoder_mode = False
+    state.pop("spec")
+    state.pop("subprocess_specs")
+    state[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    return json.dumps(state, cls=_ENCODER)
+
+
+def load_state(state_json: str, spec_json: str) -> EngineWorkflow:
+    state = json.loads(state_json)
+    SERIALIZER.migrate(state)
+    return _REGISTRY.restore(state, specs=_specs(spec_json))

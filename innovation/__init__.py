@@ -1,0 +1,1 @@
+"""Helsingborg's innovation model: ideas travelling from intake to a scaled solution."""
