@@ -6,9 +6,7 @@ through the unit of work and the mutation pipeline in ``runtime``.
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from uuid import UUID
 
 from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -19,15 +17,14 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as engine_clock
 from engine import deployments, forms, queries
-from engine.errors import Conflict, InvalidData, NotFound, Problem
+from engine.errors import Conflict, NotFound, ProcessFailure
 from engine.jobs import Jobs
 from engine.operations import OperationRegistry
-from engine.projections import instance_data
 from engine.runtime import ACTIVE, Runtime, advance
-from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance, Timer
+from engine.tables import HumanTask, ProcessDefinition, ProcessInstance
 from engine.uow import Database
 from engine.validation import FormSource, validate
-from engine.workflow import new_workflow
+from engine.workflow import find_task, new_workflow
 
 
 class Engine:
@@ -38,19 +35,14 @@ class Engine:
         self.operations = operations or OperationRegistry()
         self.clock = clock or engine_clock.SystemClock()
         self.listeners: list = []
-        self.runtime = Runtime(self.db, self.listeners, self.operations)
+        self.runtime = Runtime(self.db, self.listeners, self.operations, self.clock)
         self.jobs = Jobs(self.runtime, self.operations)
-
-    @contextmanager
-    def _time(self):
-        with engine_clock.use_clock(self.clock):
-            yield
 
     # -- definitions -----------------------------------------------------------------
     def deploy(self, xml: bytes, *, deployed_by: str, filename: str = "diagram.bpmn",
                forms: dict[str, bytes] | None = None) -> list[dict]:
         """Validate and store a diagram; refused with every problem if anything is wrong."""
-        with self._time():
+        with self.runtime.time():
             validated = validate(xml, FormSource(self.forms_dir, forms), self.operations, filename)
             with self.db.unit_of_work(write=True) as uow:
                 result = deployments.store(uow.session, validated, xml, deployed_by, engine_clock.now(), filename)
@@ -65,7 +57,7 @@ class Engine:
     def start(self, process_key: str, data: dict | None = None, *, actor: str,
               business_key: str | None = None, version: int | None = None) -> dict:
         data = data or {}
-        with self._time(), self.db.unit_of_work(write=True) as uow:
+        with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
             definition = queries.definition(session, process_key, version)
             spec_json = self.runtime.spec_json(session, definition)
@@ -90,11 +82,11 @@ class Engine:
                       expected_version: int | None = None) -> dict:
         """Complete a ready user task with form data validated against its schema."""
         data = data or {}
-        instance_id = self._task_instance(task_id)
+        instance_id, element_id = self._locate_task(task_id)
 
         def change(session, row, workflow):
             human = session.get(HumanTask, task_id, populate_existing=True)
-            task = workflow.get_task_from_id(UUID(task_id))
+            task = find_task(workflow, task_id)
             if human.state != "open" or task is None or task.state != TaskState.READY:
                 who = f" by {human.completed_by}" if human.completed_by else ""
                 raise Conflict(f"task {human.element_id} ({task_id}) is already {human.state}{who}")
@@ -106,10 +98,8 @@ class Engine:
             human.state, human.completed_by, human.ended_at = "completed", actor, engine_clock.now()
             return {"task_id": task_id}
 
-        with self._time():
-            event = self.runtime.mutate(instance_id, actor=actor, action="task_completed", change=change,
-                                        expected_version=expected_version, element_id=self._task_element(task_id),
-                                        submitted=data)
+        event = self.runtime.mutate(instance_id, actor=actor, action="task_completed", change=change,
+                                    expected_version=expected_version, element_id=element_id, submitted=data)
         return self.instance(event.instance_id)
 
     def correlate_message(self, name: str, payload: dict | None = None, *, actor: str,
@@ -128,14 +118,13 @@ class Engine:
                 raise Conflict(f"instance {row.id} is not waiting for message {name!r}") from exc
             return {"message": name}
 
-        with self._time():
-            event = self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
-                                        expected_version=expected_version, submitted=payload)
+        event = self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
+                                    expected_version=expected_version, submitted=payload)
         return self.instance(event.instance_id)
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Advance every running instance with a timer due now; instances not due stay unread."""
-        with self._time():
+        with self.runtime.time():
             fired = 0
             for instance_id, elements in queries.due_timers(self.db, engine_clock.now(), limit).items():
                 def change(session, row, workflow):
@@ -146,11 +135,12 @@ class Engine:
                     fired += 1
                 except Conflict:
                     continue  # suspended or ended meanwhile; its timers wait or are gone
+                except ProcessFailure as failure:
+                    self.runtime.record_failure(instance_id, actor="scheduler", action="timer", failure=failure)
             return fired
 
     def run_jobs(self, worker: str = "in-process") -> int:
-        with self._time():
-            return self.jobs.run_pending(worker)
+        return self.jobs.run_pending(worker)
 
     def tick(self) -> dict:
         """Fire due timers and run pending jobs in-process until nothing is left to do."""
@@ -172,17 +162,15 @@ class Engine:
         def change(session, row, workflow):
             workflow.cancel()
             row.status, row.ended_at = "terminated", engine_clock.now()
-        with self._time():
-            self.runtime.mutate(instance_id, actor=actor, action="terminated", change=change,
-                                expected_version=expected_version, statuses=ACTIVE + ("suspended", "error"))
+        self.runtime.mutate(instance_id, actor=actor, action="terminated", change=change,
+                            expected_version=expected_version, statuses=ACTIVE + ("suspended", "error"))
         return self.instance(instance_id)
 
     def _set_status(self, instance_id, status, allowed, actor, action, expected_version):
         def change(session, row, workflow):
             row.status = status
-        with self._time():
-            self.runtime.mutate(instance_id, actor=actor, action=action, change=change,
-                                expected_version=expected_version, statuses=allowed)
+        self.runtime.mutate(instance_id, actor=actor, action=action, change=change,
+                            expected_version=expected_version, statuses=allowed)
         return self.instance(instance_id)
 
     # -- queries ---------------------------------------------------------------------
@@ -206,16 +194,13 @@ class Engine:
         with self.db.unit_of_work() as uow:
             return queries.definitions(uow.session, process_key)
 
-    def _task_instance(self, task_id: str) -> str:
+    def _locate_task(self, task_id: str) -> tuple[str, str]:
         with self.db.unit_of_work() as uow:
-            instance_id = uow.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-        if instance_id is None:
+            found = uow.session.execute(select(HumanTask.instance_id, HumanTask.element_id)
+                                        .where(HumanTask.id == task_id)).first()
+        if found is None:
             raise NotFound(f"task {task_id} does not exist")
-        return instance_id
-
-    def _task_element(self, task_id: str) -> str | None:
-        with self.db.unit_of_work() as uow:
-            return uow.session.scalar(select(HumanTask.element_id).where(HumanTask.id == task_id))
+        return found.instance_id, found.element_id
 
     def _by_business_key(self, business_key: str | None) -> str:
         with self.db.unit_of_work() as uow:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from uuid import UUID
 
 from sqlalchemy import select
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -17,11 +16,12 @@ from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, NotFound, ProcessFailure
 from engine.operations import BpmnError, OperationContext
 from engine.projections import backoff
-from engine.runtime import ACTIVE, to_json_safe
+from engine.runtime import to_json_safe
 from engine.tables import Job, ProcessInstance
+from engine.workflow import find_task
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ class Jobs:
 
     def claim(self, worker: str, limit: int = 10, job_ids=None) -> list[dict]:
         """Mark due pending jobs as running for ``worker`` (SKIP LOCKED lets workers share)."""
-        now = clock.now()
-        with self.runtime.db.unit_of_work(write=True) as uow:
+        with self.runtime.time(), self.runtime.db.unit_of_work(write=True) as uow:
+            now = clock.now()
             query = select(Job).where(Job.state == "pending", Job.run_after <= now)
             if job_ids is not None:
                 query = query.where(Job.id.in_(job_ids))
@@ -61,7 +61,7 @@ class Jobs:
         """Run the operation outside any transaction; returns ('ok', result) or a failure."""
         context = OperationContext(job_id=job["id"], instance_id=job["instance_id"],
                                    business_key=job.get("business_key"), element_id=job["element_id"],
-                                   attempt=job["attempts"], now=clock.now())
+                                   attempt=job["attempts"], now=self.runtime.clock.now())
         try:
             result = self.operations.get(job["operation"])(dict(job["input"]), context)
             return "ok", to_json_safe(result if result is not None else {})
@@ -78,7 +78,7 @@ class Jobs:
 
         def change(session, row, workflow):
             job = session.get(Job, job_id, populate_existing=True)
-            task = workflow.get_task_from_id(UUID(job.task_id)) if job.task_id else None
+            task = find_task(workflow, job.task_id)
             if job.state != "running" or task is None or task.state != TaskState.STARTED:
                 log.info("ignoring %s result of job %s: job is %s", outcome, job_id, job.state)
                 return {"ignored": True, "job_id": job_id, "job_state": job.state, "outcome": outcome}
@@ -94,8 +94,9 @@ class Jobs:
                 return self._failed(job, message)
             return {"job_id": job_id, "operation": job.operation, "outcome": outcome}
 
+        # Any status: a result arriving after the instance ended is recorded as ignored.
         return self.runtime.mutate(instance_id, actor=actor, action=f"job_{outcome}", change=change,
-                                   statuses=ACTIVE + ("suspended",), element_id=element_id)
+                                   statuses=None, element_id=element_id)
 
     def run_pending(self, worker: str = "in-process", limit: int = 50) -> int:
         done = 0
@@ -104,7 +105,10 @@ class Jobs:
             if not batch:
                 return done
             for job in batch:
-                self.apply(job["id"], *self.execute(job))
+                try:
+                    self.apply(job["id"], *self.execute(job))
+                except ProcessFailure as failure:
+                    self.runtime.record_failure(job["instance_id"], actor=worker, action="job", failure=failure)
                 done += 1
 
     def retry_incident(self, job_id: str, actor: str):

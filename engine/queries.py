@@ -107,12 +107,15 @@ def history(session, instance_id: str) -> list[dict]:
 
 
 def due_timers(db, now: datetime, limit: int) -> dict[str, list[str]]:
-    """Running instances with a timer due, and which elements are due (index scan only)."""
+    """Running instances with a timer past due, and which elements (index scan only).
+
+    Strictly before ``now``: SpiffWorkflow fires a timer only once its moment has passed.
+    """
     with db.unit_of_work() as uow:
         rows = uow.session.execute(
             select(Timer.instance_id, Timer.element_id)
             .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.due_at <= now, ProcessInstance.status == "running")
+            .where(Timer.due_at < now, ProcessInstance.status == "running")
             .order_by(Timer.due_at).limit(limit)
         ).all()
     due: dict[str, list[str]] = {}

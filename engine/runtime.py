@@ -79,11 +79,16 @@ def process_failure(exc: Exception) -> ProcessFailure:
 
 
 class Runtime:
-    def __init__(self, db, listeners: list[Callable], operations):
+    def __init__(self, db, listeners: list[Callable], operations, engine_clock):
         self.db = db
         self.listeners = listeners
         self.operations = operations
+        self.clock = engine_clock
         self._spec_cache: dict[str, str] = {}
+
+    def time(self):
+        """Run a block on this engine's clock (timers, due dates and audit times follow it)."""
+        return clock.use_clock(self.clock)
 
     def spec_json(self, session, definition: ProcessDefinition) -> str:
         cached = self._spec_cache.get(definition.spec_sha256)
@@ -137,13 +142,27 @@ class Runtime:
             listener(session, event)
         return event
 
+    def record_failure(self, instance_id: str, *, actor: str, action: str, failure: ProcessFailure) -> None:
+        """Park an instance whose diagram failed in the background (a timer, a job result).
+
+        Its state stays as it was before the failing step; status ``error`` keeps schedulers
+        from retrying in a loop until an admin resumes it.
+        """
+        with self.time(), self.db.unit_of_work(write=True) as uow:
+            row = self.lock(uow.session, instance_id, None, None)
+            row.status, row.updated_at = "error", clock.now()
+            uow.session.add(AuditEntry(instance_id=instance_id, actor=actor, action=f"{action}_failed",
+                                       element_id=failure.details[0].element_id if failure.details else None,
+                                       details={"error": str(failure)}, at=clock.now()))
+            uow.commit()
+
     def mutate(self, instance_id: str, *, actor: str, action: str, change: Callable, expected_version=None,
                statuses=ACTIVE, element_id=None, submitted=None):
         """Apply ``change(session, row, workflow)`` to one instance in one transaction.
 
         ``change`` may return a dict of audit details. Returns the InstanceChanged event.
         """
-        with self.db.unit_of_work(write=True) as uow:
+        with self.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
             row = self.lock(session, instance_id, expected_version, statuses)
             workflow, definition = self.load(session, row)

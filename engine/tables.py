@@ -76,9 +76,10 @@ class HumanTask(Base):
     """The inbox: one row per user task that was ever ready."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_open", "state", "lane", "due_at"),)
+    __table_args__ = (Index("ix_human_tasks_inbox", "state", "lane", "due_at"),
+                      Index("ix_human_tasks_instance_state", "instance_id", "state"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(200))
@@ -107,9 +108,10 @@ class Job(Base):
     """The outbox of service-task work, consumed by workers (or in-process)."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_state_run_after", "state", "run_after"),)
+    __table_args__ = (Index("ix_jobs_state_run_after", "state", "run_after"),
+                      Index("ix_jobs_instance_state", "instance_id", "state"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
     task_id: Mapped[str] = mapped_column(String(36), unique=True)
     element_id: Mapped[str] = mapped_column(String(200))
     operation: Mapped[str] = mapped_column(String(200))

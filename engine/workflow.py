@@ -14,6 +14,7 @@ from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -65,6 +66,14 @@ class EngineWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def find_task(workflow, task_id: str):
+    """The task with this id, or None if it is gone (completed history is compacted away)."""
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        return None
 
 
 def _build_serializer():

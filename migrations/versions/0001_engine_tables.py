@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:25:26.952390
+Create Date: 2026-11-22 08:40:10.773113
 """
 from alembic import op
 import sqlalchemy as sa
@@ -92,8 +92,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_human_tasks_assignee'), ['assignee'], unique=False)
-        batch_op.create_index(batch_op.f('ix_human_tasks_instance_id'), ['instance_id'], unique=False)
-        batch_op.create_index('ix_human_tasks_open', ['state', 'lane', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_inbox', ['state', 'lane', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_instance_state', ['instance_id', 'state'], unique=False)
 
     op.create_table('jobs',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -118,7 +118,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('task_id')
     )
     with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_jobs_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_jobs_instance_state', ['instance_id', 'state'], unique=False)
         batch_op.create_index('ix_jobs_state_run_after', ['state', 'run_after'], unique=False)
 
     op.create_table('timers',
@@ -144,12 +144,12 @@ def downgrade() -> None:
     op.drop_table('timers')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_state_run_after')
-        batch_op.drop_index(batch_op.f('ix_jobs_instance_id'))
+        batch_op.drop_index('ix_jobs_instance_state')
 
     op.drop_table('jobs')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.drop_index('ix_human_tasks_open')
-        batch_op.drop_index(batch_op.f('ix_human_tasks_instance_id'))
+        batch_op.drop_index('ix_human_tasks_instance_state')
+        batch_op.drop_index('ix_human_tasks_inbox')
         batch_op.drop_index(batch_op.f('ix_human_tasks_assignee'))
 
     op.drop_table('human_tasks')
