@@ -13,7 +13,13 @@ $(BIN)/innovation: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/innovation
+# Front-end packages (bpmn-js; playwright-core for tests/browser/) from the lock file.
+# npm ci writes web/node_modules/.package-lock.json, so this reruns only when the lock changes.
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
+install: $(BIN)/innovation web/node_modules/.package-lock.json
 
 run: install
 	mkdir -p var

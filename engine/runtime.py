@@ -139,7 +139,11 @@ class Runtime:
             submitted=submitted or {},
         )
         for listener in self.listeners:
-            listener(session, event)
+            try:
+                listener(session, event)
+            except Exception as exc:  # a read model that cannot follow must stop the change, visibly
+                raise ProcessFailure(f"{getattr(listener, '__name__', listener)} could not record {action}: {exc}",
+                                     [Problem(str(exc), element_id=element_id)]) from exc
         return event
 
     def record_failure(self, instance_id: str, *, actor: str, action: str, failure: ProcessFailure) -> None:

@@ -3,10 +3,11 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from engine.tables import Base
+from innovation.adapters.tables import InnovationBase
 
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, InnovationBase.metadata]
 
 
 def run_migrations() -> None:

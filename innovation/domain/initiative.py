@@ -142,13 +142,11 @@ def add_lesson(record: InitiativeRecord, lesson: str) -> InitiativeRecord:
 def sync_funds(
     record: InitiativeRecord, accounts: Iterable[Account], initiative_id: str
 ) -> InitiativeRecord:
-    """Copy granted (still held or spent) and spent funds per administration from the ledger."""
+    """Copy granted (as decided at the money gate) and spent funds per administration."""
     granted: dict[str, Decimal] = {}
     spent: dict[str, Decimal] = {}
     for a in accounts:
-        granted[a.administration] = granted.get(a.administration, ZERO) + (
-            a.reserved_for(initiative_id) + a.spent_for(initiative_id)
-        )
+        granted[a.administration] = granted.get(a.administration, ZERO) + a.granted_for(initiative_id)
         spent[a.administration] = spent.get(a.administration, ZERO) + a.spent_for(initiative_id)
     return replace(
         record,

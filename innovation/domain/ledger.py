@@ -70,6 +70,10 @@ class Account:
     def spent_for(self, initiative_id: str) -> Decimal:
         return self._sum(EntryKind.SPEND, initiative_id)
 
+    def granted_for(self, initiative_id: str) -> Decimal:
+        """Everything ever reserved for the initiative here, whether since spent or released."""
+        return self._sum(EntryKind.RESERVE, initiative_id)
+
     def totals(self) -> dict[str, Decimal]:
         return {
             "budget": self.budget,

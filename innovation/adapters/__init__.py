@@ -1,0 +1,1 @@
+"""Persistence and engine glue for the innovation domain (SQLAlchemy lives here, not in domain/)."""

@@ -1,0 +1,103 @@
+"""The service-task operations of processes/innovation.bpmn.
+
+Each runs in its own short transaction outside the instance lock. Ledger bookings carry
+the job id as their entry key, so a job retried after a crash books nothing twice and
+returns what the first run booked.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
+from innovation.adapters import ledger_store
+from innovation.adapters.tables import Notification
+from innovation.domain.errors import InsufficientFunds
+from innovation.domain.ledger import release_all, reserve_many, spend_many
+from innovation.domain.scoring import assess
+
+
+def _lines(rows) -> dict[str, Decimal]:
+    """Funding lines [{administration, amount}] summed per administration."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows or []:
+        totals[row["administration"]] += Decimal(str(row["amount"]))
+    return dict(totals)
+
+
+def _money(entries: dict) -> list[dict]:
+    return [{"administration": code if isinstance(code, str) else code[0], "amount": float(entry.amount)}
+            for code, entry in sorted(entries.items())]
+
+
+class InnovationOperations:
+    def __init__(self, db):
+        self.db = db
+
+    def register(self, registry: OperationRegistry) -> None:
+        registry.register("innovation.score", self.score, RetryPolicy(attempts=1))
+        registry.register("innovation.check_budget", self.check_budget)
+        registry.register("innovation.reserve_funds", self.reserve_funds)
+        registry.register("innovation.record_spend", self.record_spend)
+        registry.register("innovation.release_funds", self.release_funds)
+        registry.register("innovation.remind", self.remind)
+
+    @staticmethod
+    def score(params: dict, ctx: OperationContext) -> dict:
+        return assess(params["criteria"]).to_dict()
+
+    def check_budget(self, params: dict, ctx: OperationContext) -> dict:
+        requested = _lines(params.get("requested_funds"))
+        with self.db.unit_of_work(write=True) as uow:
+            accounts = ledger_store.load_accounts(uow.session, int(params["year"]), requested, lock=False)
+            uow.commit()
+        lines = [{"administration": code, "requested": float(amount), "available": float(accounts[code].available),
+                  "sufficient": accounts[code].available >= amount} for code, amount in sorted(requested.items())]
+        return {"ok": all(line["sufficient"] for line in lines), "lines": lines}
+
+    def reserve_funds(self, params: dict, ctx: OperationContext) -> dict:
+        grants = _lines(params.get("grants"))
+        with self.db.unit_of_work(write=True) as uow:
+            accounts = ledger_store.load_accounts(uow.session, int(params["year"]), grants)
+            try:
+                entries = reserve_many(accounts, grants, ctx.instance_id, ctx.job_id)
+            except InsufficientFunds as exc:
+                raise BpmnError("insufficient_funds", str(exc)) from exc
+            ledger_store.save_entries(uow.session, accounts, ctx.now)
+            uow.commit()
+        return {"reserved": _money(entries), "total": float(sum(e.amount for e in entries.values()))}
+
+    def record_spend(self, params: dict, ctx: OperationContext) -> dict:
+        spent = {code: amount for code, amount in _lines(params.get("funds_spent")).items() if amount > 0}
+        with self.db.unit_of_work(write=True) as uow:
+            by_key = ledger_store.accounts_of_initiative(uow.session, ctx.instance_id)
+            accounts = {code: account for (code, _), account in by_key.items()}
+            entries = spend_many(accounts, spent, ctx.instance_id, ctx.job_id)
+            ledger_store.save_entries(uow.session, accounts, ctx.now)
+            uow.commit()
+        return {"spent": float(sum(e.amount for e in entries.values())), "lines": _money(entries)}
+
+    def release_funds(self, params: dict, ctx: OperationContext) -> dict:
+        with self.db.unit_of_work(write=True) as uow:
+            by_key = ledger_store.accounts_of_initiative(uow.session, ctx.instance_id)
+            released = {}
+            for (code, year), account in by_key.items():
+                entries = release_all({code: account}, ctx.instance_id, f"{ctx.job_id}:{year}")
+                released.update({(code, year): e for e in entries.values()})
+            ledger_store.save_entries(uow.session, by_key.values(), ctx.now)
+            uow.commit()
+        return {"released": float(sum(e.amount for e in released.values())), "lines": _money(released)}
+
+    def remind(self, params: dict, ctx: OperationContext) -> dict:
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        with self.db.unit_of_work(write=True) as uow:
+            uow.session.execute(insert(Notification).values(
+                key=ctx.job_id, recipient=params["recipient"], created_at=ctx.now,
+                subject="Påminnelse: utvärdering av pilot / Reminder: pilot evaluation",
+                body=f"Uppgiften {params['task']} väntar på dig / The task {params['task']} is waiting for you.",
+            ).on_conflict_do_nothing())
+            uow.commit()
+        return {"sent": True}

@@ -1,0 +1,196 @@
+"""Every path through processes/innovation.bpmn, driven through the engine and its database.
+
+Each step loads the instance from the database, changes it and saves it (the engine has
+no other way), with jobs and timers run in-process by the driver.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from innovation.adapters import ledger_store
+from innovation.domain.vocabulary import Phase, Status
+
+
+def ended(driver, outcome: str) -> None:
+    instance = driver.instance()
+    assert instance["status"] == "completed"
+    assert instance["end_element"] == {"realised": "slut_realiserad", "aborted": "slut_avbruten"}[outcome]
+    assert driver.record().status == Status(outcome)
+    assert driver.open_tasks() == [] and instance["timers"] == [] and instance["jobs"] == []
+
+
+def balances(engine, year: int = 2026) -> dict:
+    with engine.db.unit_of_work(write=True) as uow:
+        accounts = ledger_store.load_accounts(uow.session, year, lock=False)
+        uow.commit()
+    return {code: account for code, account in accounts.items()}
+
+
+def test_realised_with_several_evaluations(funded_pilot):
+    d = funded_pilot()
+    record = d.record()
+    assert record.phase == Phase.UTVECKLA_PILOT and record.score_total == 27
+    assert record.funds_granted == {"SOF": Decimal("300000.00"), "SLF": Decimal("100000.00")}
+    d.evaluate("continue", [("SOF", 50_000)], value=1.5)
+    d.evaluate("adjust", [("SLF", 30_000)], value=3.0)
+    d.evaluate("scale", [("SOF", 100_000)], value=5.5)
+    assert d.record().phase == Phase.SKALA
+    d.prepare_scaling()
+    d.gate_scale("scale")
+    ended(d, "realised")
+    record = d.record()
+    assert record.funds_spent == {"SOF": Decimal("150000.00"), "SLF": Decimal("30000.00")}
+    assert [g.latest_value for g in record.effect_goals] == [5.5]
+    assert [(g.gate.value, g.decision.value, g.decided_by) for g in record.gate_decisions] == [
+        ("tid", "go", "decision-maker"), ("pengar", "go", "decision-maker"), ("skala_upp", "go", "decision-maker")]
+    accounts = balances(d.engine)
+    assert accounts["SOF"].reserved_for(d.instance_id) == 0  # unspent funds released at the end
+    assert accounts["SOF"].spent_for(d.instance_id) == Decimal("150000.00")
+    assert [p.phase.value for p in record.phase_dates] == ["utforska_ide", "utforska_upplagg", "utveckla_pilot", "skala"]
+
+
+def test_killed_at_the_time_gate(submit):
+    d = submit()
+    d.explore_idea(0)
+    assert d.instance()["data"]["score"]["recommendation"] == "weak"
+    d.gate_time("kill")
+    d.lessons()
+    ended(d, "aborted")
+    assert d.record().gate_decisions[-1].decision.value == "kill"
+
+
+def test_killed_at_the_money_gate(submit):
+    d = submit()
+    d.explore_idea()
+    d.gate_time("go")
+    d.plan([("KF", 200_000)])
+    d.gate_money("kill")
+    d.lessons()
+    ended(d, "aborted")
+
+
+def test_rejected_at_the_scale_gate_releases_funds(funded_pilot):
+    d = funded_pilot()
+    d.evaluate("scale", [("SOF", 80_000)])
+    d.prepare_scaling()
+    d.gate_scale("reject")
+    d.lessons("Ingen förvaltning kunde ta emot lösningen.")
+    ended(d, "aborted")
+    accounts = balances(d.engine)
+    assert accounts["SOF"].reserved_for(d.instance_id) == 0 and accounts["SLF"].reserved_for(d.instance_id) == 0
+    assert "Ingen förvaltning kunde ta emot lösningen." in d.record().lessons_learned
+
+
+def test_recycled_at_the_time_and_money_gates(submit):
+    d = submit()
+    d.explore_idea()
+    d.gate_time("recycle")
+    assert [t["element_id"] for t in d.open_tasks()] == ["utforska_behov"]
+    d.explore_idea()
+    d.gate_time("go")
+    d.plan([("MF", 100_000)])
+    d.gate_money("recycle")
+    assert [t["element_id"] for t in d.open_tasks()] == ["utforma_upplagg"]
+    d.plan([("MF", 80_000)])
+    d.gate_money("grant", [("MF", 80_000)])
+    assert d.record().phase == Phase.UTVECKLA_PILOT
+    assert [g.decision.value for g in d.record().gate_decisions] == ["recycle", "go", "recycle", "go"]
+
+
+def test_on_hold_and_back(submit):
+    d = submit()
+    d.explore_idea()
+    d.gate_time("hold", hold_until="2026-03-01")
+    assert d.record().status == Status.ON_HOLD and d.open_tasks() == []
+    assert [t["element_id"] for t in d.instance()["timers"]] == ["vanta_beslut_tid"]
+    d.wait(days=30)
+    assert d.open_tasks() == []
+    d.wait(days=30)
+    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_tid"]
+    d.gate_time("go")
+    assert d.record().status == Status.ACTIVE and d.record().phase == Phase.UTFORSKA_UPPLAGG
+
+
+@pytest.mark.parametrize("phase", ["utforska_ide", "utforska_upplagg", "utveckla_pilot", "skala"])
+def test_aborted_by_message_in_each_phase(submit, phase):
+    d = submit()
+    if phase != "utforska_ide":
+        d.explore_idea()
+        d.gate_time("go")
+    if phase in ("utveckla_pilot", "skala"):
+        d.plan([("VOF", 150_000)])
+        d.gate_money("grant", [("VOF", 150_000)])
+    if phase == "skala":
+        d.evaluate("scale", [("VOF", 20_000)])
+    assert d.record().phase == Phase(phase)
+    d.abort("En bättre lösning finns redan.")
+    assert [t["element_id"] for t in d.open_tasks()] == ["dokumentera_lardomar"]
+    assert d.instance()["data"]["abort"] == {"reason": "En bättre lösning finns redan."}
+    d.lessons()
+    ended(d, "aborted")
+    assert balances(d.engine)["VOF"].reserved_for(d.instance_id) == 0
+
+
+def test_insufficient_budget_returns_to_the_money_gate(submit, engine):
+    with engine.db.unit_of_work(write=True) as uow:
+        ledger_store.set_budget(uow.session, "KF", 2026, 100_000)
+        uow.commit()
+    d = submit(administration="KF")
+    d.explore_idea()
+    d.gate_time("go")
+    d.plan([("KF", 250_000)])
+    check = d.instance()["data"]["budget_check"]
+    assert check["ok"] is False and check["lines"][0]["available"] == 100_000
+    d.gate_money("grant", [("KF", 250_000)])
+    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_pengar"]
+    assert balances(engine)["KF"].available == Decimal("100000.00")
+    d.gate_money("grant", [("KF", 100_000)])
+    assert balances(engine)["KF"].available == 0
+    assert d.record().phase == Phase.UTVECKLA_PILOT
+
+
+def test_co_financing_by_three_administrations(submit, engine):
+    d = submit()
+    d.explore_idea()
+    d.gate_time("go")
+    lines = [("SOF", 200_000), ("SF", 150_000), ("VOF", 50_000)]
+    d.plan(lines)
+    assert d.instance()["data"]["budget_check"]["ok"] is True
+    d.gate_money("grant", lines)
+    accounts = balances(engine)
+    assert {c: accounts[c].reserved_for(d.instance_id) for c, _ in lines} == {
+        "SOF": Decimal("200000.00"), "SF": Decimal("150000.00"), "VOF": Decimal("50000.00")}
+    assert d.record().funds_granted == {c: Decimal(a).quantize(Decimal("0.01")) for c, a in lines}
+
+
+def test_pilot_reminder_and_forced_end(funded_pilot, engine):
+    d = funded_pilot(weeks=12, interval_days=30)
+    d.evaluate("continue", [("SOF", 10_000)])
+    d.wait(days=31)
+    assert [t["element_id"] for t in d.open_tasks()] == ["utvardera_pilot"]
+    d.wait(days=8)  # the evaluation is now overdue
+    notifications = engine.db.engine.connect().exec_driver_sql(
+        "SELECT recipient FROM notifications").fetchall()
+    assert notifications == [("ada.lind@helsingborg.se",)]
+    assert [t["element_id"] for t in d.open_tasks()] == ["utvardera_pilot"]
+    d.wait(days=14)  # past the planned end date (12 weeks)
+    assert [t["element_id"] for t in d.open_tasks()] == ["tvingande_beslut"]
+    d.complete("tvingande_beslut", {"pilot_decision": "stop", "forced_rationale": "Slutdatum nått."})
+    d.lessons()
+    ended(d, "aborted")
+    accounts = balances(engine)
+    assert accounts["SOF"].spent_for(d.instance_id) == Decimal("10000.00")
+    assert accounts["SOF"].reserved_for(d.instance_id) == 0
+
+
+def test_stopping_a_pilot_releases_unspent_funds(funded_pilot, engine):
+    before = balances(engine)["SOF"].available
+    d = funded_pilot()
+    d.evaluate("stop", [("SOF", 40_000)])
+    d.lessons()
+    ended(d, "aborted")
+    after = balances(engine)["SOF"]
+    assert after.available == before - Decimal("40000.00")
+    assert after.reserved_for(d.instance_id) == 0
