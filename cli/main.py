@@ -1,0 +1,156 @@
+"""`innovation`: the command line over the engine (thin: parse, call, print)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from engine.errors import EngineError
+
+
+def _engine():
+    from innovation.bootstrap import build_engine
+    return build_engine()
+
+
+def _read_json(path: str | None) -> dict:
+    if not path:
+        return {}
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"error: {path} is not valid JSON: {exc}") from None
+
+
+def _print(value) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(rows: list[dict], columns: list[str]) -> None:
+    widths = {c: max([len(c)] + [len(str(r.get(c) or "")) for r in rows]) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c) or "").ljust(widths[c]) for c in columns))
+
+
+def cmd_db(args) -> None:
+    from cli.database import upgrade
+    from innovation.bootstrap import database_url
+    upgrade(database_url())
+    print("database is at the latest schema")
+
+
+def cmd_deploy(args) -> None:
+    engine = _engine()
+    for path in args.files:
+        for d in engine.deploy_file(path, deployed_by=args.actor):
+            state = "deployed" if d["created"] else "unchanged"
+            print(f"{path}: {d['process_key']} version {d['version']} {state} ({d['sha256'][:12]})")
+
+
+def cmd_start(args) -> None:
+    instance = _engine().start(args.key, _read_json(args.data), actor=args.actor, business_key=args.business_key)
+    print(f"started {instance['id']} ({instance['process_key']} v{instance['definition_version']})")
+
+
+def cmd_tasks(args) -> None:
+    _table(_engine().tasks(instance_id=args.instance, lane=args.lane),
+           ["id", "instance_id", "element_id", "name", "lane", "due_at"])
+
+
+def cmd_complete(args) -> None:
+    instance = _engine().complete_task(args.task_id, _read_json(args.data), actor=args.actor)
+    print(f"completed; instance {instance['id']} is {instance['status']}, open tasks: "
+          f"{', '.join(t['element_id'] for t in instance['tasks']) or 'none'}")
+
+
+def cmd_message(args) -> None:
+    instance = _engine().correlate_message(args.name, _read_json(args.data), actor=args.actor,
+                                           instance_id=args.instance, business_key=args.business_key)
+    print(f"delivered; instance {instance['id']} is {instance['status']}")
+
+
+def cmd_tick(args) -> None:
+    done = _engine().tick()
+    print(f"fired {done['timers']} timer(s), ran {done['jobs']} job(s)")
+
+
+def cmd_instances(args) -> None:
+    _table(_engine().instances(status=args.status, process_key=args.process),
+           ["id", "process_key", "definition_version", "business_key", "status", "started_at"])
+
+
+def cmd_show(args) -> None:
+    engine = _engine()
+    detail = engine.instance(args.instance)
+    if args.history:
+        detail["history"] = engine.history(args.instance)
+    _print(detail)
+
+
+def cmd_demo(args) -> None:
+    from innovation.demo import run
+    run()
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="innovation", description="Helsingborg's innovation model on a BPMN engine")
+    top.add_argument("--as", dest="actor", default=getpass.getuser(), help="who is acting (audit log)")
+    sub = top.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(run=cmd_db)
+    p = sub.add_parser("deploy", help="validate and deploy BPMN files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(run=cmd_deploy)
+    p = sub.add_parser("start", help="start an instance of a deployed process")
+    p.add_argument("key")
+    p.add_argument("--data", help="JSON file with the start data ('-' for stdin)")
+    p.add_argument("--business-key")
+    p.set_defaults(run=cmd_start)
+    p = sub.add_parser("tasks", help="open user tasks")
+    p.add_argument("--instance")
+    p.add_argument("--lane")
+    p.set_defaults(run=cmd_tasks)
+    p = sub.add_parser("complete", help="complete a user task with form data")
+    p.add_argument("task_id")
+    p.add_argument("--data", help="JSON file with the form data ('-' for stdin)")
+    p.set_defaults(run=cmd_complete)
+    p = sub.add_parser("message", help="deliver a BPMN message to an instance")
+    p.add_argument("name")
+    p.add_argument("--instance")
+    p.add_argument("--business-key")
+    p.add_argument("--data", help="JSON file with the payload")
+    p.set_defaults(run=cmd_message)
+    sub.add_parser("tick", help="fire due timers and run pending jobs in-process").set_defaults(run=cmd_tick)
+    p = sub.add_parser("instances", help="list instances")
+    p.add_argument("--status")
+    p.add_argument("--process")
+    p.set_defaults(run=cmd_instances)
+    p = sub.add_parser("show", help="one instance: state, tasks, timers, jobs, data")
+    p.add_argument("instance")
+    p.add_argument("--history", action="store_true")
+    p.set_defaults(run=cmd_show)
+    sub.add_parser("demo", help="run realistic initiatives through every outcome").set_defaults(run=cmd_demo)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except EngineError as exc:
+        details = "; ".join(str(p) for p in exc.details)
+        print(f"error: {exc.message}" + (f": {details}" if details else ""), file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""`innovation demo`: realistic initiatives through every outcome on a simulated clock.
+
+Seeds this year's budgets, then drives each scenario through the engine exactly as its
+people would (tasks completed, jobs and timers run in-process) and prints what happened.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from engine.clock import ManualClock
+from innovation.adapters import ledger_store
+from innovation.bootstrap import ROOT, build_engine
+from innovation.driver import Driver, start_data
+
+LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
+          "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "utvardera_pilot": "utvärdering",
+          "tvingande_beslut": "slutdatum", "forbered_skalning": "skalning", "beslut_skala_upp": "beslut skala",
+          "dokumentera_lardomar": "lärdomar", "avbryt": "avbryt", "vänta": "vänta"}
+
+
+def laiban(d: Driver) -> None:
+    d.explore_idea(3)
+    d.gate_time("go")
+    d.plan([("SOF", 400_000), ("SLF", 150_000)])
+    d.gate_money("grant", [("SOF", 400_000), ("SLF", 150_000)])
+    d.evaluate("continue", [("SOF", 120_000)], value=2.0)
+    d.evaluate("adjust", [("SOF", 90_000), ("SLF", 40_000)], value=3.5)
+    d.evaluate("scale", [("SOF", 60_000)], value=5.5)
+    d.prepare_scaling()
+    d.gate_scale("scale")
+
+
+def sewage(d: Driver) -> None:
+    d.explore_idea(2)
+    d.gate_time("go")
+    lines = [("MF", 300_000), ("FF", 250_000), ("SBF", 150_000)]
+    d.plan(lines, weeks=12)
+    d.gate_money("grant", lines)
+    d.evaluate("continue", [("MF", 100_000), ("FF", 80_000)])
+    d.path.append("vänta")
+    d.wait(days=39)  # the next evaluation is overdue: a reminder goes out
+    d.wait(days=14)  # the planned end date passes: a decision is forced
+    d.complete("tvingande_beslut", {"pilot_decision": "scale", "forced_rationale": "Effekterna är tydliga."})
+    d.prepare_scaling()
+    d.gate_scale("scale")
+
+
+def activity_house(d: Driver) -> None:
+    d.explore_idea(2)
+    d.gate_time("hold", hold_until=(d.clock.now() + timedelta(days=21)).date().isoformat())
+    d.path.append("vänta")
+    d.wait(days=30)
+    d.gate_time("go")
+    d.plan([("KF", 350_000)])
+    d.gate_money("recycle")
+    d.plan([("KF", 200_000)])
+    d.gate_money("grant", [("KF", 200_000)])
+    d.evaluate("stop", [("KF", 70_000)])
+    d.lessons("Utan regelbok behövs tydligare värdskap.")
+
+
+def sensors(d: Driver) -> None:
+    d.explore_idea(1)
+    d.gate_time("kill")
+    d.lessons("Behovet täcktes redan av befintliga larm.")
+
+
+def welfare_assistant(d: Driver) -> None:
+    d.explore_idea(2)
+    d.gate_time("go")
+    d.plan([("AMF", 5_000_000)])
+    d.gate_money("grant", [("AMF", 5_000_000)])  # more than the budget: back to the gate
+    d.gate_money("grant", [("AMF", 500_000)])
+    d.evaluate("continue", [("AMF", 50_000)])
+    d.abort("Ett nationellt system ersätter piloten.")
+    d.lessons("Bevaka nationella initiativ tidigt.")
+
+
+def video_meetings(d: Driver) -> None:
+    d.explore_idea(3)
+    d.gate_time("go")
+    d.plan([("VOF", 250_000)])
+    d.gate_money("grant", [("VOF", 250_000)])
+    d.evaluate("scale", [("VOF", 180_000)])
+    d.prepare_scaling()
+    d.gate_scale("reject")
+    d.lessons("Ingen mottagande enhet hade budget för drift.")
+
+
+SCENARIOS = [
+    ("Laiban – AI-assistent i förskolan", "SOF", "idedriven", laiban),
+    ("Källsorterande avloppssystem", "MF", "behovsdriven", sewage),
+    ("Aktivitetshus utan regelbok", "KF", "idedriven", activity_house),
+    ("Sensormätning i hemmiljön", "VOF", "mojlighetsdriven", sensors),
+    ("AI-assistent för ekonomiskt bistånd", "AMF", "mojlighetsdriven", welfare_assistant),
+    ("Anhörigmöte via video", "VOF", "behovsdriven", video_meetings),
+]
+
+
+def _path(steps: list[str]) -> str:
+    counts, order = Counter(steps), []
+    for step in steps:
+        if step not in order:
+            order.append(step)
+    return " → ".join(LABELS.get(s, s) + (f" ×{counts[s]}" if counts[s] > 1 else "") for s in order)
+
+
+def _money(values: dict) -> str:
+    return ", ".join(f"{code} {int(amount):,}".replace(",", " ") for code, amount in sorted(values.items())) or "–"
+
+
+def run(database_url: str | None = None, out=print) -> list[dict]:
+    clock = ManualClock()
+    engine = build_engine(database_url, clock=clock)
+    engine.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="demo")
+    with engine.db.unit_of_work(write=True) as uow:
+        ledger_store.open_year(uow.session, clock.now().year)
+        ledger_store.set_budget(uow.session, "AMF", clock.now().year, 3_000_000)
+        uow.commit()
+    rows = []
+    for title, administration, kind, scenario in SCENARIOS:
+        start = clock.now()
+        driver = Driver.submit(engine, clock, start_data(title, administration, kind))
+        scenario(driver)
+        record, instance = driver.record(), driver.instance()
+        rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],
+                     "status": record.status.value, "score": record.score_total,
+                     "granted": _money(record.funds_granted), "spent": _money(record.funds_spent),
+                     "days": (clock.now() - start).days})
+    widths = {"initiative": 36, "outcome": 16, "score": 5, "granted": 34, "spent": 26}
+    out("  ".join(name.ljust(w) for name, w in widths.items()))
+    for row in rows:
+        out("  ".join(str(row[name]).ljust(w) for name, w in widths.items()))
+        out(f"    path ({row['days']} simulated days): {row['path']}")
+    outcomes = Counter(row["status"] for row in rows)
+    out(f"outcomes: {dict(outcomes)}")
+    engine.db.dispose()
+    return rows

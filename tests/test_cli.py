@@ -1,0 +1,63 @@
+"""The `innovation` command line, end to end on a SQLite file."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.main import main
+from innovation.driver import start_data
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+    def run(*argv) -> tuple[int, str, str]:
+        code = main(["--as", "tester", *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def test_deploy_start_complete_and_show(cli, tmp_path):
+    assert cli("db", "upgrade")[0] == 0
+    code, out, _ = cli("deploy", "processes/innovation.bpmn")
+    assert code == 0 and "innovation version 1 deployed" in out
+    assert "unchanged" in cli("deploy", "processes/innovation.bpmn")[1]
+    data = tmp_path / "start.json"
+    data.write_text(json.dumps(start_data("Cykelpool")), encoding="utf-8")
+    code, out, _ = cli("start", "innovation", "--data", str(data), "--business-key", "cykel")
+    instance_id = out.split()[1]
+    assert code == 0
+    code, out, _ = cli("tasks", "--instance", instance_id)
+    assert "utforska_behov" in out
+    task_id = out.splitlines()[1].split()[0]
+    form = tmp_path / "explore.json"
+    form.write_text(json.dumps({"need_analysis": "a", "hypothesis": "b", "estimated_value": 1,
+                                "estimated_effects": "c"}), encoding="utf-8")
+    code, out, _ = cli("complete", task_id, "--data", str(form))
+    assert code == 0 and "bedom_kriterier" in out
+    code, out, _ = cli("show", instance_id, "--history")
+    shown = json.loads(out)
+    assert shown["business_key"] == "cykel" and [h["actor"] for h in shown["history"]] == ["tester", "tester"]
+
+
+def test_errors_are_one_clear_line_and_non_zero(cli, tmp_path):
+    cli("db", "upgrade")
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text("<bpmn:definitions", encoding="utf-8")
+    code, _, err = cli("deploy", str(broken))
+    assert code == 1 and err.startswith("error: broken.bpmn was not deployed") and len(err.strip().splitlines()) == 1
+    code, _, err = cli("complete", "no-such-task")
+    assert code == 1 and "task no-such-task does not exist" in err
+    code, _, err = cli("deploy", str(tmp_path / "missing.bpmn"))
+    assert code == 2 and "no such file" in err
+
+
+def test_demo_prints_every_outcome(cli):
+    cli("db", "upgrade")
+    code, out, _ = cli("demo")
+    assert code == 0
+    assert "slut_realiserad" in out and "slut_avbruten" in out
+    assert "outcomes: {'realised': 2, 'aborted': 4}" in out
