@@ -16,8 +16,8 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as engine_clock
-from engine import deployments, forms, queries
-from engine.errors import Conflict, NotFound, ProcessFailure
+from engine import deployments, forms, queries, scheduling
+from engine.errors import Conflict, NotFound
 from engine.jobs import Jobs
 from engine.operations import OperationRegistry
 from engine.runtime import ACTIVE, Runtime, advance
@@ -73,10 +73,12 @@ class Engine:
                                   updated_at=now)
             session.add(row)
             session.flush()
-            self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
-                              submitted=data, details={"process_key": process_key, "version": definition.version})
+            event = self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
+                                      submitted=data, details={"process_key": process_key,
+                                                               "version": definition.version})
             uow.commit()
-            return queries.instance_summary(row, definition)
+        self.runtime.jobs_committed(event.jobs_created)
+        return queries.instance_summary(row, definition)
 
     def complete_task(self, task_id: str, data: dict | None, *, actor: str,
                       expected_version: int | None = None) -> dict:
@@ -124,20 +126,7 @@ class Engine:
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Advance every running instance with a timer due now; instances not due stay unread."""
-        with self.runtime.time():
-            fired = 0
-            for instance_id, elements in queries.due_timers(self.db, engine_clock.now(), limit).items():
-                def change(session, row, workflow):
-                    workflow.refresh_timers()
-                    return {"timers": elements}
-                try:
-                    self.runtime.mutate(instance_id, actor="scheduler", action="timer_fired", change=change)
-                    fired += 1
-                except Conflict:
-                    continue  # suspended or ended meanwhile; its timers wait or are gone
-                except ProcessFailure as failure:
-                    self.runtime.record_failure(instance_id, actor="scheduler", action="timer", failure=failure)
-            return fired
+        return scheduling.fire_due_timers(self.runtime, limit)
 
     def run_jobs(self, worker: str = "in-process") -> int:
         return self.jobs.run_pending(worker)

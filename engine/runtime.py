@@ -44,6 +44,7 @@ class InstanceChanged:
     end_element: str | None
     element_id: str | None = None
     submitted: dict = field(default_factory=dict)
+    jobs_created: list[str] = field(default_factory=list)
 
 
 def to_json_safe(value):
@@ -84,6 +85,7 @@ class Runtime:
         self.listeners = listeners
         self.operations = operations
         self.clock = engine_clock
+        self.job_observers: list[Callable[[list[str]], None]] = []
         self._spec_cache: dict[str, str] = {}
 
     def time(self):
@@ -136,7 +138,7 @@ class Runtime:
             instance_id=row.id, business_key=row.business_key, process_key=definition.process_key,
             status=row.status, action=action, actor=actor, at=now, data=snap.data,
             active_elements=snap.active_elements, end_element=row.end_element, element_id=element_id,
-            submitted=submitted or {},
+            submitted=submitted or {}, jobs_created=changes["jobs_created"],
         )
         for listener in self.listeners:
             try:
@@ -177,4 +179,11 @@ class Runtime:
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,
                               element_id=element_id, submitted=submitted, details=details)
             uow.commit()
-            return event
+        self.jobs_committed(event.jobs_created)
+        return event
+
+    def jobs_committed(self, job_ids: list[str]) -> None:
+        """Tell observers (a queue dispatcher) about new jobs, only once they are committed."""
+        if job_ids:
+            for observer in self.job_observers:
+                observer(job_ids)
