@@ -25,7 +25,8 @@ run: install
 	mkdir -p var
 	$(BIN)/innovation db upgrade
 	$(BIN)/innovation deploy processes/*.bpmn
-	$(BIN)/innovation demo
+	$(BIN)/innovation users bootstrap
+	$(BIN)/innovation serve
 
 test: install
 	$(BIN)/python -m pytest

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from cli import serve
+from cli import users as users_commands
 from engine.errors import EngineError
 
 
@@ -135,6 +137,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--history", action="store_true")
     p.set_defaults(run=cmd_show)
     sub.add_parser("demo", help="run realistic initiatives through every outcome").set_defaults(run=cmd_demo)
+    users_commands.add_commands(sub)
+    serve.add_commands(sub)
     return top
 
 

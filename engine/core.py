@@ -16,12 +16,12 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock as engine_clock
-from engine import deployments, forms, queries, scheduling
+from engine import deployments, forms, queries, scheduling, versions
 from engine.errors import Conflict, NotFound
 from engine.jobs import Jobs
 from engine.operations import OperationRegistry
 from engine.runtime import ACTIVE, Runtime, advance
-from engine.tables import HumanTask, ProcessDefinition, ProcessInstance
+from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance
 from engine.uow import Database
 from engine.validation import FormSource, validate
 from engine.workflow import find_task, new_workflow
@@ -162,6 +162,56 @@ class Engine:
                             expected_version=expected_version, statuses=allowed)
         return self.instance(instance_id)
 
+    def assign_task(self, task_id: str, assignee: str | None, *, actor: str, only_if_unassigned: bool = False) -> dict:
+        """Claim, unclaim or reassign an open task; a claim fails if someone else holds it."""
+        with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
+            task = uow.session.get(HumanTask, task_id, with_for_update=True)
+            if task is None:
+                raise NotFound(f"task {task_id} does not exist")
+            if task.state != "open":
+                raise Conflict(f"task {task.element_id} ({task_id}) is {task.state}")
+            if only_if_unassigned and task.assignee not in (None, assignee):
+                raise Conflict(f"task {task.element_id} is already claimed by {task.assignee}")
+            previous, task.assignee = task.assignee, assignee
+            action = "task_claimed" if assignee == actor else "task_unclaimed" if assignee is None else "task_assigned"
+            uow.session.add(AuditEntry(instance_id=task.instance_id, actor=actor, action=action,
+                                       element_id=task.element_id, at=engine_clock.now(),
+                                       details={"task_id": task_id, "from": previous, "to": assignee}))
+            uow.commit()
+            return queries.task_view(task)
+
+    def task_form(self, task_id: str) -> dict:
+        """The task's JSON Schema and UI schema, with the instance's current values for its fields."""
+        with self.db.unit_of_work() as uow:
+            task = uow.session.get(HumanTask, task_id)
+            if task is None:
+                raise NotFound(f"task {task_id} does not exist")
+            row = uow.session.get(ProcessInstance, task.instance_id)
+            workflow, definition = self.runtime.load(uow.session, row)
+            schema = definition.forms.get(task.form) if task.form else None
+            live = find_task(workflow, task_id)
+            data = dict(live.data) if live is not None else {}
+            fields = (schema or {}).get("properties", {})
+            return {"task": queries.task_view(task), "schema": schema,
+                    "ui_schema": definition.forms.get(task.ui_form) if task.ui_form else None,
+                    "data": {k: v for k, v in data.items() if k in fields}, "instance_version": row.version}
+
+    def migrate(self, instance_id: str, to_version: int, *, actor: str, expected_version: int | None = None) -> dict:
+        """Move a running instance to another version of its process, if nothing it holds is lost."""
+        def change(session, row, workflow):
+            current = session.get(ProcessDefinition, row.definition_id)
+            target = queries.definition(session, current.process_key, to_version)
+            problems = versions.migration_problems(row.state_json, self.runtime.spec_json(session, current),
+                                                   self.runtime.spec_json(session, target))
+            if problems:
+                raise Conflict(f"instance {instance_id} cannot move to version {to_version}", problems)
+            row.definition_id = target.id
+            return {"from_version": current.version, "to_version": target.version}
+
+        self.runtime.mutate(instance_id, actor=actor, action="migrated", change=change,
+                            expected_version=expected_version, statuses=ACTIVE + ("suspended",))
+        return self.instance(instance_id)
+
     # -- queries ---------------------------------------------------------------------
     def instance(self, instance_id: str) -> dict:
         with self.db.unit_of_work() as uow:
@@ -182,6 +232,24 @@ class Engine:
     def definitions(self, process_key: str | None = None) -> list[dict]:
         with self.db.unit_of_work() as uow:
             return queries.definitions(uow.session, process_key)
+
+    def definition_xml(self, definition_id: int) -> str:
+        with self.db.unit_of_work() as uow:
+            return queries.definition_by_id(uow.session, definition_id).bpmn_xml
+
+    def diff_definitions(self, old_id: int, new_id: int) -> dict:
+        with self.db.unit_of_work() as uow:
+            old, new = (queries.definition_by_id(uow.session, i) for i in (old_id, new_id))
+            return {"from": deployments.describe(old), "to": deployments.describe(new),
+                    **versions.diff(old.bpmn_xml, new.bpmn_xml)}
+
+    def job_list(self, states=("pending", "running", "incident"), limit: int = 100) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            return queries.jobs(uow.session, states, limit)
+
+    def waiting_timers(self, limit: int = 100) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            return queries.timers(uow.session, limit)
 
     def _locate_task(self, task_id: str) -> tuple[str, str]:
         with self.db.unit_of_work() as uow:

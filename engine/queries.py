@@ -24,6 +24,13 @@ def definition(session, process_key: str, version: int | None = None) -> Process
     return found
 
 
+def definition_by_id(session, definition_id: int) -> ProcessDefinition:
+    found = session.get(ProcessDefinition, definition_id)
+    if found is None:
+        raise NotFound(f"definition {definition_id} does not exist")
+    return found
+
+
 def definitions(session, process_key: str | None = None) -> list[dict]:
     from engine.deployments import describe
     query = select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.version)
@@ -98,6 +105,18 @@ def tasks(session, state: str = "open", instance_id: str | None = None, lane: st
         query = query.where(HumanTask.assignee == assignee)
     query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at).limit(limit)
     return [task_view(t) for t in session.scalars(query)]
+
+
+def jobs(session, states, limit: int = 100) -> list[dict]:
+    from engine.jobs import describe as describe_job
+    query = select(Job).where(Job.state.in_(list(states))).order_by(Job.updated_at.desc()).limit(limit)
+    return [describe_job(j) for j in session.scalars(query)]
+
+
+def timers(session, limit: int = 100) -> list[dict]:
+    query = select(Timer).order_by(Timer.due_at).limit(limit)
+    return [{"id": t.id, "instance_id": t.instance_id, "element_id": t.element_id, "name": t.name,
+             "due_at": _iso(t.due_at)} for t in session.scalars(query)]
 
 
 def history(session, instance_id: str) -> list[dict]:

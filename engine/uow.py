@@ -65,10 +65,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc_info):
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back anything uncommitted and detaches objects without expiring
+        # them, so what a reader loaded stays readable after the unit of work ends.
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

@@ -3,11 +3,12 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from engine.tables import Base
+from api.users import UsersBase
 from innovation.adapters.tables import InnovationBase
 
 
 config = context.config
-target_metadata = [Base.metadata, InnovationBase.metadata]
+target_metadata = [Base.metadata, InnovationBase.metadata, UsersBase.metadata]
 
 
 def run_migrations() -> None:

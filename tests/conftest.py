@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from cli.database import upgrade
 from engine.tables import Base
+from api.users import UsersBase
 from innovation.adapters.tables import InnovationBase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def _truncate(url: str) -> None:
     db = sa.create_engine(url)
     try:
         with db.begin() as conn:
-            tables = [t.name for meta in (InnovationBase.metadata, Base.metadata) for t in reversed(meta.sorted_tables)]
+            tables = [t.name for meta in (UsersBase.metadata, InnovationBase.metadata, Base.metadata) for t in reversed(meta.sorted_tables)]
             if db.dialect.name == "postgresql":
                 conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
             else:

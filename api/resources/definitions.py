@@ -1,0 +1,54 @@
+"""Process definitions: deploy, list versions, fetch XML, diff two versions (process owners)."""
+from __future__ import annotations
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from api.auth import principal, require
+from api.resources import engine
+from api.schemas import Definition, DefinitionDiff, DefinitionQuery, DeployUpload, ErrorResponse
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/definitions",
+                description="Deploy BPMN diagrams and inspect their versions (process owners).")
+
+
+@blp.route("")
+class Definitions(MethodView):
+    @blp.arguments(DefinitionQuery, location="query")
+    @blp.response(200, Definition(many=True))
+    @require("process_owner", "admin")
+    def get(self, args):
+        """List every deployed version."""
+        return engine().definitions(args.get("process_key"))
+
+    @blp.arguments(DeployUpload, location="files", as_kwargs=True)
+    @blp.response(201, Definition(many=True))
+    @blp.alt_response(422, schema=ErrorResponse, description="the diagram was refused; details name each element")
+    @require("process_owner")
+    def post(self, **_files):
+        """Deploy a .bpmn file (multipart field `file`) with any forms it references (fields `forms`)."""
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            abort(422, message="upload the diagram as multipart field 'file'")
+        forms = {f.filename: f.read() for f in request.files.getlist("forms") if f.filename}
+        return engine().deploy(upload.read(), deployed_by=principal().username, filename=upload.filename,
+                               forms=forms)
+
+
+@blp.route("/<int:definition_id>/xml")
+class DefinitionXml(MethodView):
+    @blp.response(200, {"type": "string"}, content_type="application/xml")
+    @require("process_owner", "admin")
+    def get(self, definition_id):
+        """The BPMN XML of one version, as deployed."""
+        return Response(engine().definition_xml(definition_id), mimetype="application/xml")
+
+
+@blp.route("/<int:definition_id>/diff/<int:other_id>")
+class DefinitionDiffView(MethodView):
+    @blp.response(200, DefinitionDiff)
+    @require("process_owner", "admin")
+    def get(self, definition_id, other_id):
+        """Elements added, removed and changed from one version to another."""
+        return engine().diff_definitions(definition_id, other_id)

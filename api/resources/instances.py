@@ -1,0 +1,107 @@
+"""Process instances: start, list, inspect, history, and admin operations."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import queries
+from api.auth import principal, require
+from api.resources import engine
+from api.schemas import (
+    AbortArgs, ErrorResponse, HistoryEntry, InstanceDetail, InstancePage, InstanceQuery, MigrateArgs, StartInstance,
+    VersionArgs,
+)
+
+blp = Blueprint("instances", __name__, url_prefix="/api/instances",
+                description="Start and follow process instances; admins operate on them.")
+READERS = ("admin", "coordinator", "process_owner")
+ABORT_MESSAGE = "avbryt_initiativ"
+
+
+def _detail(view: dict) -> dict:
+    with engine().db.unit_of_work() as uow:
+        return queries.with_initiative(uow.session, view)
+
+
+@blp.route("")
+class Instances(MethodView):
+    @blp.arguments(InstanceQuery, location="query")
+    @blp.response(200, InstancePage)
+    @require(*READERS)
+    def get(self, args):
+        """Instances, newest first, filtered by definition, state, phase, administration, dates, title."""
+        with engine().db.unit_of_work() as uow:
+            return queries.instance_page(uow.session, **args)
+
+    @blp.arguments(StartInstance)
+    @blp.response(201, InstanceDetail)
+    @blp.alt_response(422, schema=ErrorResponse, description="the start data breaks the start form")
+    @require("idea_owner", "admin")
+    def post(self, args):
+        """Start an instance (submit an initiative) with its start-form data."""
+        started = engine().start(args["process_key"], args["data"], actor=principal().username,
+                                 business_key=args.get("business_key"))
+        return _detail(engine().instance(started["id"]))
+
+
+@blp.route("/<instance_id>")
+class Instance(MethodView):
+    @blp.response(200, InstanceDetail)
+    @require(*READERS)
+    def get(self, instance_id):
+        """State, current tasks, waiting timers, jobs, data and version."""
+        return _detail(engine().instance(instance_id))
+
+
+@blp.route("/<instance_id>/history")
+class History(MethodView):
+    @blp.response(200, HistoryEntry(many=True))
+    @require(*READERS)
+    def get(self, instance_id):
+        """The audit log of the instance."""
+        engine().instance(instance_id)
+        return engine().history(instance_id)
+
+
+def _operation(name: str, summary: str):
+    @blp.route(f"/<instance_id>/{name}", endpoint=f"instance_{name}")
+    class Operation(MethodView):
+        @blp.arguments(VersionArgs)
+        @blp.response(200, InstanceDetail)
+        @blp.alt_response(409, schema=ErrorResponse, description="stale version or wrong state")
+        @require("admin")
+        def post(self, args, instance_id):
+            return _detail(getattr(engine(), name)(instance_id, actor=principal().username,
+                                                   expected_version=args.get("version")))
+    Operation.post.__doc__ = summary
+    return Operation
+
+
+SuspendView = _operation("suspend", "Suspend a running instance: nothing moves, timers wait.")
+ResumeView = _operation("resume", "Resume a suspended (or failed) instance; due timers fire.")
+TerminateView = _operation("terminate", "Terminate an instance for good.")
+
+
+@blp.route("/<instance_id>/abort")
+class Abort(MethodView):
+    @blp.arguments(AbortArgs)
+    @blp.response(200, InstanceDetail)
+    @blp.alt_response(409, schema=ErrorResponse, description="the instance is not waiting for an abort")
+    @require("admin", "coordinator")
+    def post(self, args, instance_id):
+        """Abort an initiative with a reason (the BPMN message avbryt_initiativ)."""
+        return _detail(engine().correlate_message(ABORT_MESSAGE, {"reason": args["reason"]},
+                                                  actor=principal().username, instance_id=instance_id,
+                                                  expected_version=args.get("version")))
+
+
+@blp.route("/<instance_id>/migrate")
+class Migrate(MethodView):
+    @blp.arguments(MigrateArgs)
+    @blp.response(200, InstanceDetail)
+    @blp.alt_response(409, schema=ErrorResponse, description="unsafe: details name the elements that block it")
+    @require("admin")
+    def post(self, args, instance_id):
+        """Move an instance to another version of its process when nothing it holds would be lost."""
+        return _detail(engine().migrate(instance_id, args["to_version"], actor=principal().username,
+                                        expected_version=args.get("version")))

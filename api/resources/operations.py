@@ -1,0 +1,45 @@
+"""Jobs and timers, for admins: what waits, what failed, and retrying incidents."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import principal, require
+from api.resources import engine
+from api.schemas import ErrorResponse, Job, JobQuery, Timer, TimerQuery
+
+blp = Blueprint("operations", __name__, url_prefix="/api", description="Jobs, incidents and timers (admins).")
+OPEN = ("pending", "running", "incident")
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @blp.arguments(JobQuery, location="query")
+    @blp.response(200, Job(many=True))
+    @require("admin")
+    def get(self, args):
+        """Jobs by state: `open` (pending, running, incident), or one state; `failed` means incidents."""
+        state = args["state"]
+        states = OPEN if state == "open" else ("incident",) if state == "failed" else (state,)
+        return engine().job_list(states, args["limit"])
+
+
+@blp.route("/jobs/<job_id>/retry")
+class Retry(MethodView):
+    @blp.response(200, Job)
+    @blp.alt_response(409, schema=ErrorResponse, description="the job is not an incident")
+    @require("admin")
+    def post(self, job_id):
+        """Run a failed job (an incident) again, after its cause was fixed."""
+        engine().jobs.retry_incident(job_id, actor=principal().username)
+        return next(j for j in engine().job_list(OPEN + ("completed",), 500) if j["id"] == job_id)
+
+
+@blp.route("/timers")
+class Timers(MethodView):
+    @blp.arguments(TimerQuery, location="query")
+    @blp.response(200, Timer(many=True))
+    @require("admin")
+    def get(self, args):
+        """Waiting timers, soonest first."""
+        return engine().waiting_timers(args["limit"])

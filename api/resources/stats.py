@@ -1,0 +1,22 @@
+"""Portfolio figures for admins."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import queries
+from api.auth import require
+from api.resources import engine
+from api.schemas import Stats
+
+blp = Blueprint("stats", __name__, url_prefix="/api/stats", description="Portfolio statistics (admins).")
+
+
+@blp.route("")
+class StatsView(MethodView):
+    @blp.response(200, Stats)
+    @require("admin")
+    def get(self):
+        """Initiatives per phase, status and administration; funds granted and spent; median days per phase."""
+        with engine().db.unit_of_work() as uow:
+            return queries.stats(uow.session)

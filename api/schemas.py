@@ -1,0 +1,242 @@
+"""Marshmallow schemas: request validation and the single source of the OpenAPI document."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class ErrorDetail(Strict):
+    field = fields.String(metadata={"description": "JSON pointer of the offending field"})
+    element_id = fields.String(metadata={"description": "BPMN element the problem belongs to"})
+    element_name = fields.String()
+    message = fields.String(required=True)
+
+
+class ErrorResponse(Strict):
+    status = fields.Integer(required=True)
+    message = fields.String(required=True)
+    details = fields.List(fields.Nested(ErrorDetail))
+
+
+class Definition(Strict):
+    id = fields.Integer()
+    process_key = fields.String()
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    sha256 = fields.String()
+    deployed_by = fields.String()
+    deployed_at = fields.String()
+    forms = fields.List(fields.String())
+    created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
+
+
+class DefinitionQuery(Strict):
+    process_key = fields.String()
+
+
+class DeployUpload(Strict):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "the .bpmn diagram"})
+    forms = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
+                        metadata={"description": "form JSON files the diagram references (optional; "
+                                                 "forms/ is used for any not uploaded)"})
+
+
+class ElementChange(Strict):
+    element_id = fields.String()
+    type = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class DefinitionDiff(Strict):
+    from_ = fields.Nested(Definition, data_key="from")
+    to = fields.Nested(Definition)
+    added = fields.List(fields.Nested(ElementChange))
+    removed = fields.List(fields.Nested(ElementChange))
+    changed = fields.List(fields.Nested(ElementChange))
+    unified = fields.String()
+
+
+class Task(Strict):
+    id = fields.String()
+    instance_id = fields.String()
+    element_id = fields.String()
+    name = fields.String(allow_none=True)
+    lane = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    form = fields.String(allow_none=True)
+    ui_form = fields.String(allow_none=True)
+    state = fields.String()
+    created_at = fields.String()
+    due_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    completed_by = fields.String(allow_none=True)
+    ended_at = fields.String(allow_none=True)
+    title = fields.String(allow_none=True, metadata={"description": "the initiative's title"})
+    administration = fields.String(allow_none=True)
+
+
+class Timer(Strict):
+    id = fields.String()
+    instance_id = fields.String()
+    element_id = fields.String()
+    name = fields.String(allow_none=True)
+    due_at = fields.String()
+
+
+class Job(Strict):
+    id = fields.String()
+    instance_id = fields.String()
+    task_id = fields.String()
+    element_id = fields.String()
+    operation = fields.String()
+    input = fields.Dict()
+    state = fields.String()
+    attempts = fields.Integer()
+    max_attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    error_history = fields.List(fields.Dict())
+    run_after = fields.String()
+    claimed_by = fields.String(allow_none=True)
+    result = fields.Dict(allow_none=True)
+
+
+class InstanceSummary(Strict):
+    id = fields.String()
+    process_key = fields.String()
+    definition_version = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    version = fields.Integer(metadata={"description": "send back as `version` to detect stale updates"})
+    started_by = fields.String()
+    started_at = fields.String()
+    updated_at = fields.String()
+    ended_at = fields.String(allow_none=True)
+    end_element = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    phase = fields.String(allow_none=True)
+    administration = fields.String(allow_none=True)
+    initiative_status = fields.String(allow_none=True)
+
+
+class InstanceDetail(InstanceSummary):
+    data = fields.Dict()
+    active_elements = fields.List(fields.Dict())
+    tasks = fields.List(fields.Nested(Task))
+    timers = fields.List(fields.Nested(Timer))
+    jobs = fields.List(fields.Nested(Job))
+
+
+class InstancePage(Strict):
+    items = fields.List(fields.Nested(InstanceSummary))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class InstanceQuery(Strict):
+    process_key = fields.String()
+    status = fields.String(validate=validate.OneOf(["running", "suspended", "error", "completed", "terminated"]))
+    phase = fields.String()
+    administration = fields.String()
+    started_from = fields.DateTime()
+    started_to = fields.DateTime()
+    q = fields.String(metadata={"description": "text in the initiative's title"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
+
+
+class StartInstance(Strict):
+    process_key = fields.String(load_default="innovation")
+    business_key = fields.String(allow_none=True)
+    data = fields.Dict(load_default=dict, metadata={"description": "the start form's data"})
+
+
+class VersionArgs(Strict):
+    version = fields.Integer(metadata={"description": "the instance version you acted on (optional)"})
+
+
+class AbortArgs(VersionArgs):
+    reason = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class MigrateArgs(VersionArgs):
+    to_version = fields.Integer(required=True)
+
+
+class HistoryEntry(Strict):
+    id = fields.Integer()
+    actor = fields.String()
+    action = fields.String()
+    element_id = fields.String(allow_none=True)
+    details = fields.Dict()
+    at = fields.String()
+
+
+class TaskQuery(Strict):
+    scope = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "mine", "available", "all"]),
+                          metadata={"description": "inbox = mine + my roles' unclaimed tasks"})
+    lane = fields.String()
+    instance_id = fields.String()
+    due_before = fields.DateTime()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class CompleteTask(Strict):
+    data = fields.Dict(required=True)
+    version = fields.Integer()
+
+
+class AssignArgs(Strict):
+    assignee = fields.String(required=True)
+
+
+class TaskForm(Strict):
+    task = fields.Nested(Task)
+    schema = fields.Dict(allow_none=True)
+    ui_schema = fields.Dict(allow_none=True)
+    data = fields.Dict()
+    instance_version = fields.Integer()
+
+
+class JobQuery(Strict):
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "pending", "running", "incident",
+                                                                        "failed", "completed", "cancelled"]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class TimerQuery(Strict):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class PublicInitiative(Strict):
+    id = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    administration = fields.String()
+    phase = fields.String(allow_none=True)
+    status = fields.String()
+    effect_goals = fields.List(fields.Dict())
+    lessons_learned = fields.List(fields.String())
+    idea_owner = fields.String(allow_none=True, metadata={"description": "only if the idea owner agreed"})
+
+
+class PublicQuery(Strict):
+    phase = fields.String()
+    kind = fields.String()
+    administration = fields.String()
+    status = fields.String()
+
+
+class Stats(Strict):
+    by_phase = fields.Dict()
+    by_status = fields.Dict()
+    by_administration = fields.Dict()
+    funds = fields.Dict(metadata={"description": "granted and spent per administration (SEK)"})
+    median_days_in_phase = fields.Dict()
