@@ -247,6 +247,10 @@ class Engine:
         with self.db.unit_of_work() as uow:
             return queries.jobs(uow.session, states, limit)
 
+    def job(self, job_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return queries.job(uow.session, job_id)
+
     def waiting_timers(self, limit: int = 100) -> list[dict]:
         with self.db.unit_of_work() as uow:
             return queries.timers(uow.session, limit)

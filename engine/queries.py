@@ -113,6 +113,14 @@ def jobs(session, states, limit: int = 100) -> list[dict]:
     return [describe_job(j) for j in session.scalars(query)]
 
 
+def job(session, job_id: str) -> dict:
+    from engine.jobs import describe as describe_job
+    found = session.get(Job, job_id)
+    if found is None:
+        raise NotFound(f"job {job_id} does not exist")
+    return describe_job(found)
+
+
 def timers(session, limit: int = 100) -> list[dict]:
     query = select(Timer).order_by(Timer.due_at).limit(limit)
     return [{"id": t.id, "instance_id": t.instance_id, "element_id": t.element_id, "name": t.name,

@@ -15,17 +15,17 @@ blp = Blueprint("definitions", __name__, url_prefix="/api/definitions",
 
 @blp.route("")
 class Definitions(MethodView):
+    @require("process_owner", "admin")
     @blp.arguments(DefinitionQuery, location="query")
     @blp.response(200, Definition(many=True))
-    @require("process_owner", "admin")
     def get(self, args):
         """List every deployed version."""
         return engine().definitions(args.get("process_key"))
 
+    @require("process_owner")
     @blp.arguments(DeployUpload, location="files", as_kwargs=True)
     @blp.response(201, Definition(many=True))
     @blp.alt_response(422, schema=ErrorResponse, description="the diagram was refused; details name each element")
-    @require("process_owner")
     def post(self, **_files):
         """Deploy a .bpmn file (multipart field `file`) with any forms it references (fields `forms`)."""
         upload = request.files.get("file")
@@ -38,8 +38,8 @@ class Definitions(MethodView):
 
 @blp.route("/<int:definition_id>/xml")
 class DefinitionXml(MethodView):
-    @blp.response(200, {"type": "string"}, content_type="application/xml")
     @require("process_owner", "admin")
+    @blp.response(200, {"type": "string"}, content_type="application/xml")
     def get(self, definition_id):
         """The BPMN XML of one version, as deployed."""
         return Response(engine().definition_xml(definition_id), mimetype="application/xml")
@@ -47,8 +47,8 @@ class DefinitionXml(MethodView):
 
 @blp.route("/<int:definition_id>/diff/<int:other_id>")
 class DefinitionDiffView(MethodView):
-    @blp.response(200, DefinitionDiff)
     @require("process_owner", "admin")
+    @blp.response(200, DefinitionDiff)
     def get(self, definition_id, other_id):
         """Elements added, removed and changed from one version to another."""
         return engine().diff_definitions(definition_id, other_id)

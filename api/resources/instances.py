@@ -25,18 +25,18 @@ def _detail(view: dict) -> dict:
 
 @blp.route("")
 class Instances(MethodView):
+    @require(*READERS)
     @blp.arguments(InstanceQuery, location="query")
     @blp.response(200, InstancePage)
-    @require(*READERS)
     def get(self, args):
         """Instances, newest first, filtered by definition, state, phase, administration, dates, title."""
         with engine().db.unit_of_work() as uow:
             return queries.instance_page(uow.session, **args)
 
+    @require("idea_owner", "admin")
     @blp.arguments(StartInstance)
     @blp.response(201, InstanceDetail)
     @blp.alt_response(422, schema=ErrorResponse, description="the start data breaks the start form")
-    @require("idea_owner", "admin")
     def post(self, args):
         """Start an instance (submit an initiative) with its start-form data."""
         started = engine().start(args["process_key"], args["data"], actor=principal().username,
@@ -46,8 +46,8 @@ class Instances(MethodView):
 
 @blp.route("/<instance_id>")
 class Instance(MethodView):
-    @blp.response(200, InstanceDetail)
     @require(*READERS)
+    @blp.response(200, InstanceDetail)
     def get(self, instance_id):
         """State, current tasks, waiting timers, jobs, data and version."""
         return _detail(engine().instance(instance_id))
@@ -55,8 +55,8 @@ class Instance(MethodView):
 
 @blp.route("/<instance_id>/history")
 class History(MethodView):
-    @blp.response(200, HistoryEntry(many=True))
     @require(*READERS)
+    @blp.response(200, HistoryEntry(many=True))
     def get(self, instance_id):
         """The audit log of the instance."""
         engine().instance(instance_id)
@@ -64,17 +64,15 @@ class History(MethodView):
 
 
 def _operation(name: str, summary: str):
-    @blp.route(f"/<instance_id>/{name}", endpoint=f"instance_{name}")
-    class Operation(MethodView):
-        @blp.arguments(VersionArgs)
-        @blp.response(200, InstanceDetail)
-        @blp.alt_response(409, schema=ErrorResponse, description="stale version or wrong state")
-        @require("admin")
-        def post(self, args, instance_id):
-            return _detail(getattr(engine(), name)(instance_id, actor=principal().username,
-                                                   expected_version=args.get("version")))
-    Operation.post.__doc__ = summary
-    return Operation
+    """An admin operation endpoint (suspend, resume, terminate): same shape, different verb."""
+    def post(self, args, instance_id):
+        return _detail(getattr(engine(), name)(instance_id, actor=principal().username,
+                                               expected_version=args.get("version")))
+    post.__doc__ = summary
+    post = blp.alt_response(409, schema=ErrorResponse, description="stale version or wrong state")(post)
+    post = require("admin")(blp.response(200, InstanceDetail)(blp.arguments(VersionArgs)(post)))
+    view = type(f"{name.title()}Instance", (MethodView,), {"post": post})
+    return blp.route(f"/<instance_id>/{name}", endpoint=f"instance_{name}")(view)
 
 
 SuspendView = _operation("suspend", "Suspend a running instance: nothing moves, timers wait.")
@@ -84,10 +82,10 @@ TerminateView = _operation("terminate", "Terminate an instance for good.")
 
 @blp.route("/<instance_id>/abort")
 class Abort(MethodView):
+    @require("admin", "coordinator")
     @blp.arguments(AbortArgs)
     @blp.response(200, InstanceDetail)
     @blp.alt_response(409, schema=ErrorResponse, description="the instance is not waiting for an abort")
-    @require("admin", "coordinator")
     def post(self, args, instance_id):
         """Abort an initiative with a reason (the BPMN message avbryt_initiativ)."""
         return _detail(engine().correlate_message(ABORT_MESSAGE, {"reason": args["reason"]},
@@ -97,10 +95,10 @@ class Abort(MethodView):
 
 @blp.route("/<instance_id>/migrate")
 class Migrate(MethodView):
+    @require("admin")
     @blp.arguments(MigrateArgs)
     @blp.response(200, InstanceDetail)
     @blp.alt_response(409, schema=ErrorResponse, description="unsafe: details name the elements that block it")
-    @require("admin")
     def post(self, args, instance_id):
         """Move an instance to another version of its process when nothing it holds would be lost."""
         return _detail(engine().migrate(instance_id, args["to_version"], actor=principal().username,

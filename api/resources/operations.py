@@ -14,9 +14,9 @@ OPEN = ("pending", "running", "incident")
 
 @blp.route("/jobs")
 class Jobs(MethodView):
+    @require("admin")
     @blp.arguments(JobQuery, location="query")
     @blp.response(200, Job(many=True))
-    @require("admin")
     def get(self, args):
         """Jobs by state: `open` (pending, running, incident), or one state; `failed` means incidents."""
         state = args["state"]
@@ -26,20 +26,20 @@ class Jobs(MethodView):
 
 @blp.route("/jobs/<job_id>/retry")
 class Retry(MethodView):
+    @require("admin")
     @blp.response(200, Job)
     @blp.alt_response(409, schema=ErrorResponse, description="the job is not an incident")
-    @require("admin")
     def post(self, job_id):
         """Run a failed job (an incident) again, after its cause was fixed."""
         engine().jobs.retry_incident(job_id, actor=principal().username)
-        return next(j for j in engine().job_list(OPEN + ("completed",), 500) if j["id"] == job_id)
+        return engine().job(job_id)
 
 
 @blp.route("/timers")
 class Timers(MethodView):
+    @require("admin")
     @blp.arguments(TimerQuery, location="query")
     @blp.response(200, Timer(many=True))
-    @require("admin")
     def get(self, args):
         """Waiting timers, soonest first."""
         return engine().waiting_timers(args["limit"])

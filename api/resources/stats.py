@@ -14,8 +14,8 @@ blp = Blueprint("stats", __name__, url_prefix="/api/stats", description="Portfol
 
 @blp.route("")
 class StatsView(MethodView):
-    @blp.response(200, Stats)
     @require("admin")
+    @blp.response(200, Stats)
     def get(self):
         """Initiatives per phase, status and administration; funds granted and spent; median days per phase."""
         with engine().db.unit_of_work() as uow:

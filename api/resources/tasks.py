@@ -77,18 +77,19 @@ class Claim(MethodView):
 class Unclaim(MethodView):
     @blp.response(200, Task)
     def post(self, task_id):
-        """Give the task back to the lane."""
-        task = _authorize(task_id)
-        if task["assignee"] != principal().username and not principal().has(*MANAGERS):
-            deny(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"])
+        """Give the task back to the lane (its holder, or a manager)."""
+        if not principal().has(*MANAGERS):
+            task = _authorize(task_id)
+            if task["assignee"] != principal().username:
+                deny(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"])
         return engine().assign_task(task_id, None, actor=principal().username)
 
 
 @blp.route("/<task_id>/assign")
 class Assign(MethodView):
+    @require(*MANAGERS)
     @blp.arguments(AssignArgs)
     @blp.response(200, Task)
-    @require(*MANAGERS)
     def post(self, args, task_id):
         """Reassign the task to a user (managers only)."""
         return engine().assign_task(task_id, args["assignee"], actor=principal().username)
