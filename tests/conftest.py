@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from cli.database import upgrade
+from engine.clock import ManualClock
 from engine.tables import Base
 from api.users import UsersBase
 from innovation.adapters.tables import InnovationBase
@@ -74,3 +75,18 @@ def database_url(request, tmp_path_factory) -> str:
         _migrated[url] = True
     _truncate(url)
     return url
+
+
+@pytest.fixture
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+def engine(database_url, clock):
+    """The innovation engine with processes/innovation.bpmn deployed (tests/engine/ overrides it)."""
+    from innovation.bootstrap import build_engine
+    eng = build_engine(database_url, clock=clock)
+    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
+    yield eng
+    eng.db.dispose()

@@ -3,8 +3,6 @@ from __future__ import annotations
 import pytest
 
 from api import create_app, users
-from engine.clock import ManualClock
-from innovation.bootstrap import ROOT, build_engine
 
 PEOPLE = {
     "admin": [("admin", None)],
@@ -15,19 +13,6 @@ PEOPLE = {
     "frida": [("decision_maker", "SOF")],
     "mf_boss": [("decision_maker", "MF")],
 }
-
-
-@pytest.fixture
-def clock():
-    return ManualClock()
-
-
-@pytest.fixture
-def engine(database_url, clock):
-    eng = build_engine(database_url, clock=clock)
-    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="owner")
-    yield eng
-    eng.db.dispose()
 
 
 @pytest.fixture

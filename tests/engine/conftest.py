@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from engine.clock import ManualClock
 from engine.core import Engine
 from engine.operations import BpmnError, OperationRegistry, RetryPolicy
 from tests.conftest import FIXTURES
@@ -18,11 +17,6 @@ def _explode(params, ctx):
 
 def _refuse(params, ctx):
     raise BpmnError("rejected", "the backend refused")
-
-
-@pytest.fixture
-def clock():
-    return ManualClock()
 
 
 @pytest.fixture

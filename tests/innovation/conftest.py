@@ -2,22 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.clock import ManualClock
-from innovation.bootstrap import ROOT, build_engine
 from innovation.driver import Driver, start_data
-
-
-@pytest.fixture
-def clock():
-    return ManualClock()
-
-
-@pytest.fixture
-def engine(database_url, clock):
-    eng = build_engine(database_url, clock=clock)
-    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
-    yield eng
-    eng.db.dispose()
 
 
 @pytest.fixture
