@@ -9,14 +9,14 @@ import statistics
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, union_all
 
 from engine.queries import instance_summary, task_view
 from engine.tables import HumanTask, ProcessDefinition, ProcessInstance
 from innovation.adapters.records import from_dict
 from innovation.adapters.tables import Initiative, LedgerEntry
 from innovation.domain.initiative import public_view
-from innovation.roles import lanes_for
+from innovation.roles import LANE_ROLES, lanes_for
 
 
 def _with_initiative(row, definition, initiative) -> dict:
@@ -65,28 +65,42 @@ def task_context(session, task_id: str):
 
 def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due_before=None, limit=50,
           now: datetime) -> list[dict]:
-    """Open tasks sorted by due date: mine, and unclaimed ones in my roles' lanes."""
+    """Open tasks sorted by due date: mine, and unclaimed ones in my roles' lanes.
+
+    Each source (my claimed tasks, each lane's unclaimed tasks) is its own small ordered,
+    limited query that an index answers directly; their union is cut to ``limit`` at the
+    end. One OR over all of them would make the database sort every open task.
+    """
+    order = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
+    filters = [HumanTask.state == "open"]
+    filters += [c for c in (lane and HumanTask.lane == lane, instance_id and HumanTask.instance_id == instance_id,
+                            due_before is not None and HumanTask.due_at < due_before) if c is not None and c is not False]
+
+    def source(*conditions, administrations=None):
+        query = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(*filters, *conditions)
+        if administrations is not None:
+            query = query.join(Initiative, Initiative.instance_id == HumanTask.instance_id).where(
+                Initiative.administration.in_(administrations))
+        return select(query.order_by(*order).limit(limit).subquery().c.id)
+
+    sources = []
+    if scope == "all" and principal.has("admin"):
+        sources.append(source())
+    if scope in ("mine", "inbox") or (scope == "all" and not principal.has("admin")):
+        sources.append(source(HumanTask.assignee == principal.username))
+    if scope in ("available", "inbox") or (scope == "all" and not principal.has("admin")):
+        restricted = "decision_maker" in principal.roles and not principal.has("admin")
+        for lane_name in lanes_for(principal.roles):
+            by_administration = restricted and LANE_ROLES[lane_name] == "decision_maker"
+            sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
+                                  administrations=sorted(principal.administrations) if by_administration else None))
+    if not sources:
+        return []
+    chosen = union_all(*sources).subquery()
     query = (select(HumanTask, Initiative.title, Initiative.administration)
+             .join(chosen, chosen.c.id == HumanTask.id)
              .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
-             .where(HumanTask.state == "open"))
-    mine = HumanTask.assignee == principal.username
-    lanes = lanes_for(principal.roles)
-    available = and_(HumanTask.assignee.is_(None), HumanTask.lane.in_(lanes))
-    if "decision_maker" in principal.roles and "admin" not in principal.roles:
-        decision_lanes = lanes_for({"decision_maker"})
-        available = and_(available, or_(HumanTask.lane.not_in(decision_lanes),
-                                        Initiative.administration.in_(principal.administrations)))
-    if scope == "mine":
-        query = query.where(mine)
-    elif scope == "available":
-        query = query.where(available)
-    elif scope == "inbox" or "admin" not in principal.roles:
-        query = query.where(or_(mine, available))
-    for condition in (lane and HumanTask.lane == lane, instance_id and HumanTask.instance_id == instance_id,
-                      due_before and HumanTask.due_at < due_before):
-        if condition is not None and condition is not False:
-            query = query.where(condition)
-    query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at).limit(limit)
+             .order_by(*order).limit(limit))
     return [{**task_view(task), "title": title, "administration": administration,
              "overdue": bool(task.due_at and task.due_at < now)}
             for task, title, administration in session.execute(query)]

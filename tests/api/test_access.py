@@ -32,6 +32,9 @@ def test_public_and_documentation_need_no_login(api):
     ("ivar", "get", "/api/timers"),
     ("ivar", "post", "/api/instances/x/suspend"),
     ("frida", "post", "/api/instances"),
+    ("ada", "post", "/api/tasks/x/assign"),
+    ("ada", "post", "/api/instances/x/abort"),
+    ("owner", "post", "/api/instances/x/migrate"),
 ])
 def test_roles_are_enforced_and_denials_audited(api, engine, user, method, path):
     response = getattr(api.as_(user), method)(path, json={})
