@@ -8,7 +8,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api import auth, errors
-from api.resources import definitions, instances, operations, public, stats, tasks
+from api.resources import close_reader, definitions, instances, operations, public, stats, tasks
 from api.schemas import ErrorResponse
 from engine.errors import EngineError
 
@@ -49,6 +49,7 @@ def create_app(engine=None, background: bool = False, **config) -> Flask:
     for module in (definitions, instances, tasks, operations, public, stats):
         api.register_blueprint(module.blp)
     app.before_request(auth.authenticate_request)
+    app.teardown_request(close_reader)
     app.register_error_handler(EngineError, errors.handle_engine_error)
     app.register_error_handler(HTTPException, errors.handle_http_exception)
     app.register_error_handler(Exception, errors.handle_unexpected)

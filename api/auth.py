@@ -11,6 +11,7 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from api import users
+from api.resources import reader
 from engine.tables import AuditEntry
 
 
@@ -22,9 +23,7 @@ def authenticate_request():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         abort(401, message="this endpoint needs a bearer token (Authorization: Bearer …)")
-    engine = current_app.extensions["engine"]
-    with engine.db.unit_of_work() as uow:
-        principal = users.authenticate(uow.session, header.removeprefix("Bearer ").strip())
+    principal = users.authenticate(reader(), header.removeprefix("Bearer ").strip())
     if principal is None:
         abort(401, message="the bearer token is not valid")
     g.principal = principal

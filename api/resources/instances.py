@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api import queries
 from api.auth import principal, require
-from api.resources import engine
+from api.resources import engine, reader
 from api.schemas import (
     AbortArgs, ErrorResponse, HistoryEntry, InstanceDetail, InstancePage, InstanceQuery, MigrateArgs, StartInstance,
     VersionArgs,
@@ -19,8 +19,7 @@ ABORT_MESSAGE = "avbryt_initiativ"
 
 
 def _detail(view: dict) -> dict:
-    with engine().db.unit_of_work() as uow:
-        return queries.with_initiative(uow.session, view)
+    return queries.with_initiative(reader(), view)
 
 
 @blp.route("")
@@ -30,8 +29,7 @@ class Instances(MethodView):
     @blp.response(200, InstancePage)
     def get(self, args):
         """Instances, newest first, filtered by definition, state, phase, administration, dates, title."""
-        with engine().db.unit_of_work() as uow:
-            return queries.instance_page(uow.session, **args)
+        return queries.instance_page(reader(), **args)
 
     @require("idea_owner", "admin")
     @blp.arguments(StartInstance)

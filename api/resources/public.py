@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import queries
-from api.resources import engine
+from api.resources import engine, reader
 from api.schemas import PublicInitiative, PublicQuery
 from engine.errors import NotFound
 
@@ -19,8 +19,7 @@ class Initiatives(MethodView):
     @blp.response(200, PublicInitiative(many=True))
     def get(self, args):
         """Initiatives with their public fields; an idea owner is named only if they agreed."""
-        with engine().db.unit_of_work() as uow:
-            return queries.public_initiatives(uow.session, **args)
+        return queries.public_initiatives(reader(), **args)
 
 
 @blp.route("/initiatives/<initiative_id>")
@@ -28,8 +27,7 @@ class InitiativeView(MethodView):
     @blp.response(200, PublicInitiative)
     def get(self, initiative_id):
         """One initiative's public fields."""
-        with engine().db.unit_of_work() as uow:
-            found = queries.public_initiatives(uow.session, instance_id=initiative_id)
+        found = queries.public_initiatives(reader(), instance_id=initiative_id)
         if not found:
             raise NotFound(f"initiative {initiative_id} does not exist")
         return found[0]

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api import queries
 from api.auth import require
-from api.resources import engine
+from api.resources import engine, reader
 from api.schemas import Stats
 
 blp = Blueprint("stats", __name__, url_prefix="/api/stats", description="Portfolio statistics (admins).")
@@ -18,5 +18,4 @@ class StatsView(MethodView):
     @blp.response(200, Stats)
     def get(self):
         """Initiatives per phase, status and administration; funds granted and spent; median days per phase."""
-        with engine().db.unit_of_work() as uow:
-            return queries.stats(uow.session)
+        return queries.stats(reader())

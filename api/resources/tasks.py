@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from api import queries
 from api.auth import deny, principal, require
-from api.resources import engine
+from api.resources import engine, reader
 from api.schemas import AssignArgs, CompleteTask, ErrorResponse, InstanceDetail, Task, TaskForm, TaskQuery
 from engine.errors import Conflict, NotFound
 from innovation.roles import LANE_ROLES
@@ -22,8 +22,7 @@ MANAGERS = ("coordinator", "admin")
 
 def _authorize(task_id: str) -> dict:
     """The task, if the caller may work on it; otherwise 403 (audited)."""
-    with engine().db.unit_of_work() as uow:
-        found = queries.task_context(uow.session, task_id)
+    found = queries.task_context(reader(), task_id)
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     task, started_by, administration, _ = found
@@ -49,8 +48,7 @@ class Inbox(MethodView):
         """My tasks and my roles' unclaimed tasks, soonest due first (overdue ones flagged)."""
         with engine().runtime.time():
             now = engine().clock.now()
-        with engine().db.unit_of_work() as uow:
-            return queries.inbox(uow.session, principal(), now=now, **args)
+        return queries.inbox(reader(), principal(), now=now, **args)
 
 
 @blp.route("/<task_id>/form")
