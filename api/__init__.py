@@ -1,6 +1,7 @@
 """The HTTP service: an app factory over the engine, one blueprint per resource."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, send_from_directory
@@ -8,9 +9,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api import auth, errors
-from api.resources import close_reader, definitions, instances, operations, public, stats, tasks
+from api.resources import close_reader, definitions, instances, operations, public, stats, system, tasks
 from api.schemas import ErrorResponse
 from engine.errors import EngineError
+from workers.queue import connect
+from workers.service import start_background
 
 ROOT = Path(__file__).resolve().parents[1]
 SWAGGER_ASSETS = ROOT / "web" / "node_modules" / "swagger-ui-dist"
@@ -28,8 +31,9 @@ class ServiceApi(Api):
 def create_app(engine=None, background: bool = False, **config) -> Flask:
     """Build the service around ``engine`` (by default the innovation engine from the environment).
 
-    ``background`` starts the embedded runner: jobs and timers in a thread of this process,
-    for the default set-up without Redis.
+    ``background`` starts this process's share of background work: without Redis, jobs and
+    timers run in a thread of the service; with ``REDIS_URL``, committed jobs are queued for
+    rq workers (timers then belong to ``innovation scheduler``).
     """
     if engine is None:
         from innovation.bootstrap import build_engine
@@ -46,7 +50,7 @@ def create_app(engine=None, background: bool = False, **config) -> Flask:
     app.extensions["engine"] = engine
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (definitions, instances, tasks, operations, public, stats):
+    for module in (definitions, instances, tasks, operations, public, stats, system):
         api.register_blueprint(module.blp)
     app.before_request(auth.authenticate_request)
     app.teardown_request(close_reader)
@@ -58,9 +62,8 @@ def create_app(engine=None, background: bool = False, **config) -> Flask:
     def swagger_assets(name):
         return send_from_directory(SWAGGER_ASSETS, name)
 
+    redis_url = app.config.get("REDIS_URL", os.environ.get("REDIS_URL"))
+    app.extensions["redis"] = connect(redis_url) if redis_url else None
     if background:
-        from workers.embedded import BackgroundRunner
-        runner = BackgroundRunner(engine)
-        runner.start()
-        app.extensions["background_runner"] = runner
+        app.extensions["background"] = start_background(engine, redis_url)
     return app

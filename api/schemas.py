@@ -211,6 +211,10 @@ class JobQuery(Strict):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
+class CancelArgs(Strict):
+    reason = fields.String()
+
+
 class TimerQuery(Strict):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -240,3 +244,17 @@ class Stats(Strict):
     by_administration = fields.Dict()
     funds = fields.Dict(metadata={"description": "granted and spent per administration (SEK)"})
     median_days_in_phase = fields.Dict()
+
+
+class HealthReport(Strict):
+    ok = fields.Boolean()
+    database = fields.Dict()
+    redis = fields.Dict()
+    queue_depth = fields.Integer(allow_none=True)
+
+
+class QueueState(Strict):
+    mode = fields.String(metadata={"description": "rq or embedded"})
+    running = fields.List(fields.Dict())
+    queues = fields.List(fields.Dict())
+    workers = fields.List(fields.Dict())

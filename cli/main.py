@@ -10,6 +10,7 @@ from pathlib import Path
 from cli import serve
 from cli import users as users_commands
 from engine.errors import EngineError
+from workers.cli import add_worker_commands
 
 
 def _engine():
@@ -139,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run realistic initiatives through every outcome").set_defaults(run=cmd_demo)
     users_commands.add_commands(sub)
     serve.add_commands(sub)
+    add_worker_commands(sub)
     return top
 
 

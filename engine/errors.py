@@ -72,3 +72,9 @@ class ProcessFailure(EngineError):
     """A diagram's own script or expression failed while running; nothing was saved."""
 
     code = "process_failure"
+
+
+class Busy(Conflict):
+    """Another process holds the instance right now; nothing was changed, try again later."""
+
+    code = "busy"

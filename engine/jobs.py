@@ -1,16 +1,22 @@
 """Service-task jobs: handing them out, running them, and applying their results.
 
-A job's result is applied under the instance lock and only if the job is still the one
+A job is claimed (``pending`` -> ``running``) under SKIP LOCKED, so two workers never run
+the same attempt. Each claim counts an attempt, and while a job runs its ``run_after``
+is its lease: the moment a sweeper may take the worker for dead and fail that attempt
+(``expire_leases``), which retries or opens an incident like any other failure.
+
+A result is applied under the instance lock and only if its attempt is still the one
 the task waits for: a result for a job that was completed, cancelled (its task was
-interrupted by a boundary event) or handed to someone else meanwhile is logged and
+interrupted by a boundary event) or superseded by a later attempt is logged and
 dropped, so no result ever enters a workflow twice.
 """
 from __future__ import annotations
 
 import logging
 import traceback
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -36,23 +42,27 @@ def describe(job: Job) -> dict:
 
 
 class Jobs:
+    lease_seconds = 300.0  # how long a claimed attempt may run before it counts as lost
+
     def __init__(self, runtime, operations):
         self.runtime = runtime
         self.operations = operations
 
-    def claim(self, worker: str, limit: int = 10, job_ids=None) -> list[dict]:
+    def claim(self, worker: str, limit: int = 10, job_ids=None, lease_seconds: float | None = None) -> list[dict]:
         """Mark due pending jobs as running for ``worker`` (SKIP LOCKED lets workers share)."""
+        lease = timedelta(seconds=lease_seconds or self.lease_seconds)
         with self.runtime.time(), self.runtime.db.unit_of_work(write=True) as uow:
             now = clock.now()
-            query = select(Job).where(Job.state == "pending", Job.run_after <= now)
+            query = select(Job, ProcessInstance.business_key) \
+                .join(ProcessInstance, ProcessInstance.id == Job.instance_id) \
+                .where(Job.state == "pending", Job.run_after <= now)
             if job_ids is not None:
                 query = query.where(Job.id.in_(job_ids))
-            query = query.order_by(Job.run_after).limit(limit).with_for_update(skip_locked=True)
+            query = query.order_by(Job.run_after).limit(limit).with_for_update(skip_locked=True, of=Job)
             claimed = []
-            for job in uow.session.scalars(query):
-                job.state, job.attempts, job.claimed_by, job.updated_at = "running", job.attempts + 1, worker, now
-                business_key = uow.session.scalar(
-                    select(ProcessInstance.business_key).where(ProcessInstance.id == job.instance_id))
+            for job, business_key in uow.session.execute(query):
+                job.state, job.attempts, job.claimed_by = "running", job.attempts + 1, worker
+                job.updated_at, job.run_after = now, now + lease
                 claimed.append({**describe(job), "business_key": business_key})
             uow.commit()
             return claimed
@@ -67,21 +77,30 @@ class Jobs:
             return "ok", to_json_safe(result if result is not None else {})
         except BpmnError as exc:
             return "bpmn_error", {"code": exc.code, "message": exc.message}
-        except Exception as exc:  # an operation's failure becomes a retry or an incident
+        except Exception as exc:  # an operation's failure (or its timeout) becomes a retry or an incident
             log.warning("job %s (%s) failed: %s", job["id"], job["operation"], exc)
             return "failed", {"message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)}
 
-    def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker"):
-        """Hand a job's outcome to its instance: complete the task, throw the error, or retry."""
-        instance_id, element_id = self._locate(job_id)
+    def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker", attempt: int | None = None):
+        """Hand a job's outcome to its instance: complete the task, throw the error, or retry.
 
+        ``attempt`` names the claim the outcome belongs to; an outcome for any other
+        attempt than the one running now is ignored.
+        """
+        return self._apply(job_id, *self._locate(job_id), outcome, payload, actor, attempt)
+
+    def _apply(self, job_id: str, instance_id: str, element_id: str, outcome: str, payload: dict, actor: str,
+               attempt: int | None):
         def change(session, row, workflow):
             job = session.get(Job, job_id, populate_existing=True)
             task = find_task(workflow, job.task_id)
-            if job.state != "running" or task is None or task.state != TaskState.STARTED:
-                log.info("ignoring %s result of job %s: job is %s", outcome, job_id, job.state)
-                return {"ignored": True, "job_id": job_id, "job_state": job.state, "outcome": outcome}
+            current = job.state == "running" and attempt in (None, job.attempts)
+            if not current or task is None or task.state != TaskState.STARTED:
+                log.info("ignoring %s result of job %s attempt %s: job is %s at attempt %s",
+                         outcome, job_id, attempt, job.state, job.attempts)
+                return {"ignored": True, "job_id": job_id, "job_state": job.state, "outcome": outcome,
+                        "attempt": attempt, "current_attempt": job.attempts}
             if outcome == "ok":
                 task.data[task.task_spec.result_variable] = payload
                 task.complete()
@@ -92,11 +111,15 @@ class Jobs:
                 message = payload.get("message", "") if outcome == "failed" else \
                     f"BPMN error {payload['code']!r} is not caught by the diagram: {payload.get('message', '')}"
                 return self._failed(job, message)
-            return {"job_id": job_id, "operation": job.operation, "outcome": outcome}
+            return {"job_id": job_id, "operation": job.operation, "outcome": outcome, "attempt": job.attempts}
 
         # Any status: a result arriving after the instance ended is recorded as ignored.
         return self.runtime.mutate(instance_id, actor=actor, action=f"job_{outcome}", change=change,
                                    statuses=None, element_id=element_id)
+
+    def run(self, job: dict, worker: str) -> None:
+        """Execute a claimed job and apply its outcome to that same attempt."""
+        self._settle(job, *self.execute(job), actor=worker)
 
     def run_pending(self, worker: str = "in-process", limit: int = 50) -> int:
         done = 0
@@ -105,22 +128,89 @@ class Jobs:
             if not batch:
                 return done
             for job in batch:
-                try:
-                    self.apply(job["id"], *self.execute(job))
-                except ProcessFailure as failure:
-                    self.runtime.record_failure(job["instance_id"], actor=worker, action="job", failure=failure)
+                self.run(job, worker)
                 done += 1
 
+    def expire_leases(self, actor: str = "sweeper", limit: int = 100) -> int:
+        """Fail the attempts whose worker let the lease run out (it died, hung or lost the
+        database); each then retries after its backoff or becomes an incident."""
+        with self.runtime.time(), self.runtime.db.unit_of_work() as uow:
+            lost = uow.session.execute(
+                select(Job.id, Job.instance_id, Job.element_id, Job.attempts, Job.claimed_by, Job.run_after)
+                .where(Job.state == "running", Job.run_after < clock.now()).order_by(Job.run_after).limit(limit)
+            ).mappings().all()
+        for job in lost:
+            message = f"lease expired: {job['claimed_by']} did not report attempt {job['attempts']} " \
+                      f"by {job['run_after'].isoformat()}"
+            self._settle(job, "failed", {"message": message}, actor=actor)
+        return len(lost)
+
+    def due(self, limit: int = 500, grace: float = 0.0) -> list[str]:
+        """Ids of pending jobs that may run now, oldest first.
+
+        With ``grace``, a job made pending less than that many seconds ago to run at once
+        is left out: whoever committed it is handing it out right now. A retry that waited
+        out its backoff has nobody handing it out, so it is never left out.
+        """
+        with self.runtime.time(), self.runtime.db.unit_of_work() as uow:
+            now = clock.now()
+            settled = or_(Job.updated_at <= now - timedelta(seconds=grace), Job.run_after > Job.updated_at)
+            return list(uow.session.scalars(select(Job.id).where(Job.state == "pending", Job.run_after <= now, settled)
+                                            .order_by(Job.run_after).limit(limit)))
+
+    def next_due(self) -> datetime | None:
+        """The next moment job work falls due: a retry's backoff ends or a lease runs out."""
+        with self.runtime.time(), self.runtime.db.unit_of_work() as uow:
+            return uow.session.scalar(select(func.min(Job.run_after)).where(
+                Job.state.in_(("pending", "running")), Job.run_after > clock.now()))
+
     def retry_incident(self, job_id: str, actor: str):
+        """Run an incident's job again with a fresh set of attempts (attempts keep counting,
+        so a straggling result of an old attempt can never pass for a new one)."""
         def change(session, row, workflow):
-            job = session.get(Job, job_id, populate_existing=True)
-            if job.state != "incident":
-                raise Conflict(f"job {job_id} is {job.state}, not an incident")
-            job.state, job.attempts, job.run_after, job.updated_at = "pending", 0, clock.now(), clock.now()
-            return {"job_id": job_id}
+            job = self._incident(session, job_id)
+            spec = find_task(workflow, job.task_id).task_spec
+            policy = self.operations.retry_policy(job.operation, spec.retries, spec.retry_backoff_base)
+            job.state, job.max_attempts = "pending", job.attempts + policy.attempts
+            job.run_after, job.updated_at = clock.now(), clock.now()
+            return {"job_id": job_id, "max_attempts": job.max_attempts}
         instance_id, element_id = self._locate(job_id)
-        return self.runtime.mutate(instance_id, actor=actor, action="incident_retried", change=change,
+        event = self.runtime.mutate(instance_id, actor=actor, action="incident_retried", change=change,
+                                    element_id=element_id)
+        self.runtime.jobs_committed([job_id])
+        return event
+
+    def cancel_incident(self, job_id: str, actor: str, reason: str | None = None):
+        """Give up on an incident: its call is never made again.
+
+        The job is cancelled, its service task marked ERROR and the instance parked in
+        status ``error``, since the process cannot go on past a call that never answered.
+        An admin then terminates the instance, or resumes it when an event on the task
+        (a boundary timer, a message) should take over.
+        """
+        def change(session, row, workflow):
+            job = self._incident(session, job_id)
+            find_task(workflow, job.task_id).error()
+            job.state, job.updated_at, job.result = "cancelled", clock.now(), {"cancelled_by": actor, "reason": reason}
+            row.status = "error"
+            return {"job_id": job_id, "reason": reason, "last_error": job.last_error}
+        instance_id, element_id = self._locate(job_id)
+        return self.runtime.mutate(instance_id, actor=actor, action="incident_cancelled", change=change,
                                    element_id=element_id)
+
+    def _settle(self, job, outcome: str, payload: dict, actor: str) -> None:
+        """Apply an attempt's outcome; if the diagram then fails, park the instance instead."""
+        try:
+            self._apply(job["id"], job["instance_id"], job["element_id"], outcome, payload, actor, job["attempts"])
+        except ProcessFailure as failure:
+            self.runtime.record_failure(job["instance_id"], actor=actor, action="job", failure=failure)
+
+    @staticmethod
+    def _incident(session, job_id: str) -> Job:
+        job = session.get(Job, job_id, populate_existing=True)
+        if job.state != "incident":
+            raise Conflict(f"job {job_id} is {job.state}, not an incident")
+        return job
 
     @staticmethod
     def _finish(job: Job, state: str, result: dict) -> None:
@@ -134,9 +224,10 @@ class Jobs:
         job.last_error, job.updated_at = message[:2000], now
         if job.attempts < job.max_attempts:
             job.state, job.run_after = "pending", backoff(job, now)
-            return {"job_id": job.id, "retry_at": job.run_after.isoformat(), "error": message[:500]}
+            return {"job_id": job.id, "attempt": job.attempts, "retry_at": job.run_after.isoformat(),
+                    "error": message[:500]}
         job.state = "incident"
-        return {"job_id": job.id, "incident": True, "error": message[:500]}
+        return {"job_id": job.id, "attempt": job.attempts, "incident": True, "error": message[:500]}
 
     @staticmethod
     def _throw(workflow, task, payload) -> bool:

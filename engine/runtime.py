@@ -15,11 +15,12 @@ from typing import Callable
 
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock
 from engine.compaction import compact
-from engine.errors import Conflict, NotFound, Problem, ProcessFailure, StaleVersion
+from engine.errors import Busy, Conflict, NotFound, Problem, ProcessFailure, StaleVersion
 from engine.projections import instance_data, snapshot, sync
 from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition, ProcessInstance
 from engine.workflow import dump_state, load_state
@@ -99,9 +100,15 @@ class Runtime:
             self._spec_cache[definition.spec_sha256] = cached
         return cached
 
-    def lock(self, session, instance_id: str, expected_version: int | None, statuses) -> ProcessInstance:
-        row = session.get(ProcessInstance, instance_id, with_for_update=True, populate_existing=True)
+    def lock(self, session, instance_id: str, expected_version: int | None, statuses,
+             skip_locked: bool = False) -> ProcessInstance:
+        """Lock the instance row; with ``skip_locked`` (PostgreSQL) a row another process
+        holds raises Busy at once instead of waiting for it."""
+        row = session.get(ProcessInstance, instance_id, populate_existing=True,
+                          with_for_update={"skip_locked": True} if skip_locked else True)
         if row is None:
+            if skip_locked and session.scalar(select(ProcessInstance.id).where(ProcessInstance.id == instance_id)):
+                raise Busy(f"instance {instance_id} is being changed by another process")
             raise NotFound(f"instance {instance_id} does not exist")
         if expected_version is not None and row.version != expected_version:
             raise StaleVersion(f"instance {instance_id} is at version {row.version}, not {expected_version}: "
@@ -163,14 +170,14 @@ class Runtime:
             uow.commit()
 
     def mutate(self, instance_id: str, *, actor: str, action: str, change: Callable, expected_version=None,
-               statuses=ACTIVE, element_id=None, submitted=None):
+               statuses=ACTIVE, element_id=None, submitted=None, skip_locked: bool = False):
         """Apply ``change(session, row, workflow)`` to one instance in one transaction.
 
         ``change`` may return a dict of audit details. Returns the InstanceChanged event.
         """
         with self.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
-            row = self.lock(session, instance_id, expected_version, statuses)
+            row = self.lock(session, instance_id, expected_version, statuses, skip_locked)
             workflow, definition = self.load(session, row)
             before = instance_data(workflow)
             details = change(session, row, workflow) or {}

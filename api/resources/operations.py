@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, require
 from api.resources import engine
-from api.schemas import ErrorResponse, Job, JobQuery, Timer, TimerQuery
+from api.schemas import CancelArgs, ErrorResponse, Job, JobQuery, Timer, TimerQuery
 
 blp = Blueprint("operations", __name__, url_prefix="/api", description="Jobs, incidents and timers (admins).")
 OPEN = ("pending", "running", "incident")
@@ -32,6 +32,18 @@ class Retry(MethodView):
     def post(self, job_id):
         """Run a failed job (an incident) again, after its cause was fixed."""
         engine().jobs.retry_incident(job_id, actor=principal().username)
+        return engine().job(job_id)
+
+
+@blp.route("/jobs/<job_id>/cancel")
+class Cancel(MethodView):
+    @require("admin")
+    @blp.arguments(CancelArgs)
+    @blp.response(200, Job)
+    @blp.alt_response(409, schema=ErrorResponse, description="the job is not an incident")
+    def post(self, args, job_id):
+        """Give up on an incident: the task fails and the instance waits in status `error` for an admin."""
+        engine().jobs.cancel_incident(job_id, actor=principal().username, reason=args.get("reason"))
         return engine().job(job_id)
 
 

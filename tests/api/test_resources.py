@@ -142,3 +142,22 @@ def test_public_database_hides_personal_data_and_stats(api, engine, clock):
     stats = api.as_("admin").get("/api/stats").json
     assert stats["by_phase"] == {"utveckla_pilot": 1} and stats["funds"]["SOF"]["granted"] == 200_000
     assert set(stats["median_days_in_phase"]) == {"utforska_ide", "utforska_upplagg"}
+
+
+def test_incident_cancel_health_metrics_and_queues(api, engine, clock):
+    engine.operations.register("innovation.score", lambda params, ctx: (_ for _ in ()).throw(RuntimeError("down")),
+                               RetryPolicy(attempts=1))
+    flow = ApiInitiative(api, engine, clock)
+    flow.explore()
+    (incident,) = api.as_("admin").get("/api/jobs", query_string={"state": "failed"}).json
+    metrics = api.as_("admin").get("/api/metrics").data.decode()
+    assert "innovation_incidents_open 1" in metrics and "innovation_jobs_failed_total 1" in metrics
+    cancelled = api.as_("admin").post(f"/api/jobs/{incident['id']}/cancel", json={"reason": "Ersätts manuellt."})
+    assert cancelled.status_code == 200 and cancelled.json["state"] == "cancelled"
+    assert flow.detail()["status"] == "error"
+    assert api.as_("admin").post(f"/api/jobs/{incident['id']}/cancel", json={}).status_code == 409
+    health = api.as_("admin").get("/api/health")
+    assert health.status_code == 200 and health.json["database"]["ok"] is True
+    assert api.as_("admin").get("/api/queues").json["mode"] in ("rq", "embedded")
+    for path in ("/api/health", "/api/metrics", "/api/queues"):
+        assert api.as_("ivar").get(path).status_code == 403
