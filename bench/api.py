@@ -96,16 +96,13 @@ def bare_engine() -> float:
 # -- 2. the database -----------------------------------------------------------------
 def setup() -> tuple[dict[str, str], dict[str, str]]:
     """Returns ({coordinator: token}, {real instance id: open task id})."""
-    from cli.database import upgrade
+    from cli.database import recreate
     from api import users
     from engine.tables import HumanTask
     from innovation.bootstrap import build_engine
     from sqlalchemy import select
-    from tests.conftest import _ensure_postgres, _truncate
 
-    _ensure_postgres(URL)
-    upgrade(URL)
-    _truncate(URL)
+    recreate(URL)
     engine = build_engine(URL)
     try:
         engine.deploy_file(FIXTURE, deployed_by="bench")

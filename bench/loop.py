@@ -22,9 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.database import upgrade  # noqa: E402
+from cli.database import recreate  # noqa: E402
 from engine.core import Engine  # noqa: E402
-from tests.conftest import _ensure_postgres, _truncate  # noqa: E402
 
 ITERATIONS = int(os.environ.get("LOOP_ITERATIONS", "10000"))
 WINDOWS = {10: range(5, 16), 1000: range(990, 1011), ITERATIONS: range(ITERATIONS - 20, ITERATIONS + 1)}
@@ -32,13 +31,9 @@ WINDOWS = {10: range(5, 16), 1000: range(990, 1011), ITERATIONS: range(ITERATION
 
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        _ensure_postgres(url)
-        upgrade(url)
-        _truncate(url)
-        return url
-    url = f"sqlite:///{tempfile.mkdtemp()}/loop.db"
-    upgrade(url)
+    if not url.startswith("postgresql"):
+        url = f"sqlite:///{tempfile.mkdtemp()}/loop.db"
+    recreate(url)
     return url
 
 

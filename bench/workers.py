@@ -32,11 +32,10 @@ import sqlalchemy as sa  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Worker  # noqa: E402
 
-from cli.database import upgrade  # noqa: E402
+from cli.database import recreate  # noqa: E402
 from engine import queries  # noqa: E402
 from engine.core import Engine  # noqa: E402
 from engine.operations import OperationRegistry  # noqa: E402
-from tests.conftest import _ensure_postgres, _truncate  # noqa: E402
 from workers.queue import Dispatcher  # noqa: E402
 
 DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/innovation_bench"
@@ -82,9 +81,7 @@ def wait_until(predicate, what: str, limit: float) -> None:
 
 class Bench:
     def __init__(self):
-        _ensure_postgres(DATABASE_URL)
-        upgrade(DATABASE_URL)
-        _truncate(DATABASE_URL)
+        recreate(DATABASE_URL)
         self.redis = Redis.from_url(REDIS_URL)
         self.redis.flushdb()
         self.engine = build_engine()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
@@ -18,3 +19,53 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+
+
+def _admin(url: sa.URL) -> sa.Engine:
+    return sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def recreate(database_url: str) -> None:
+    """An empty database at the latest schema, for tests and benchmarks (never for real data).
+
+    A PostgreSQL database is dropped and created again, so nothing left by an older schema
+    or an interrupted run can leak into a measurement.
+    """
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        admin = _admin(url)
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+        finally:
+            admin.dispose()
+    elif url.database:
+        Path(url.database).unlink(missing_ok=True)
+    upgrade(database_url)
+
+
+def drop(database_url: str) -> None:
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        admin = _admin(url)
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+
+
+def empty_tables(database_url: str, metadatas) -> None:
+    """Delete every row, keeping the schema (between tests)."""
+    db = sa.create_engine(database_url)
+    try:
+        with db.begin() as conn:
+            tables = [t.name for meta in metadatas for t in reversed(meta.sorted_tables)]
+            if db.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(sa.text(f"DELETE FROM {name}"))
+    finally:
+        db.dispose()

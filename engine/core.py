@@ -75,10 +75,10 @@ class Engine:
             session.flush()
             event = self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
                                       submitted=data, details={"process_key": process_key,
-                                                               "version": definition.version})
+                                                               "version": definition.version}, with_view=True)
             uow.commit()
         self.runtime.jobs_committed(event.jobs_created)
-        return queries.instance_summary(row, definition)
+        return event.view
 
     def complete_task(self, task_id: str, data: dict | None, *, actor: str,
                       expected_version: int | None = None) -> dict:
@@ -100,9 +100,9 @@ class Engine:
             human.state, human.completed_by, human.ended_at = "completed", actor, engine_clock.now()
             return {"task_id": task_id}
 
-        event = self.runtime.mutate(instance_id, actor=actor, action="task_completed", change=change,
-                                    expected_version=expected_version, element_id=element_id, submitted=data)
-        return self.instance(event.instance_id)
+        return self.runtime.mutate(instance_id, actor=actor, action="task_completed", change=change,
+                                   expected_version=expected_version, element_id=element_id, submitted=data,
+                                   with_view=True).view
 
     def correlate_message(self, name: str, payload: dict | None = None, *, actor: str,
                           instance_id: str | None = None, business_key: str | None = None,
@@ -120,9 +120,8 @@ class Engine:
                 raise Conflict(f"instance {row.id} is not waiting for message {name!r}") from exc
             return {"message": name}
 
-        event = self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
-                                    expected_version=expected_version, submitted=payload)
-        return self.instance(event.instance_id)
+        return self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
+                                   expected_version=expected_version, submitted=payload, with_view=True).view
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Advance every running instance with a timer due now; instances not due stay unread."""
@@ -151,16 +150,15 @@ class Engine:
         def change(session, row, workflow):
             workflow.cancel()
             row.status, row.ended_at = "terminated", engine_clock.now()
-        self.runtime.mutate(instance_id, actor=actor, action="terminated", change=change,
-                            expected_version=expected_version, statuses=ACTIVE + ("suspended", "error"))
-        return self.instance(instance_id)
+        return self.runtime.mutate(instance_id, actor=actor, action="terminated", change=change,
+                                   expected_version=expected_version, statuses=ACTIVE + ("suspended", "error"),
+                                   with_view=True).view
 
     def _set_status(self, instance_id, status, allowed, actor, action, expected_version):
         def change(session, row, workflow):
             row.status = status
-        self.runtime.mutate(instance_id, actor=actor, action=action, change=change,
-                            expected_version=expected_version, statuses=allowed)
-        return self.instance(instance_id)
+        return self.runtime.mutate(instance_id, actor=actor, action=action, change=change,
+                                   expected_version=expected_version, statuses=allowed, with_view=True).view
 
     def assign_task(self, task_id: str, assignee: str | None, *, actor: str, only_if_unassigned: bool = False) -> dict:
         """Claim, unclaim or reassign an open task; a claim fails if someone else holds it."""
@@ -208,9 +206,9 @@ class Engine:
             row.definition_id = target.id
             return {"from_version": current.version, "to_version": target.version}
 
-        self.runtime.mutate(instance_id, actor=actor, action="migrated", change=change,
-                            expected_version=expected_version, statuses=ACTIVE + ("suspended",))
-        return self.instance(instance_id)
+        return self.runtime.mutate(instance_id, actor=actor, action="migrated", change=change,
+                                   expected_version=expected_version, statuses=ACTIVE + ("suspended",),
+                                   with_view=True).view
 
     # -- queries ---------------------------------------------------------------------
     def instance(self, instance_id: str) -> dict:

@@ -61,14 +61,19 @@ def instance_detail(session, runtime, instance_id: str) -> dict:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist")
-    workflow, definition = runtime.load(session, row)
-    snap = snapshot(workflow)
-    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                    HumanTask.state == "open")).all()
-    timers = session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)).all()
-    jobs = session.scalars(select(Job).where(Job.instance_id == instance_id,
-                                             Job.state.in_(("pending", "running", "incident")))).all()
+    workflow, _ = runtime.load(session, row)
+    return instance_view(session, row, snapshot(workflow))
+
+
+def instance_view(session, row: ProcessInstance, snap) -> dict:
+    """An instance as callers see it: summary, data, active elements, inbox, timers, open jobs."""
     from engine.jobs import describe as describe_job
+    definition = session.get(ProcessDefinition, row.definition_id)
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == row.id,
+                                                    HumanTask.state == "open")).all()
+    timers = session.scalars(select(Timer).where(Timer.instance_id == row.id).order_by(Timer.due_at)).all()
+    jobs = session.scalars(select(Job).where(Job.instance_id == row.id,
+                                             Job.state.in_(("pending", "running", "incident")))).all()
     return {
         **instance_summary(row, definition),
         "data": snap.data,

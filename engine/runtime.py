@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clock
+from engine import clock, queries
 from engine.compaction import compact
 from engine.errors import Busy, Conflict, NotFound, Problem, ProcessFailure, StaleVersion
 from engine.projections import instance_data, snapshot, sync
@@ -46,6 +46,7 @@ class InstanceChanged:
     element_id: str | None = None
     submitted: dict = field(default_factory=dict)
     jobs_created: list[str] = field(default_factory=list)
+    view: dict | None = None  # the instance as callers see it, when the caller asked for it
 
 
 def to_json_safe(value):
@@ -122,7 +123,7 @@ class Runtime:
         return load_state(row.state_json, self.spec_json(session, definition)), definition
 
     def save(self, session, row, definition, workflow, *, actor, action, before: dict,
-             element_id=None, submitted=None, details=None) -> InstanceChanged:
+             element_id=None, submitted=None, details=None, with_view: bool = False) -> InstanceChanged:
         now = clock.now()
         compact(workflow)
         snap = snapshot(workflow)
@@ -153,6 +154,8 @@ class Runtime:
             except Exception as exc:  # a read model that cannot follow must stop the change, visibly
                 raise ProcessFailure(f"{getattr(listener, '__name__', listener)} could not record {action}: {exc}",
                                      [Problem(str(exc), element_id=element_id)]) from exc
+        if with_view:
+            event.view = queries.instance_view(session, row, snap)
         return event
 
     def record_failure(self, instance_id: str, *, actor: str, action: str, failure: ProcessFailure) -> None:
@@ -170,10 +173,12 @@ class Runtime:
             uow.commit()
 
     def mutate(self, instance_id: str, *, actor: str, action: str, change: Callable, expected_version=None,
-               statuses=ACTIVE, element_id=None, submitted=None, skip_locked: bool = False):
+               statuses=ACTIVE, element_id=None, submitted=None, skip_locked: bool = False,
+               with_view: bool = False):
         """Apply ``change(session, row, workflow)`` to one instance in one transaction.
 
-        ``change`` may return a dict of audit details. Returns the InstanceChanged event.
+        ``change`` may return a dict of audit details. Returns the InstanceChanged event,
+        with the instance's ``view`` read in the same transaction if ``with_view``.
         """
         with self.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
@@ -184,7 +189,7 @@ class Runtime:
             if row.status in ACTIVE:
                 advance(workflow)
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,
-                              element_id=element_id, submitted=submitted, details=details)
+                              element_id=element_id, submitted=submitted, details=details, with_view=with_view)
             uow.commit()
         self.jobs_committed(event.jobs_created)
         return event

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint,
+    JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -76,14 +76,21 @@ class HumanTask(Base):
     """The inbox: one row per user task that was ever ready."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_inbox", "state", "lane", "due_at"),
-                      Index("ix_human_tasks_instance_state", "instance_id", "state"))
+    __table_args__ = (
+        Index("ix_human_tasks_instance_state", "instance_id", "state"),
+        # The inbox reads open tasks per lane (unclaimed) or per assignee, soonest due first.
+        Index("ix_human_tasks_unclaimed", "lane", "due_at", "created_at",
+              postgresql_where=text("state = 'open' AND assignee IS NULL"),
+              sqlite_where=text("state = 'open' AND assignee IS NULL")),
+        Index("ix_human_tasks_claimed", "assignee", "due_at", "created_at",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(200))
-    assignee: Mapped[str | None] = mapped_column(String(200), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(200))
     form: Mapped[str | None] = mapped_column(String(300))
     ui_form: Mapped[str | None] = mapped_column(String(300))
     state: Mapped[str] = mapped_column(String(20))

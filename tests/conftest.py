@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cli.database import upgrade
+from cli.database import drop, empty_tables, recreate, upgrade
 from engine.clock import ManualClock
 from engine.tables import Base
 from api.users import UsersBase
@@ -23,37 +23,28 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/innovation_test"
 
 
 def postgres_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith("postgresql") else DEFAULT_PG
+    """This test process's own PostgreSQL database, named after DATABASE_URL's plus the pid.
+
+    Created fresh at the first use and dropped at the end, so concurrent runs and anything
+    an older schema or an interrupted run left behind cannot interfere.
+    """
+    url = sa.make_url(os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith(
+        "postgresql") else DEFAULT_PG)
+    return url.set(database=f"{url.database}_{os.getpid()}").render_as_string(hide_password=False)
 
 
-def _ensure_postgres(url: str) -> None:
-    target = sa.engine.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+METADATA = (UsersBase.metadata, InnovationBase.metadata, Base.metadata)
+@pytest.fixture(scope="session")
+def postgres_database():
+    url = postgres_url()
     try:
-        with admin.connect() as conn:
-            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database})
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    finally:
-        admin.dispose()
-
-
-_migrated: dict[str, bool] = {}
-
-
-def _truncate(url: str) -> None:
-    db = sa.create_engine(url)
-    try:
-        with db.begin() as conn:
-            tables = [t.name for meta in (UsersBase.metadata, InnovationBase.metadata, Base.metadata) for t in reversed(meta.sorted_tables)]
-            if db.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
-    finally:
-        db.dispose()
+        recreate(url)
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true and is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
+    yield url
+    drop(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -63,17 +54,8 @@ def database_url(request, tmp_path_factory) -> str:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'engine.db'}"
         upgrade(url)
         return url
-    url = postgres_url()
-    if url not in _migrated:
-        try:
-            _ensure_postgres(url)
-            upgrade(url)
-        except sa.exc.OperationalError as exc:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL is required under CI=true and is unreachable: {exc}")
-            pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
-        _migrated[url] = True
-    _truncate(url)
+    url = request.getfixturevalue("postgres_database")
+    empty_tables(url, METADATA)
     return url
 
 

@@ -39,7 +39,7 @@ class Instances(MethodView):
         """Start an instance (submit an initiative) with its start-form data."""
         started = engine().start(args["process_key"], args["data"], actor=principal().username,
                                  business_key=args.get("business_key"))
-        return _detail(engine().instance(started["id"]))
+        return _detail(started)
 
 
 @blp.route("/<instance_id>")
