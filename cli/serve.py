@@ -2,7 +2,8 @@
 
 With no REDIS_URL it is the embedded default: one process (SQLite allows one writer),
 threads for concurrent requests, and jobs and timers run by a background thread of the
-service. With REDIS_URL set, workers and schedulers are separate processes.
+service. With REDIS_URL set, each process enqueues the jobs it commits for the rq
+workers, and timers belong to `innovation scheduler`.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class _Service(BaseApplication):
 
     def load(self):
         from api import create_app
-        return create_app(background=not os.environ.get("REDIS_URL"))
+        return create_app(background=True)
 
 
 def cmd_serve(args) -> None:
