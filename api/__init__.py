@@ -12,6 +12,7 @@ from api import auth, errors
 from api.resources import close_reader, definitions, instances, operations, public, stats, system, tasks
 from api.schemas import ErrorResponse
 from engine.errors import EngineError
+from ui import register_ui
 from workers.queue import connect
 from workers.service import start_background
 
@@ -62,6 +63,7 @@ def create_app(engine=None, background: bool = False, **config) -> Flask:
     def swagger_assets(name):
         return send_from_directory(SWAGGER_ASSETS, name)
 
+    register_ui(app)
     redis_url = app.config.get("REDIS_URL", os.environ.get("REDIS_URL"))
     app.extensions["redis"] = connect(redis_url) if redis_url else None
     if background:

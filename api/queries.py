@@ -6,10 +6,11 @@ they live beside the HTTP layer that serves them.
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select, text, union_all
+from sqlalchemy.orm import defer
 
 from engine.queries import instance_summary, task_view
 from engine.tables import HumanTask, ProcessDefinition, ProcessInstance
@@ -19,7 +20,7 @@ from innovation.domain.initiative import public_view
 from innovation.roles import LANE_ROLES, lanes_for
 
 
-def _with_initiative(row, definition, initiative) -> dict:
+def summary_with_initiative(row, definition, initiative) -> dict:
     summary = instance_summary(row, definition)
     summary.update(title=initiative.title if initiative else None, phase=initiative.phase if initiative else None,
                    administration=initiative.administration if initiative else None,
@@ -35,23 +36,41 @@ def with_initiative(session, detail: dict) -> dict:
             "initiative_status": initiative and initiative.status}
 
 
+def _page(session, ids_query, page: int, page_size: int) -> tuple[int, list[str]]:
+    """Total and one page of ids: sorting narrow id rows stays fast deep into large tables."""
+    total = session.scalar(select(func.count()).select_from(ids_query.subquery()))
+    return total, session.scalars(ids_query.limit(page_size).offset((page - 1) * page_size)).all()
+
+
 def instance_page(session, *, process_key=None, status=None, phase=None, administration=None, started_from=None,
                   started_to=None, q=None, page=1, page_size=25) -> dict:
-    query = (select(ProcessInstance, ProcessDefinition, Initiative)
+    """Instances, newest first: the page's ids first, then only those rows, without their state."""
+    query = (select(ProcessInstance.id)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id))
-    conditions = [
-        process_key and ProcessDefinition.process_key == process_key, status and ProcessInstance.status == status,
-        phase and Initiative.phase == phase, administration and Initiative.administration == administration,
-        started_from and ProcessInstance.started_at >= started_from,
-        started_to and ProcessInstance.started_at < started_to,
-        q and Initiative.title.ilike(f"%{q}%"),
-    ]
-    query = query.where(*[c for c in conditions if c is not None and c is not False and c != ""])
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.execute(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
-                           .limit(page_size).offset((page - 1) * page_size)).all()
-    return {"items": [_with_initiative(*r) for r in rows], "page": page, "page_size": page_size, "total": total}
+    conditions = (  # (filter value, condition built only when the filter is given)
+        (process_key, lambda: ProcessDefinition.process_key == process_key),
+        (status, lambda: ProcessInstance.status == status),
+        (phase, lambda: Initiative.phase == phase),
+        (administration, lambda: Initiative.administration == administration),
+        (started_from, lambda: ProcessInstance.started_at >= started_from),
+        (started_to, lambda: ProcessInstance.started_at < started_to),
+        (q, lambda: Initiative.title.ilike(f"%{q}%")),
+    )
+    for wanted, condition in conditions:
+        if wanted:
+            query = query.where(condition())
+    total, ids = _page(session, query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id),
+                       page, page_size)
+    rows = session.execute(
+        select(ProcessInstance, ProcessDefinition, Initiative)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
+        .where(ProcessInstance.id.in_(ids))
+        .options(defer(ProcessInstance.state_json), defer(ProcessDefinition.bpmn_xml),
+                 defer(ProcessDefinition.forms), defer(Initiative.record)))
+    by_id = {row[0].id: summary_with_initiative(*row) for row in rows}
+    return {"items": [by_id[i] for i in ids], "page": page, "page_size": page_size, "total": total}
 
 
 def task_context(session, task_id: str):
@@ -117,26 +136,55 @@ def public_initiatives(session, *, phase=None, kind=None, administration=None, s
     return [{"id": row.instance_id, **public_view(from_dict(row.record))} for row in session.scalars(query)]
 
 
+def public_page(session, *, page: int, page_size: int, phase=None, kind=None, administration=None,
+                status=None) -> dict:
+    """One page of ``public_initiatives``: same filters, order and fields."""
+    query = select(Initiative.instance_id)
+    for column, value in ((Initiative.phase, phase), (Initiative.kind, kind),
+                          (Initiative.administration, administration), (Initiative.status, status)):
+        if value:
+            query = query.where(column == value)
+    total, ids = _page(session, query.order_by(Initiative.started_at.desc(), Initiative.instance_id), page, page_size)
+    rows = {row.instance_id: row for row in session.scalars(select(Initiative).where(Initiative.instance_id.in_(ids)))}
+    return {"items": [{"id": i, **public_view(from_dict(rows[i].record))} for i in ids],
+            "total": total, "page": page, "page_size": page_size}
+
+
+# Days spent in each closed phase visit, read out of the records' JSON by the database itself.
+_VISITS = {
+    "sqlite": "SELECT json_extract(v.value, '$.phase'), julianday(json_extract(v.value, '$.left_at')) "
+              "- julianday(json_extract(v.value, '$.entered_at')) FROM initiatives, "
+              "json_each(initiatives.record, '$.phase_dates') v WHERE json_extract(v.value, '$.left_at') IS NOT NULL",
+    "postgresql": "SELECT v->>'phase', EXTRACT(EPOCH FROM (v->>'left_at')::timestamptz "
+                  "- (v->>'entered_at')::timestamptz) / 86400 FROM initiatives, "
+                  "json_array_elements(initiatives.record->'phase_dates') v WHERE v->>'left_at' IS NOT NULL",
+}
+
+
+def phase_days(session) -> dict[str, float]:
+    """Median days an initiative spends in each phase (closed visits only)."""
+    durations = defaultdict(list)
+    for phase, days in session.execute(text(_VISITS[session.bind.dialect.name])):
+        durations[phase].append(float(days))
+    return {phase: round(statistics.median(days), 1) for phase, days in durations.items()}
+
+
+def _count(session, column) -> dict:
+    return dict(session.execute(select(column, func.count()).group_by(column)).all())
+
+
 def stats(session) -> dict:
-    rows = session.scalars(select(Initiative)).all()
+    """Initiatives per phase, status and administration; funds granted and spent; days per phase.
+
+    The database does the counting, so this stays fast with thousands of initiatives.
+    """
     funds: dict = defaultdict(lambda: {"granted": 0.0, "spent": 0.0})
     for administration, kind, total in session.execute(
             select(LedgerEntry.administration, LedgerEntry.kind, func.sum(LedgerEntry.amount))
             .group_by(LedgerEntry.administration, LedgerEntry.kind)):
-        if kind == "reserve":
-            funds[administration]["granted"] += float(total)
-        elif kind == "spend":
-            funds[administration]["spent"] += float(total)
-    durations = defaultdict(list)
-    for row in rows:
-        for visit in row.record["phase_dates"]:
-            if visit["left_at"]:
-                spent = datetime.fromisoformat(visit["left_at"]) - datetime.fromisoformat(visit["entered_at"])
-                durations[visit["phase"]].append(spent.total_seconds() / 86400)
-    return {
-        "by_phase": dict(Counter(row.phase or "ended" for row in rows)),
-        "by_status": dict(Counter(row.status for row in rows)),
-        "by_administration": dict(Counter(row.administration for row in rows)),
-        "funds": dict(funds),
-        "median_days_in_phase": {phase: round(statistics.median(days), 1) for phase, days in durations.items()},
-    }
+        if kind in ("reserve", "spend"):
+            funds[administration]["granted" if kind == "reserve" else "spent"] += float(total)
+    by_phase = {phase or "ended": n for phase, n in _count(session, Initiative.phase).items()}
+    return {"by_phase": by_phase, "by_status": _count(session, Initiative.status),
+            "by_administration": _count(session, Initiative.administration), "funds": dict(funds),
+            "median_days_in_phase": phase_days(session)}

@@ -107,8 +107,16 @@ def issue_token(session, username: str) -> str:
 def authenticate(session, token: str) -> Principal | None:
     user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
                           .where(ApiToken.token_sha256 == _digest(token)))
-    if user is None:
-        return None
+    return _principal(session, user) if user is not None else None
+
+
+def principal_for(session, username: str) -> Principal | None:
+    """The user's current roles (a web session keeps only the username and reloads them)."""
+    user = session.scalar(select(User).where(User.username == username))
+    return _principal(session, user) if user is not None else None
+
+
+def _principal(session, user: User) -> Principal:
     grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     return Principal(user.username, user.display_name, frozenset(g.role for g in grants),
                      frozenset(g.administration for g in grants if g.role == "decision_maker"))

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import queries
-from api.resources import engine, reader
+from api.resources import reader
 from api.schemas import PublicInitiative, PublicQuery
 from engine.errors import NotFound
 

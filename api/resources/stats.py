@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api import queries
 from api.auth import require
-from api.resources import engine, reader
+from api.resources import reader
 from api.schemas import Stats
 
 blp = Blueprint("stats", __name__, url_prefix="/api/stats", description="Portfolio statistics (admins).")

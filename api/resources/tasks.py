@@ -1,43 +1,16 @@
-"""The caseworkers' inbox: find, claim, fill in and complete user tasks.
-
-Role rules: only a member of the lane's role may claim or complete a task; a decision
-maker acts only for their own administration; an idea owner only on initiatives they
-submitted; managers (coordinators, admins) may reassign.
-"""
+"""The caseworkers' inbox: find, claim, fill in and complete user tasks (rules in api/policy.py)."""
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import queries
-from api.auth import deny, principal, require
+from api.auth import principal, require
+from api.policy import MANAGERS, authorize_completion, authorize_task, release_task
 from api.resources import engine, reader
 from api.schemas import AssignArgs, CompleteTask, ErrorResponse, InstanceDetail, Task, TaskForm, TaskQuery
-from engine.errors import Conflict, NotFound
-from innovation.roles import LANE_ROLES
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="The inbox of user tasks.")
-MANAGERS = ("coordinator", "admin")
-
-
-def _authorize(task_id: str) -> dict:
-    """The task, if the caller may work on it; otherwise 403 (audited)."""
-    found = queries.task_context(reader(), task_id)
-    if found is None:
-        raise NotFound(f"task {task_id} does not exist")
-    task, started_by, administration, _ = found
-    who, role = principal(), LANE_ROLES.get(task.lane)
-    if role is None and not who.has(*MANAGERS):
-        deny(f"task {task.element_id} has no lane role; only coordinators and admins may act on it", task.instance_id)
-    if role is not None and not who.has(role):
-        deny(f"task {task.element_id} is in lane {task.lane}: only a {role} may act on it", task.instance_id)
-    if role == "decision_maker" and administration not in who.administrations:
-        deny(f"task {task.element_id} belongs to {administration}; you decide for "
-             f"{', '.join(sorted(who.administrations)) or 'no administration'}", task.instance_id)
-    if role == "idea_owner" and who.username not in (started_by, task.assignee):
-        deny(f"task {task.element_id} belongs to the idea owner who submitted the initiative", task.instance_id)
-    return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
-            "instance_id": task.instance_id}
 
 
 @blp.route("")
@@ -56,7 +29,7 @@ class Form(MethodView):
     @blp.response(200, TaskForm)
     def get(self, task_id):
         """The task's JSON Schema and UI schema, filled with the instance's current values."""
-        _authorize(task_id)
+        authorize_task(task_id)
         return engine().task_form(task_id)
 
 
@@ -66,7 +39,7 @@ class Claim(MethodView):
     @blp.alt_response(409, schema=ErrorResponse, description="someone else holds the task")
     def post(self, task_id):
         """Take the task: it leaves the others' inboxes."""
-        _authorize(task_id)
+        authorize_task(task_id)
         me = principal().username
         return engine().assign_task(task_id, me, actor=me, only_if_unassigned=True)
 
@@ -76,11 +49,7 @@ class Unclaim(MethodView):
     @blp.response(200, Task)
     def post(self, task_id):
         """Give the task back to the lane (its holder, or a manager)."""
-        if not principal().has(*MANAGERS):
-            task = _authorize(task_id)
-            if task["assignee"] != principal().username:
-                deny(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"])
-        return engine().assign_task(task_id, None, actor=principal().username)
+        return release_task(task_id)
 
 
 @blp.route("/<task_id>/assign")
@@ -101,8 +70,6 @@ class Complete(MethodView):
     @blp.alt_response(409, schema=ErrorResponse, description="already completed, stale version or held by another")
     def post(self, args, task_id):
         """Complete the task with its form data."""
-        task = _authorize(task_id)
-        if task["assignee"] not in (None, principal().username):
-            raise Conflict(f"task {task['element_id']} is claimed by {task['assignee']}")
+        authorize_completion(task_id)
         return engine().complete_task(task_id, args["data"], actor=principal().username,
                                       expected_version=args.get("version"))

@@ -8,7 +8,6 @@ is active, which task was completed by whom with what data, which end event was 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from decimal import Decimal
 
 from innovation.adapters import ledger_store

@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+// Drives the running web UI in headless Chromium, one scenario per run, and checks every page
+// it visits with axe-core (WCAG 2.1 A and AA rules).
+//
+//   UI_TEST_CONFIG='{"url": ..., "tokens": {...}, ...}' node tests/ui/scenarios.mjs SCENARIO
+//
+// Prints one JSON line: {"ok", "error", "pages", "violations", ...what the scenario reports}.
+// Exit code 0 when the scenario ran to its end (violations are judged by the caller), 1 when a
+// step failed, 3 when the browser could not start. Packages come from web/node_modules;
+// Chromium is $CHROMIUM or /usr/bin/chromium; nothing but the service is reachable.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(path.join(ROOT, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const config = JSON.parse(process.env.UI_TEST_CONFIG || '{}');
+const report = { ok: false, error: null, pages: [], violations: [] };
+let browser;
+
+// -- helpers ---------------------------------------------------------------------------------
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function user(name) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  // Only the service under test: anything else (a CDN, fonts) would be a bug here.
+  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
+  // axe is served from the page's own origin, so the UI's Content-Security-Policy stays on.
+  await context.route(/\/__axe\.js$/, (route) => route.fulfill({ body: AXE, contentType: 'text/javascript' }));
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => dialog.accept());
+  page.on('pageerror', (error) => { report.pageErrors = (report.pageErrors || []).concat(error.message); });
+  if (name) {
+    await page.goto(config.url + '/login');
+    await audit(page, 'login');
+    await page.fill('#token', config.tokens[name]);
+    await navigate(page, 'form[action="/login"] button[type=submit]');
+    expect(!page.url().includes('/login'), 'login failed for ' + name);
+  }
+  return page;
+}
+
+async function audit(page, label) {
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-xml-url]'))
+    .every((el) => el.dataset.ready), null, { timeout: 15000 });
+  await page.addScriptTag({ url: '/__axe.js' });
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  }, TAGS);
+  report.pages.push(label);
+  violations.forEach((v) => report.violations.push({ page: label, ...v }));
+}
+
+const text = (page, selector) => page.locator(selector).first().innerText();
+const focusedId = (page) => page.evaluate(() => document.activeElement && (document.activeElement.id
+  || document.activeElement.className));
+
+// Click something that loads a new page, and wait for that page (not the current one).
+async function navigate(page, selector) {
+  const loaded = page.waitForEvent('load');
+  await page.click(selector);
+  await loaded;
+}
+
+const submit = (page) => navigate(page, 'button[name=_submit]');
+
+// -- scenarios -------------------------------------------------------------------------------
+const scenarios = {
+  // An idea owner submits an initiative, then completes her first task: invalid, then valid.
+  async caseworker() {
+    const page = await user('ada');
+    await page.goto(config.url + '/initiatives/new');
+    await audit(page, 'new initiative');
+    await page.fill('#f-title', config.title);
+    await page.check('#f-kind-0');
+    await page.fill('#f-description', 'Cyklar att låna via biblioteket.');
+    await page.fill('#f-need', 'Fler vill cykla.');
+    await page.fill('#f-strategic_area', 'Hållbar mobilitet');
+    await page.selectOption('#f-administration', 'SOF');
+    await page.fill('#f-idea_owner-name', 'Ada Lind');
+    await page.fill('#f-idea_owner-email', 'ada.lind@helsingborg.se');
+    await submit(page);
+    expect(page.url().endsWith('/inbox'), 'not back in the inbox after submitting: ' + page.url());
+    await audit(page, 'inbox');
+    await navigate(page, 'a:has-text("Utforska behov och idé")');
+    await audit(page, 'task form');
+    await page.fill('#f-need_analysis', 'Intervjuer med låntagare.');
+    await page.fill('#f-hypothesis', 'Lånecyklar ökar cyklandet.');
+    await page.fill('#f-estimated_effects', 'Färre bilresor.');
+    await page.click('button[name=_submit]'); // estimated_value is missing: the page stops it
+    await page.waitForSelector('.error-summary:not([hidden])');
+    report.clientError = await text(page, '#f-estimated_value-error');
+    report.focusAfterError = await focusedId(page);
+    report.invalidMarked = await page.getAttribute('#f-estimated_value', 'aria-invalid');
+    await audit(page, 'task form with errors');
+    await page.fill('#f-estimated_value', '250000');
+    await submit(page);
+    expect(page.url().endsWith('/inbox'), 'the valid form did not complete the task: ' + page.url());
+    report.flash = await text(page, '.flash');
+    await audit(page, 'inbox after completing');
+  },
+
+  // A decision maker claims the money gate and grants funds: first without a grant line.
+  async decision() {
+    const page = await user('frida');
+    await page.goto(config.url + '/tasks/' + config.task);
+    await navigate(page, 'button:has-text("Ta uppgiften")');
+    await audit(page, 'money gate');
+    await page.check('#f-money_decision-0');
+    await page.fill('#f-money_rationale', 'Piloten är väl förberedd.');
+    await submit(page);
+    report.serverStatus = await page.evaluate(() => document.title);
+    report.serverError = await text(page, '#f-grants-error');
+    report.focusAfterError = await focusedId(page);
+    await audit(page, 'money gate with a server error');
+    await navigate(page, '#f-grants-add');
+    report.focusAfterAdd = await focusedId(page);
+    await page.selectOption('#f-grants-0-administration', 'SOF');
+    await page.fill('#f-grants-0-amount', '200000');
+    await submit(page);
+    expect(page.url().endsWith('/inbox'), 'granting did not complete the task: ' + page.url());
+    report.flash = await text(page, '.flash');
+  },
+
+  // An admin finds the incident on the instances page and retries it.
+  async incident() {
+    const page = await user('admin');
+    await page.goto(config.url + '/monitor/instances');
+    await audit(page, 'instances with an incident');
+    report.incidentShown = await page.locator(`a[href="/monitor/instances/${config.instance}"]`).count();
+    await page.goto(config.url + '/monitor/instances/' + config.instance);
+    await audit(page, 'instance with an incident');
+    report.failedMarked = await page.locator('.djs-element.state-failed').count();
+    await navigate(page, 'button:has-text("Försök igen")');
+    report.flash = await text(page, '.flash');
+    for (let i = 0; i < 40 && await page.locator('text=Beslut tid').count() === 0; i += 1) {
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    report.nextTaskShown = await page.locator('text=Beslut tid').count();
+    await audit(page, 'instance after the retry');
+    await page.goto(config.url + '/monitor/instances?status=running&administration=SOF');
+    await audit(page, 'instances filtered');
+    await page.goto(config.url + '/monitor/activity');
+    await audit(page, 'activity heatmap');
+    report.badges = await page.locator('.count-badge').count();
+    await page.goto(config.url + '/monitor/dashboard');
+    await audit(page, 'portfolio dashboard');
+  },
+
+  // Anyone: the public database lists the initiative, filters, shows it and exports it.
+  async public() {
+    const page = await user(null);
+    await page.goto(config.url + '/public/initiatives');
+    await audit(page, 'public list');
+    report.listed = await page.locator(`a:has-text("${config.title}")`).count();
+    await page.selectOption('#filter-administration', 'MF');
+    await navigate(page, '.filters button[type=submit]');
+    report.listedUnderMF = await page.locator(`a:has-text("${config.title}")`).count();
+    await page.goto(config.url + '/public/initiatives?lang=en');
+    report.lang = await page.getAttribute('html', 'lang');
+    await audit(page, 'public list in English');
+    await navigate(page, `a:has-text("${config.title}")`);
+    await audit(page, 'public initiative');
+    await page.goto(config.url + '/public/initiatives/no-such-initiative');
+    await audit(page, 'not found');
+    report.csv = await (await page.request.get(config.url + '/public/initiatives.csv')).text();
+    report.json = await (await page.request.get(config.url + '/public/initiatives.json')).json();
+  },
+
+  // A process owner breaks a gateway condition, sees the engine's objection on the flow,
+  // fixes it and deploys; then edits a form as JSON.
+  async modeler() {
+    const page = await user('owner');
+    await page.goto(config.url + '/modeler');
+    await page.waitForSelector('#canvas[data-ready]');
+    await audit(page, 'modeler');
+    const setCondition = async (condition) => {
+      await page.selectOption('#element-picker', config.flow);
+      await page.fill('#prop-condition', condition);
+      await page.click('#properties button[type=submit]');
+      await page.click('#review');
+      await page.waitForSelector('#diff:not([hidden])');
+    };
+    await setCondition('time_decision ==');
+    report.diffChanged = await page.locator('#diff li', { hasText: config.flow }).count();
+    await audit(page, 'modeler review');
+    await page.click('#deploy');
+    await page.waitForSelector(`.problem-badge[data-element="${config.flow}"]`);
+    report.problem = await text(page, '#problems li');
+    await audit(page, 'modeler with a problem');
+    await setCondition(config.fixed);
+    await page.click('#deploy');
+    await page.waitForFunction(() => document.getElementById('status').textContent.includes('v2'));
+    report.status = await text(page, '#status');
+    report.badgesLeft = await page.locator('.problem-badge').count();
+    await page.selectOption('#form-picker', 'gate-time.uischema.json');
+    await page.waitForFunction(() => document.getElementById('form-text').value.includes('ui:order'));
+    await page.fill('#form-text', '{"ui:order": [}');
+    await page.click('#form-validate');
+    await page.waitForSelector('#form-error:not(:empty)');
+    report.formError = await text(page, '#form-error');
+    await audit(page, 'form editor with an error');
+  },
+
+  // Every kind of property the panel edits, then saved to a file for the caller to read.
+  async panel() {
+    const page = await user('owner');
+    await page.goto(config.url + '/modeler?definition=' + config.definition);
+    await page.waitForSelector('#canvas[data-ready]');
+    const edit = async (element, fill) => {
+      await page.selectOption('#element-picker', element);
+      await fill();
+      await page.click('#properties button[type=submit]');
+    };
+    await edit('berakna_poang', async () => {
+      await page.fill('#prop-resultVariable', 'poang');
+      await page.click('#prop-parameters button.add');
+      await page.fill('#prop-param-1-id', 'scale');
+      await page.fill('#prop-param-1-value', '27');
+    });
+    await edit('vanta_beslut_tid', async () => {
+      await page.selectOption('#prop-timerKind', 'timeDuration');
+      await page.fill('#prop-timerExpression', '"P14D"');
+    });
+    await edit('utforska_behov', async () => {
+      await page.selectOption('#prop-lane', 'lane_innovationsledare_ide');
+      await page.selectOption('#prop-uiForm', '');
+    });
+    await edit('beslut_tid', () => page.fill('#prop-name', 'Beslut om tid'));
+    await audit(page, 'modeler panel');
+    await scenarios.save(page);
+  },
+
+  // Saving an untouched diagram from the modeler gives back the same diagram.
+  async roundtrip() {
+    const page = await user('owner');
+    await page.goto(config.url + '/modeler?definition=' + config.definition);
+    await page.waitForSelector('#canvas[data-ready]');
+    await scenarios.save(page);
+  },
+
+  async save(page) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-file')]);
+    await download.saveAs(config.saveTo);
+    report.filename = download.suggestedFilename();
+  },
+};
+
+async function main(name) {
+  const scenario = scenarios[name];
+  if (!scenario) throw new Error('no scenario ' + name);
+  try {
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true, args: CHROMIUM_ARGS, timeout: 20000 });
+  } catch (error) {
+    console.log(JSON.stringify({ ...report, error: 'browser: ' + error.message }));
+    return 3;
+  }
+  try {
+    await scenario();
+    report.ok = true;
+  } catch (error) {
+    report.error = error.stack || String(error);
+  } finally {
+    await browser.close().catch(() => {});
+  }
+  console.log(JSON.stringify(report));
+  return report.ok ? 0 : 1;
+}
+
+// exitCode, not exit(): a piped stdout is flushed before the process ends.
+main(process.argv[2]).then((code) => { process.exitCode = code; }, (error) => {
+  console.log(JSON.stringify({ ...report, error: String(error) }));
+  process.exitCode = 3;
+});

@@ -1,0 +1,180 @@
+"""The web UI in a real browser against the running service (tests/ui/live.py), every page
+checked with axe-core for WCAG 2.1 A/AA violations.
+
+Each test runs one scenario of tests/ui/scenarios.mjs (Node + playwright-core + Debian
+Chromium). Without node, web/node_modules or Chromium the tests skip with the reason, except
+under CI=true, where they fail instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from api import queries
+from engine import versions
+from engine.validation import NS, FormSource, validate
+from tests.ui.live import start_live
+from ui.views.modeler import canonical
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).resolve().parent / "scenarios.mjs"
+WEB_MODULES = ROOT / "web" / "node_modules"
+TIMEOUT_S = 90
+FLOW = "flow_tid_vagval__ide_samman"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    found = shutil.which("node")
+    if found is None:
+        _unavailable("node is not on PATH")
+    for package in ("bpmn-js", "playwright-core", "axe-core"):
+        if not (WEB_MODULES / package / "package.json").is_file():
+            _unavailable(f"{WEB_MODULES / package} is missing (run: npm ci --prefix web)")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not os.access(chromium, os.X_OK):
+        _unavailable(f"Chromium not found at {chromium} (apt-get install chromium, or set CHROMIUM)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def live(node, tmp_path_factory):
+    service, stop = start_live(tmp_path_factory.mktemp("ui"))
+    yield service
+    stop()
+
+
+def run(node: str, live, scenario: str, **config) -> dict:
+    """Run one scenario; it must finish, and no page it saw may break a WCAG 2.1 A/AA rule."""
+    env = {**os.environ, "UI_TEST_CONFIG": json.dumps({"url": live.url, "tokens": live.tokens, **config})}
+    proc = subprocess.Popen([node, str(SCRIPT), scenario], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # playwright closes Chromium on SIGTERM
+        out, err = proc.communicate(timeout=15)
+        pytest.fail(f"{scenario} did not finish in {TIMEOUT_S} s: {err[-2000:]}")
+    lines = out.strip().splitlines()
+    report = json.loads(lines[-1]) if lines else {"error": err}
+    assert proc.returncode == 0 and report.get("ok"), f"{scenario}: {report.get('error')}\n{err[-2000:]}"
+    assert report["violations"] == [], json.dumps(report["violations"], indent=1, ensure_ascii=False)
+    assert not report.get("pageErrors"), report["pageErrors"]
+    return report
+
+
+def test_caseworker_submits_an_initiative_and_completes_a_form(node, live):
+    title = "Lånecykel på biblioteket"
+    report = run(node, live, "caseworker", title=title)
+    assert report["pages"] == ["login", "new initiative", "inbox", "task form", "task form with errors",
+                               "inbox after completing"]
+    assert report["clientError"] == "Fältet måste fyllas i."
+    assert report["invalidMarked"] == "true" and "error-summary" in report["focusAfterError"]
+    assert report["flash"].startswith("Klart: Utforska behov och idé")
+    with live.engine.db.unit_of_work() as uow:
+        [started] = queries.instance_page(uow.session, q=title)["items"]
+    assert started["started_by"] == "ada"
+    live.wait_for(started["id"], "bedom_kriterier")
+
+
+def test_decision_maker_grants_funds(node, live):
+    instance = live.to_money_gate("Digital lånecykel")
+    task = live.wait_for(instance, "beslut_pengar")
+    report = run(node, live, "decision", task=task["id"])
+    assert report["pages"] == ["login", "money gate", "money gate with a server error"]
+    assert report["serverError"] == "Fältet måste fyllas i." and "error-summary" in report["focusAfterError"]
+    assert report["focusAfterAdd"] == "f-grants-0-administration"
+    assert report["flash"].startswith("Klart: Beslut pengar")
+    live.until(lambda: any(e["element_id"] == "utveckla_pilot"
+                           for e in live.engine.instance(instance)["active_elements"]), "the pilot to start")
+
+
+def test_admin_retries_an_incident(node, live):
+    instance = live.start("Trasig poängsättning", key="incident-1")
+    live.explore(instance)
+    live.until(lambda: [j["state"] for j in live.engine.instance(instance)["jobs"]] == ["incident"], "the incident")
+    report = run(node, live, "incident", instance=instance)
+    assert report["pages"] == ["login", "instances with an incident", "instance with an incident",
+                               "instance after the retry", "instances filtered", "activity heatmap",
+                               "portfolio dashboard"]
+    assert report["incidentShown"] >= 1 and report["failedMarked"] >= 1
+    assert report["flash"] == "Anropet körs igen." and report["nextTaskShown"] >= 1
+    assert report["badges"] >= 1
+    assert live.engine.instance(instance)["jobs"] == []
+
+
+def test_public_database_lists_the_initiative(node, live):
+    live.start("Öppen data för cykelvägar", administration="MF")
+    report = run(node, live, "public", title="Öppen data för cykelvägar")
+    assert report["pages"] == ["public list", "public list in English", "public initiative", "not found"]
+    assert report["listed"] == 1 and report["listedUnderMF"] == 1 and report["lang"] == "en"
+    assert "Öppen data för cykelvägar" in report["csv"]
+    assert any(item["title"] == "Öppen data för cykelvägar" for item in report["json"])
+    assert all("idea_owner" in item and "@" not in json.dumps(item) for item in report["json"])
+
+
+def test_process_owner_fixes_a_condition_and_deploys(node, live):
+    fixed = 'time_decision in ("recycle",)'
+    report = run(node, live, "modeler", flow=FLOW, fixed=fixed)
+    assert report["pages"] == ["login", "modeler", "modeler review", "modeler with a problem",
+                               "form editor with an error"]
+    assert report["diffChanged"] >= 1
+    assert FLOW in report["problem"] and "refused" in report["problem"]
+    assert "innovation v2" in report["status"] and report["badgesLeft"] == 0
+    assert report["formError"].startswith("Expecting value")
+    latest = live.engine.definitions("innovation")[-1]
+    assert latest["version"] == 2 and latest["deployed_by"] == "owner"
+    assert fixed.replace('"', "&quot;") in live.engine.definition_xml(latest["id"]) or \
+        fixed in live.engine.definition_xml(latest["id"])
+
+
+def _changes(before: str, after: str) -> set[str]:
+    found = versions.diff(canonical(before), canonical(after))
+    return {e["element_id"] for kind in ("added", "removed", "changed") for e in found[kind]}
+
+
+def test_the_panel_writes_what_the_engine_reads(node, live, tmp_path):
+    """Operation parameters, timer, lane, form and name edited in the panel; nothing else changes."""
+    original = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
+    saved = tmp_path / "edited.bpmn"
+    report = run(node, live, "panel", definition=live.engine.definitions("innovation")[0]["id"], saveTo=str(saved))
+    assert report["pages"] == ["login", "modeler panel"]
+    edited = saved.read_text(encoding="utf-8")
+    # engine.versions.diff counts anything with an id: the operator and its new parameter, not the task
+    assert _changes(original, edited) == {"innovation.score", "scale", "timer_vanta_beslut_tid", "utforska_behov",
+                                          "lane_idebarare_ide", "lane_innovationsledare_ide", "beslut_tid"}
+    root = etree.fromstring(edited.encode())
+    operator = root.find(".//bpmn:serviceTask[@id='berakna_poang']//spiffworkflow:serviceTaskOperator", NS)
+    assert operator.get("resultVariable") == "poang"
+    assert [(p.get("id"), p.get("value")) for p in operator.iterfind(".//spiffworkflow:parameter", NS)] == [
+        ("criteria", "criteria"), ("scale", "27")]
+    assert root.find(".//bpmn:timerEventDefinition[@id='timer_vanta_beslut_tid']/bpmn:timeDuration", NS).text == \
+        '"P14D"'
+    lane = root.find(".//bpmn:lane[@id='lane_innovationsledare_ide']", NS)
+    assert "utforska_behov" in [ref.text for ref in lane.iterfind("bpmn:flowNodeRef", NS)]
+    properties = root.findall(".//bpmn:userTask[@id='utforska_behov']//spiffworkflow:property", NS)
+    assert [p.get("name") for p in properties] == ["formJsonSchemaFilename"]
+    assert validate(edited.encode(), FormSource(live.engine.forms_dir), live.engine.operations).problems == []
+
+
+def test_modeler_saves_an_untouched_diagram_unchanged(node, live, tmp_path):
+    """Open processes/innovation.bpmn (as deployed), save it from the modeler: the same diagram."""
+    original = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
+    first = live.engine.definitions("innovation")[0]
+    saved = tmp_path / "saved.bpmn"
+    report = run(node, live, "roundtrip", definition=first["id"], saveTo=str(saved))
+    assert report["filename"] == "innovation.bpmn"
+    exported = saved.read_text(encoding="utf-8")
+    assert canonical(exported) == canonical(original) and _changes(original, exported) == set()

@@ -1,0 +1,96 @@
+"""Admins: instances, an instance in depth with its operations, incidents, heatmap, portfolio."""
+from __future__ import annotations
+
+import re
+
+from engine.operations import RetryPolicy
+from tests.api.flows import ApiInitiative
+from tests.ui.conftest import text
+from ui import queries as ui_queries
+
+
+def _failing_scores(engine):
+    """Scoring fails once per instance (one attempt allowed), so completing the criteria opens an incident."""
+    score = engine.operations.get("innovation.score")
+
+    def flaky(params, context):
+        if context.attempt == 1:
+            raise ConnectionError("the scoring service did not answer")
+        return score(params, context)
+    engine.operations.register("innovation.score", flaky, RetryPolicy(attempts=1, backoff_seconds=0))
+
+
+def _flash(response) -> list[str]:
+    return re.findall(r'<p class="flash[^"]*" role="[a-z]+">([^<]*)</p>', response.get_data(as_text=True))
+
+
+def test_instances_filter_and_page(page, api, engine, clock):
+    ApiInitiative(api, engine, clock)
+    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss")
+    admin = page("admin")
+    assert "2 instanser" in text(admin.get("/monitor/instances"))
+    only_mf = text(admin.get("/monitor/instances?administration=MF&status=running&phase=utforska_ide"))
+    assert "1 instanser" in only_mf
+    assert "0 instanser" in text(admin.get("/monitor/instances?q=finns-inte"))
+    assert page("ivar").get("/monitor/instances").status_code == 200
+
+
+def test_an_admin_retries_an_incident(page, api, engine, clock):
+    _failing_scores(engine)
+    flow = ApiInitiative(api, engine, clock)
+    flow.explore()
+    [job] = flow.detail()["jobs"]
+    assert job["state"] == "incident"
+    admin = page("admin")
+    listing = admin.get("/monitor/instances").get_data(as_text=True)
+    assert "Incidenter (1)" in listing and f"/monitor/jobs/{job['id']}/retry" in listing
+    detail = admin.get(f"/monitor/instances/{flow.id}").get_data(as_text=True)
+    assert "Fel: berakna_poang" in text(admin.get(f"/monitor/instances/{flow.id}")) and "ConnectionError" in detail
+    retried = admin.post(f"/monitor/jobs/{job['id']}/retry")
+    assert retried.headers["Location"] == f"/monitor/instances/{flow.id}"
+    flow.settle()
+    after = admin.get(f"/monitor/instances/{flow.id}")
+    assert _flash(after)[-1] == "Anropet körs igen." and "Beslut tid" in text(after)
+    assert page("ivar").post(f"/monitor/jobs/{job['id']}/retry").status_code == 403
+
+
+def test_operations_name_the_version_they_act_on(page, api, engine, clock):
+    flow = ApiInitiative(api, engine, clock)
+    admin = page("admin")
+    stale = admin.post(f"/monitor/instances/{flow.id}/suspend", data={"version": "1"})
+    assert "is at version" in _flash(admin.get(stale.headers["Location"]))[-1]
+    version = flow.detail()["version"]
+    admin.post(f"/monitor/instances/{flow.id}/suspend", data={"version": str(version)})
+    assert flow.detail()["status"] == "suspended"
+    admin.post(f"/monitor/instances/{flow.id}/resume", data={"version": str(version + 1)})
+    assert flow.detail()["status"] == "running"
+    no_reason = admin.post(f"/monitor/instances/{flow.id}/abort", data={"reason": " "})
+    assert _flash(admin.get(no_reason.headers["Location"]))[-1] == "Ange ett skäl för att avbryta."
+    page("ivar").post(f"/monitor/instances/{flow.id}/abort", data={"reason": "Ingen effekt."})
+    flow.settle()
+    assert "dokumentera_lardomar" in [t["element_id"] for t in flow.detail()["tasks"]]
+    assert page("ivar").post(f"/monitor/instances/{flow.id}/terminate").status_code == 403
+    history = text(admin.get(f"/monitor/instances/{flow.id}"))
+    assert "message_correlated" in history and "suspended" in history
+
+
+def test_heatmap_counts_waiting_and_failed_per_element(page, api, engine, clock):
+    _failing_scores(engine)
+    ApiInitiative(api, engine, clock).explore()
+    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss")
+    definition = engine.definitions("innovation")[0]
+    with engine.db.unit_of_work() as uow:
+        counts = ui_queries.element_counts(uow.session, [definition["id"]])
+        durations = ui_queries.task_durations(uow.session, [definition["id"]])
+    assert counts == {"berakna_poang": {"waiting": 0, "failed": 1}, "utforska_behov": {"waiting": 1, "failed": 0}}
+    assert durations["utforska_behov"]["completed"] == 1
+    body = text(page("owner").get("/monitor/activity"))
+    assert "Beräkna poäng berakna_poang 0 1" in body and "Utforska behov och idé utforska_behov 1 0" in body
+
+
+def test_the_portfolio_shows_the_funnel_and_funds(page, api, engine, clock):
+    ApiInitiative(api, engine, clock).to_pilot(amount=200_000)
+    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss")
+    body = text(page("admin").get("/monitor/dashboard"))
+    assert "Utforska idé 1" in body and "Utveckla pilot 1" in body
+    assert "Skol- och fritidsförvaltningen 200 000 kr 0 kr" in body.replace("\u00a0", " ")

@@ -1,0 +1,128 @@
+"""Admins and coordinators: instances, one instance in depth, and the operations on it.
+
+Readers and operations are the API's (READERS, admin-only operations, abort for admins
+and coordinators), checked with the same ``require``; every operation names the instance
+version the page showed, so acting on a stale page is refused instead of guessed.
+"""
+from __future__ import annotations
+
+from flask import Response, flash, g, redirect, render_template, request, url_for
+
+from api import queries
+from api.auth import require
+from api.resources.instances import ABORT_MESSAGE, READERS
+from engine.errors import EngineError
+from innovation.domain.administrations import ADMINISTRATIONS
+from innovation.domain.vocabulary import Phase
+from ui import queries as ui_queries
+from ui.auth import engine
+from ui.blueprint import bp
+from ui.i18n import t
+from ui.paging import page_number
+
+STATUSES = ("running", "suspended", "error", "completed", "terminated")
+OPERATIONS = ("suspend", "resume", "terminate")
+PAGE_SIZE = 25
+HISTORY_PAGE = 100
+
+
+def _filters() -> dict:
+    args = request.args
+    return {"process_key": args.get("process_key") or None,
+            "status": args.get("status") if args.get("status") in STATUSES else None,
+            "phase": args.get("phase") or None, "administration": args.get("administration") or None,
+            "q": (args.get("q") or "").strip() or None}
+
+
+@bp.get("/monitor/instances")
+@require(*READERS)
+def instances():
+    filters = _filters()
+    with engine().db.unit_of_work() as uow:
+        result = queries.instance_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **filters)
+        keys = ui_queries.process_keys(uow.session)
+    incidents = engine().job_list(("incident",), 50) if g.principal.has("admin") else []
+    return render_template("ui/instances.html", result=result, filters=filters, keys=keys, statuses=STATUSES,
+                           phases=[p.value for p in Phase], administrations=[a.code for a in ADMINISTRATIONS],
+                           incidents=incidents)
+
+
+@bp.get("/monitor/instances/<instance_id>")
+@require(*READERS)
+def instance(instance_id):
+    detail = engine().instance(instance_id)
+    history = engine().history(instance_id)
+    with engine().db.unit_of_work() as uow:
+        detail = queries.with_initiative(uow.session, detail)
+        states = ui_queries.element_states(uow.session, instance_id, detail["status"])
+        versions = [d.version for d in ui_queries.definitions_of(uow.session, detail["process_key"])]
+    page = page_number()
+    shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
+    return render_template("ui/instance.html", i=detail, states=states, versions=versions, operations=OPERATIONS,
+                           history=shown, history_page={"total": len(history), "page": page,
+                                                        "page_size": HISTORY_PAGE})
+
+
+@bp.get("/monitor/instances/<instance_id>/diagram.xml")
+@require(*READERS)
+def instance_diagram(instance_id):
+    with engine().db.unit_of_work() as uow:
+        _, definition = ui_queries.instance_definition(uow.session, instance_id)
+        return Response(definition.bpmn_xml, mimetype="application/xml")
+
+
+def _version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _act(instance_id: str, done_message: str, call) -> Response:
+    """Run an operation; the engine's refusal becomes a message on the instance page."""
+    try:
+        call()
+        flash(done_message, "success")
+    except EngineError as error:
+        details = "; ".join(str(p) for p in error.details)
+        flash(f"{t('monitor.refused')}: {error.message}" + (f" ({details})" if details else ""), "error")
+    return redirect(url_for("ui.instance", instance_id=instance_id))
+
+
+@bp.post("/monitor/instances/<instance_id>/<any(suspend, resume, terminate):operation>")
+@require("admin")
+def operate(instance_id, operation):
+    return _act(instance_id, t(f"monitor.done.{operation}"), lambda: getattr(engine(), operation)(
+        instance_id, actor=g.principal.username, expected_version=_version()))
+
+
+@bp.post("/monitor/instances/<instance_id>/abort")
+@require("admin", "coordinator")
+def abort_instance(instance_id):
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash(t("monitor.reason_needed"), "error")
+        return redirect(url_for("ui.instance", instance_id=instance_id, _anchor="abort"))
+    return _act(instance_id, t("monitor.done.abort"), lambda: engine().correlate_message(
+        ABORT_MESSAGE, {"reason": reason}, actor=g.principal.username, instance_id=instance_id,
+        expected_version=_version()))
+
+
+@bp.post("/monitor/instances/<instance_id>/migrate")
+@require("admin")
+def migrate(instance_id):
+    target = request.form.get("to_version", "")
+    return _act(instance_id, t("monitor.done.migrate", version=target), lambda: engine().migrate(
+        instance_id, int(target) if target.isdigit() else 0, actor=g.principal.username,
+        expected_version=_version()))
+
+
+@bp.post("/monitor/jobs/<job_id>/<any(retry, cancel):operation>")
+@require("admin")
+def job_operation(job_id, operation):
+    job = engine().job(job_id)
+    me = g.principal.username
+
+    def call():
+        if operation == "retry":
+            return engine().jobs.retry_incident(job_id, actor=me)
+        return engine().jobs.cancel_incident(job_id, actor=me, reason=request.form.get("reason") or None)
+    return _act(job["instance_id"], t(f"monitor.done.{operation}"), call)
