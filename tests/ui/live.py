@@ -90,7 +90,7 @@ def start_live(tmp_path) -> tuple[Live, callable]:
                 users.grant(uow.session, username, role, administration)
             tokens[username] = users.issue_token(uow.session, username)
         uow.commit()
-    app = create_app(engine, background=True)
+    app = create_app(engine, background=True, REDIS_URL=None)  # the embedded runner, also where CI sets REDIS_URL
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ui test server", daemon=True)
     thread.start()
