@@ -15,6 +15,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -66,6 +67,11 @@ class EngineWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def next_user_task(workflow):
+    """The first ready user (manual) task, or None: what a person would be asked to do next."""
+    return workflow.get_next_task(state=TaskState.READY, manual=True)
 
 
 def find_task(workflow, task_id: str):

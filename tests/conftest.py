@@ -6,6 +6,7 @@ tests are skipped with the reason.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,28 @@ def engine(database_url, clock):
     eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
     yield eng
     eng.db.dispose()
+
+
+def _browser_unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """Node with the npm packages the browser tests drive Debian's Chromium with.
+
+    Skipped with the reason when something is missing, except under CI=true, where a
+    browser test must run.
+    """
+    found = shutil.which("node")
+    if found is None:
+        _browser_unavailable("node is not on PATH")
+    for package in ("bpmn-js", "playwright-core", "axe-core"):
+        if not (ROOT / "web" / "node_modules" / package / "package.json").is_file():
+            _browser_unavailable(f"web/node_modules/{package} is missing (run: npm ci --prefix web)")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not os.access(chromium, os.X_OK):
+        _browser_unavailable(f"Chromium not found at {chromium} (apt-get install chromium, or set CHROMIUM)")
+    return found

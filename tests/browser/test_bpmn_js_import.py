@@ -7,9 +7,7 @@ except under CI=true, where a browser test must never skip: they fail instead.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,32 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "bpmn_import.mjs"
-WEB_MODULES = ROOT / "web" / "node_modules"
 INNOVATION = ROOT / "processes" / "innovation.bpmn"
 TIMEOUT_S = 60  # the script gives up after 25 s itself; this is only a backstop
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser test cannot run under CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        _unavailable("node is not on PATH")
-    for package in ("bpmn-js", "playwright-core"):
-        if not (WEB_MODULES / package / "package.json").is_file():
-            _unavailable(f"{WEB_MODULES / package} is missing (run: npm ci --prefix web)")
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not os.access(chromium, os.X_OK):
-        _unavailable(f"Chromium not found at {chromium} (apt-get install chromium, or set CHROMIUM)")
-    return node
 
 
 def run_import(node: str, bpmn: Path) -> tuple[int, dict, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,29 +23,8 @@ from ui.views.modeler import canonical
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "scenarios.mjs"
-WEB_MODULES = ROOT / "web" / "node_modules"
 TIMEOUT_S = 90
 FLOW = "flow_tid_vagval__ide_samman"
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser test cannot run under CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def node() -> str:
-    found = shutil.which("node")
-    if found is None:
-        _unavailable("node is not on PATH")
-    for package in ("bpmn-js", "playwright-core", "axe-core"):
-        if not (WEB_MODULES / package / "package.json").is_file():
-            _unavailable(f"{WEB_MODULES / package} is missing (run: npm ci --prefix web)")
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not os.access(chromium, os.X_OK):
-        _unavailable(f"Chromium not found at {chromium} (apt-get install chromium, or set CHROMIUM)")
-    return found
 
 
 @pytest.fixture(scope="module")
