@@ -15,26 +15,17 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.database import recreate  # noqa: E402
+from cli.database import scratch  # noqa: E402
 from engine.core import Engine  # noqa: E402
 
 ITERATIONS = int(os.environ.get("LOOP_ITERATIONS", "10000"))
 WINDOWS = {10: range(5, 16), 1000: range(990, 1011), ITERATIONS: range(ITERATIONS - 20, ITERATIONS + 1)}
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        url = f"sqlite:///{tempfile.mkdtemp()}/loop.db"
-    recreate(url)
-    return url
 
 
 def instrument(engine) -> dict:
@@ -56,7 +47,7 @@ def instrument(engine) -> dict:
 
 
 def main() -> None:
-    url = database_url()
+    url = scratch("loop")
     engine = Engine(url)
     engine.deploy_file(ROOT / "tests" / "fixtures" / "loop.bpmn", deployed_by="bench")
     marks = instrument(engine)

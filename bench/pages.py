@@ -25,7 +25,6 @@ import itertools
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from api import create_app, users  # noqa: E402
-from cli.database import recreate  # noqa: E402
+from cli.database import scratch  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.operations import RetryPolicy  # noqa: E402
 from engine.tables import AuditEntry, HumanTask, Job, ProcessInstance, Timer  # noqa: E402
@@ -52,14 +51,6 @@ INCIDENT = "incident"
 PEOPLE = {"admin": [("admin", None)], "owner": [("process_owner", None)], "idea-owner": [("idea_owner", None)],
           "coordinator": [("coordinator", None)],
           "decision-maker": [("decision_maker", a.code) for a in ADMINISTRATIONS]}
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        url = f"sqlite:///{tempfile.mkdtemp()}/pages.db"
-    recreate(url)
-    return url
 
 
 def templates(engine, clock) -> dict[str, str]:
@@ -187,7 +178,7 @@ def p99(samples: list[float]) -> float:
 
 
 def main() -> None:
-    url = database_url()
+    url = scratch("pages")
     clock = ManualClock()
     engine = build_engine(url, clock=clock)
     engine.operations.register("innovation.score", failing_score(engine.operations.get("innovation.score")),

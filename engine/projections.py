@@ -124,42 +124,71 @@ def instance_data(workflow, live=None) -> dict:
     return merged
 
 
-def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> dict:
+OPEN_JOB_STATES = ("pending", "running", "incident")
+
+
+@dataclass
+class Rows:
+    """An instance's open inbox tasks, waiting timers and open jobs, as stored."""
+
+    tasks: list = field(default_factory=list)
+    timers: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+
+
+def current_rows(session, instance_id: str) -> Rows:
+    return Rows(
+        tasks=session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                      HumanTask.state == "open")).all(),
+        timers=session.scalars(select(Timer).where(Timer.instance_id == instance_id)
+                               .order_by(Timer.due_at)).all(),
+        jobs=session.scalars(select(Job).where(Job.instance_id == instance_id,
+                                               Job.state.in_(OPEN_JOB_STATES))).all(),
+    )
+
+
+def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> tuple[dict, Rows]:
     """Bring the inbox, timer and job rows of one instance in line with ``snap``.
 
-    Returns what changed, for the audit log: user tasks opened and closed, jobs created
-    and cancelled.
+    Returns what changed, for the audit log (user tasks opened and closed, jobs created
+    and cancelled), and the rows as they now stand, so callers need not read them again.
     """
     changes = {"tasks_opened": [], "tasks_closed": [], "jobs_created": [], "jobs_cancelled": []}
+    stored, now_rows = current_rows(session, instance_id), Rows()
     ready = {t["id"]: t for t in snap.user_tasks}
-    for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                       HumanTask.state == "open")):
+    for row in stored.tasks:
         if row.id in ready:
             row.due_at = ready.pop(row.id)["due_at"]
+            now_rows.tasks.append(row)
         else:
             row.state, row.ended_at = "cancelled", now
             changes["tasks_closed"].append(row.element_id)
     for task in ready.values():
-        session.add(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
+        now_rows.tasks.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
+        session.add(now_rows.tasks[-1])
         changes["tasks_opened"].append(task["element_id"])
 
     waiting = {t["id"]: t for t in snap.timers}
-    for row in session.scalars(select(Timer).where(Timer.instance_id == instance_id)):
+    for row in stored.timers:
         timer = waiting.pop(row.id, None)
         if timer is None:
             session.delete(row)
         else:
             row.due_at = timer["due_at"]
+            now_rows.timers.append(row)
     for timer in waiting.values():
-        session.add(Timer(id=timer["id"], instance_id=instance_id, element_id=timer["element_id"],
-                          name=timer["name"], due_at=timer["due_at"]))
+        now_rows.timers.append(Timer(id=timer["id"], instance_id=instance_id, element_id=timer["element_id"],
+                                     name=timer["name"], due_at=timer["due_at"]))
+        session.add(now_rows.timers[-1])
+    now_rows.timers.sort(key=lambda t: t.due_at)
 
     started = {t["task_id"]: t for t in snap.service_tasks}
-    for job in session.scalars(select(Job).where(Job.instance_id == instance_id,
-                                                 Job.state.in_(("pending", "running", "incident")))):
+    for job in stored.jobs:
         if started.pop(job.task_id, None) is None:
             job.state, job.updated_at = "cancelled", now
             changes["jobs_cancelled"].append(job.id)
+        else:
+            now_rows.jobs.append(job)
     for task in started.values():
         if session.scalar(select(Job.id).where(Job.task_id == task["task_id"])) is not None:
             continue
@@ -170,8 +199,9 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> 
                   backoff_seconds=policy.backoff_seconds, run_after=now, error_history=[],
                   created_at=now, updated_at=now)
         session.add(job)
+        now_rows.jobs.append(job)
         changes["jobs_created"].append(job.id)
-    return changes
+    return changes, now_rows
 
 
 def backoff(job: Job, now: datetime) -> datetime:

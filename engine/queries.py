@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.errors import NotFound
-from engine.projections import snapshot
+from engine.projections import current_rows, snapshot
 from engine.tables import AuditEntry, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
 
 
@@ -62,26 +62,21 @@ def instance_detail(session, runtime, instance_id: str) -> dict:
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist")
     workflow, _ = runtime.load(session, row)
-    return instance_view(session, row, snapshot(workflow))
+    return instance_view(session, row, snapshot(workflow), current_rows(session, instance_id))
 
 
-def instance_view(session, row: ProcessInstance, snap) -> dict:
+def instance_view(session, row: ProcessInstance, snap, rows) -> dict:
     """An instance as callers see it: summary, data, active elements, inbox, timers, open jobs."""
     from engine.jobs import describe as describe_job
     definition = session.get(ProcessDefinition, row.definition_id)
-    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == row.id,
-                                                    HumanTask.state == "open")).all()
-    timers = session.scalars(select(Timer).where(Timer.instance_id == row.id).order_by(Timer.due_at)).all()
-    jobs = session.scalars(select(Job).where(Job.instance_id == row.id,
-                                             Job.state.in_(("pending", "running", "incident")))).all()
     return {
         **instance_summary(row, definition),
         "data": snap.data,
         "active_elements": snap.active_elements,
-        "tasks": [task_view(t) for t in tasks],
+        "tasks": [task_view(t) for t in rows.tasks],
         "timers": [{"id": t.id, "element_id": t.element_id, "name": t.name, "due_at": _iso(t.due_at)}
-                   for t in timers],
-        "jobs": [describe_job(j) for j in jobs],
+                   for t in rows.timers],
+        "jobs": [describe_job(j) for j in rows.jobs],
     }
 
 

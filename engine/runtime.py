@@ -127,7 +127,7 @@ class Runtime:
         now = clock.now()
         compact(workflow)
         snap = snapshot(workflow)
-        changes = sync(session, row.id, snap, now, self.operations)
+        changes, rows = sync(session, row.id, snap, now, self.operations)
         row.state_json = dump_state(workflow)
         row.updated_at = now
         if snap.completed and row.status in ACTIVE:
@@ -155,7 +155,7 @@ class Runtime:
                 raise ProcessFailure(f"{getattr(listener, '__name__', listener)} could not record {action}: {exc}",
                                      [Problem(str(exc), element_id=element_id)]) from exc
         if with_view:
-            event.view = queries.instance_view(session, row, snap)
+            event.view = queries.instance_view(session, row, snap, rows)
         return event
 
     def record_failure(self, instance_id: str, *, actor: str, action: str, failure: ProcessFailure) -> None:
