@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATABASE_URL ?= sqlite:///var/innovation.db
 export DATABASE_URL
 
-.PHONY: run test install
+.PHONY: run test test-unit lint install
 
 $(BIN)/innovation: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,14 @@ run: install
 	$(BIN)/innovation users bootstrap
 	$(BIN)/innovation serve
 
-test: install
+# The layer contracts (import-linter) and ruff, then every test: what CI runs.
+lint: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest
+
+# Seconds, no database: engine logic and the innovation domain.
+test-unit: install
+	$(BIN)/python -m pytest tests/unit -q

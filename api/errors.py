@@ -11,7 +11,7 @@ import logging
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, DeploymentRejected, EngineError, InvalidData, NotFound, ProcessFailure
+from engine import Conflict, DeploymentRejected, EngineError, InvalidData, NotFound, ProcessFailure
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from engine import InstanceStatus, JobState
+from innovation.model import PROCESS_KEY
+
 
 class Strict(ma.Schema):
     class Meta:
@@ -142,7 +145,7 @@ class InstancePage(Strict):
 
 class InstanceQuery(Strict):
     process_key = fields.String()
-    status = fields.String(validate=validate.OneOf(["running", "suspended", "error", "completed", "terminated"]))
+    status = fields.String(validate=validate.OneOf(list(InstanceStatus)))
     phase = fields.String()
     administration = fields.String()
     started_from = fields.DateTime()
@@ -153,7 +156,7 @@ class InstanceQuery(Strict):
 
 
 class StartInstance(Strict):
-    process_key = fields.String(load_default="innovation")
+    process_key = fields.String(load_default=PROCESS_KEY)
     business_key = fields.String(allow_none=True)
     data = fields.Dict(load_default=dict, metadata={"description": "the start form's data"})
 
@@ -206,8 +209,7 @@ class TaskForm(Strict):
 
 
 class JobQuery(Strict):
-    state = fields.String(load_default="open", validate=validate.OneOf(["open", "pending", "running", "incident",
-                                                                        "failed", "completed", "cancelled"]))
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "failed", *JobState]))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 

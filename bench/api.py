@@ -14,7 +14,7 @@ What it does, in one run on this machine (everything on 127.0.0.1):
    one open ``human_tasks`` row each (random due dates, some without; lane None or one of
    the innovation lanes; 1% claimed by a coordinator) and an ``initiatives`` row each,
    followed by ANALYZE. Ballast is only read (inbox), never completed.
-3. gunicorn (``-w 2 -k gthread --threads 4 'api:create_app()'``, no background runner).
+3. gunicorn (``-w 2 -k gthread --threads 4 'server:create_app()'``, no background runner).
 4. Load, in a separate process so the client does not share the measuring process's GIL
    (it still shares the 2 cores with gunicorn and PostgreSQL): CLIENTS threads, each with
    its own keep-alive connection, its own coordinator token and a disjoint set of real
@@ -95,9 +95,9 @@ def bare_engine() -> float:
 def setup() -> tuple[dict[str, str], dict[str, str]]:
     """Returns ({coordinator: token}, {real instance id: open task id})."""
     from cli.database import recreate
-    from api import users
+    from application import accounts as users
     from engine.tables import HumanTask
-    from innovation.bootstrap import build_engine
+    from application.assembly import build_engine
     from sqlalchemy import select
 
     recreate(URL)
@@ -177,7 +177,7 @@ def start_gunicorn(port: int, log) -> subprocess.Popen:
     env.pop("REDIS_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "api:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
+         "-b", f"127.0.0.1:{port}", "server:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

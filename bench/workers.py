@@ -60,8 +60,8 @@ CLONE = (
 )
 
 
-def build_engine() -> Engine:
-    """The engine of the benchmark's worker and scheduler processes (``--engine``)."""
+def build_engine(settings=None) -> Engine:
+    """The engine of the benchmark's worker and scheduler processes (``--engine``, given the settings)."""
     registry = OperationRegistry()
     registry.register("bench.echo", lambda params, ctx: {"echo": params["x"]})
     return Engine(os.environ.get("DATABASE_URL", DATABASE_URL), operations=registry)

@@ -1,4 +1,7 @@
-"""`innovation`: the command line over the engine (thin: parse, call, print)."""
+"""`innovation`: the command line (thin: parse, call the application or a process, print).
+
+The settings are read once, here, and handed to whatever the command builds.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,15 +10,15 @@ import json
 import sys
 from pathlib import Path
 
-from cli import serve
+from application.assembly import build_engine
+from application.settings import Settings
+from cli import processes
 from cli import users as users_commands
-from engine.errors import EngineError
-from workers.cli import add_worker_commands
+from engine import EngineError
 
 
-def _engine():
-    from innovation.bootstrap import build_engine
-    return build_engine()
+def _engine(args):
+    return build_engine(args.settings)
 
 
 def _read_json(path: str | None) -> dict:
@@ -41,13 +44,12 @@ def _table(rows: list[dict], columns: list[str]) -> None:
 
 def cmd_db(args) -> None:
     from cli.database import upgrade
-    from innovation.bootstrap import database_url
-    upgrade(database_url())
+    upgrade(args.settings.database_url)
     print("database is at the latest schema")
 
 
 def cmd_deploy(args) -> None:
-    engine = _engine()
+    engine = _engine(args)
     for path in args.files:
         for d in engine.deploy_file(path, deployed_by=args.actor):
             state = "deployed" if d["created"] else "unchanged"
@@ -55,39 +57,39 @@ def cmd_deploy(args) -> None:
 
 
 def cmd_start(args) -> None:
-    instance = _engine().start(args.key, _read_json(args.data), actor=args.actor, business_key=args.business_key)
+    instance = _engine(args).start(args.key, _read_json(args.data), actor=args.actor, business_key=args.business_key)
     print(f"started {instance['id']} ({instance['process_key']} v{instance['definition_version']})")
 
 
 def cmd_tasks(args) -> None:
-    _table(_engine().tasks(instance_id=args.instance, lane=args.lane),
+    _table(_engine(args).tasks(instance_id=args.instance, lane=args.lane),
            ["id", "instance_id", "element_id", "name", "lane", "due_at"])
 
 
 def cmd_complete(args) -> None:
-    instance = _engine().complete_task(args.task_id, _read_json(args.data), actor=args.actor)
+    instance = _engine(args).complete_task(args.task_id, _read_json(args.data), actor=args.actor)
     print(f"completed; instance {instance['id']} is {instance['status']}, open tasks: "
           f"{', '.join(t['element_id'] for t in instance['tasks']) or 'none'}")
 
 
 def cmd_message(args) -> None:
-    instance = _engine().correlate_message(args.name, _read_json(args.data), actor=args.actor,
+    instance = _engine(args).correlate_message(args.name, _read_json(args.data), actor=args.actor,
                                            instance_id=args.instance, business_key=args.business_key)
     print(f"delivered; instance {instance['id']} is {instance['status']}")
 
 
 def cmd_tick(args) -> None:
-    done = _engine().tick()
+    done = _engine(args).tick()
     print(f"fired {done['timers']} timer(s), ran {done['jobs']} job(s)")
 
 
 def cmd_instances(args) -> None:
-    _table(_engine().instances(status=args.status, process_key=args.process),
+    _table(_engine(args).instances(status=args.status, process_key=args.process),
            ["id", "process_key", "definition_version", "business_key", "status", "started_at"])
 
 
 def cmd_show(args) -> None:
-    engine = _engine()
+    engine = _engine(args)
     detail = engine.instance(args.instance)
     if args.history:
         detail["history"] = engine.history(args.instance)
@@ -95,8 +97,8 @@ def cmd_show(args) -> None:
 
 
 def cmd_demo(args) -> None:
-    from innovation.demo import run
-    run()
+    from application.demo import run
+    run(args.settings)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -139,13 +141,13 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_show)
     sub.add_parser("demo", help="run realistic initiatives through every outcome").set_defaults(run=cmd_demo)
     users_commands.add_commands(sub)
-    serve.add_commands(sub)
-    add_worker_commands(sub)
+    processes.add_commands(sub)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.settings = Settings.from_environment()
     try:
         args.run(args)
     except EngineError as exc:

@@ -1,13 +1,13 @@
 """`innovation users …`: people, roles and API tokens (the API has no sign-up)."""
 from __future__ import annotations
 
-from api import users
+from application import accounts
+from application.assembly import build_engine
 from innovation.domain.administrations import ADMINISTRATIONS
 
 
-def _session_run(fn):
-    from innovation.bootstrap import build_engine
-    engine = build_engine()
+def _session_run(args, fn):
+    engine = build_engine(args.settings)
     with engine.db.unit_of_work(write=True) as uow:
         result = fn(uow.session)
         uow.commit()
@@ -16,47 +16,27 @@ def _session_run(fn):
 
 
 def cmd_add(args) -> None:
-    _session_run(lambda s: users.add_user(s, args.username, args.name, args.email))
+    _session_run(args, lambda s: accounts.add_user(s, args.username, args.name, args.email))
     print(f"added {args.username}")
 
 
 def cmd_grant(args) -> None:
-    _session_run(lambda s: users.grant(s, args.username, args.role, args.administration))
+    _session_run(args, lambda s: accounts.grant(s, args.username, args.role, args.administration))
     print(f"granted {args.role}{' for ' + args.administration if args.administration else ''} to {args.username}")
 
 
 def cmd_token(args) -> None:
-    print(_session_run(lambda s: users.issue_token(s, args.username)))
+    print(_session_run(args, lambda s: accounts.issue_token(s, args.username)))
 
 
 def cmd_list(args) -> None:
-    for user in _session_run(users.list_users):
+    for user in _session_run(args, accounts.list_users):
         print(f"{user['username']:<20} {', '.join(user['roles'])}")
 
 
-STARTER_USERS = [
-    ("admin", "Administratör", [("admin", None), ("process_owner", None)]),
-    ("idebarare", "Ada Idébärare", [("idea_owner", None)]),
-    ("innovationsledare", "Ivar Innovationsledare", [("coordinator", None)]),
-    ("forvaltningsledning", "Frida Förvaltningsledning",
-     [("decision_maker", a.code) for a in ADMINISTRATIONS]),
-]
-
-
 def cmd_bootstrap(args) -> None:
-    """First start: an admin and one user per lane role, each with a fresh token printed."""
-    def create(session):
-        tokens = []
-        for username, name, grants in STARTER_USERS:
-            known = {u["username"] for u in users.list_users(session)}
-            if username not in known:
-                users.add_user(session, username, name)
-                for role, administration in grants:
-                    users.grant(session, username, role, administration)
-            tokens.append((username, ", ".join(sorted({r for r, _ in grants})), users.issue_token(session, username)))
-        return tokens
     print("API tokens (use as 'Authorization: Bearer TOKEN'; shown once):")
-    for username, roles, token in _session_run(create):
+    for username, roles, token in _session_run(args, accounts.bootstrap):
         print(f"  {username:<20} {roles:<28} {token}")
 
 
@@ -70,7 +50,7 @@ def add_commands(sub) -> None:
     p.set_defaults(run=cmd_add)
     p = commands.add_parser("grant", help="grant a role (decision_maker needs --administration)")
     p.add_argument("username")
-    p.add_argument("role", choices=users.ROLES)
+    p.add_argument("role", choices=accounts.ROLES)
     p.add_argument("--administration", choices=[a.code for a in ADMINISTRATIONS])
     p.set_defaults(run=cmd_grant)
     p = commands.add_parser("token", help="issue a new API token (printed once)")

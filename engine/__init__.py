@@ -1,0 +1,40 @@
+"""A BPMN process engine on SpiffWorkflow that knows nothing of innovation.
+
+This module is the engine's whole public surface: code outside ``engine/`` imports from
+here and never from a submodule (an import-linter contract checks it).
+
+- ``Engine``: deploy, start, act on and query process instances (``engine.core``);
+- its errors (``EngineError`` and subclasses) and value types (``Problem``, the states);
+- the hooks others subscribe to: ``Engine.listeners`` receive an ``InstanceChanged`` after
+  every change inside its transaction (read models); ``Engine.on_jobs_committed`` is told
+  of new jobs after the commit (queue dispatchers, background runners); service-task
+  operations are registered in an ``OperationRegistry``;
+- its tables, which read models may join read-only (``Base`` for schema tooling);
+- diagram helpers the modeler needs (``BPMN_NAMESPACES``, ``FormSource``, ``diff_diagrams``,
+  ``canonical_xml``).
+"""
+from engine.clock import ManualClock, SystemClock
+from engine.core import Engine
+from engine.errors import (
+    Busy, Conflict, DeploymentRejected, EngineError, InvalidData, NotFound, Problem, ProcessFailure, StaleVersion,
+)
+from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
+from engine.runtime import InstanceChanged
+from engine.states import OPEN_JOBS, UNFINISHED, InstanceStatus, JobState, TaskStatus
+from engine.tables import (
+    AuditEntry, Base, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer, UtcDateTime,
+)
+from engine.validation import NS as BPMN_NAMESPACES
+from engine.validation import FormSource
+from engine.versions import canonical as canonical_xml
+from engine.versions import diff as diff_diagrams
+from engine.views import definition_view, instance_summary, task_view
+
+__all__ = [
+    "AuditEntry", "BPMN_NAMESPACES", "Base", "BpmnError", "Busy", "Conflict", "DeploymentRejected", "Engine",
+    "EngineError", "FormSource", "HumanTask", "InstanceChanged", "InstanceStatus", "InvalidData", "Job", "JobState",
+    "ManualClock", "NotFound", "OPEN_JOBS", "OperationContext", "OperationRegistry", "Problem", "ProcessDefinition",
+    "ProcessFailure", "ProcessInstance", "RetryPolicy", "StaleVersion", "SystemClock", "TaskStatus", "Timer",
+    "UNFINISHED", "UtcDateTime", "canonical_xml", "definition_view", "diff_diagrams", "instance_summary",
+    "task_view",
+]

@@ -5,6 +5,7 @@ through the unit of work and the mutation pipeline in ``runtime``.
 """
 from __future__ import annotations
 
+import contextlib
 import uuid
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from engine.runtime import ACTIVE, Runtime, advance
 from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance
 from engine.uow import Database
 from engine.validation import FormSource, validate
+from engine.views import definition_view, task_view
 from engine.workflow import find_task, new_workflow
 
 
@@ -38,7 +40,44 @@ class Engine:
         self.runtime = Runtime(self.db, self.listeners, self.operations, self.clock)
         self.jobs = Jobs(self.runtime, self.operations)
 
+    # -- time, reading and hooks ------------------------------------------------------
+    def now(self):
+        """The engine's current time (its clock: the system's, or a test's manual one)."""
+        with self.runtime.time():
+            return engine_clock.now()
+
+    @contextlib.contextmanager
+    def reading(self):
+        """A read-only session on the engine's clock, for read models that join its tables."""
+        with self.runtime.time(), self.db.unit_of_work() as uow:
+            yield uow.session
+
+    def record(self, *, actor: str, action: str, instance_id: str | None = None, element_id: str | None = None,
+               details: dict | None = None) -> None:
+        """Append an entry to the audit log outside any instance change (e.g. a refused request)."""
+        with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
+            uow.session.add(AuditEntry(instance_id=instance_id, actor=actor, action=action, element_id=element_id,
+                                       at=engine_clock.now(), details=details or {}))
+            uow.commit()
+
+    def on_jobs_committed(self, observer) -> None:
+        """Call ``observer(job_ids)`` after each commit that created jobs (queue dispatchers, runners)."""
+        self.runtime.job_observers.append(observer)
+
+    def off_jobs_committed(self, observer) -> None:
+        if observer in self.runtime.job_observers:
+            self.runtime.job_observers.remove(observer)
+
     # -- definitions -----------------------------------------------------------------
+    def definition(self, process_key: str, version: int | None = None) -> ProcessDefinition:
+        """A deployed definition row (latest version unless one is named)."""
+        with self.db.unit_of_work() as uow:
+            return queries.definition(uow.session, process_key, version)
+
+    def definition_row(self, definition_id: int) -> ProcessDefinition:
+        with self.db.unit_of_work() as uow:
+            return queries.definition_by_id(uow.session, definition_id)
+
     def deploy(self, xml: bytes, *, deployed_by: str, filename: str = "diagram.bpmn",
                forms: dict[str, bytes] | None = None) -> list[dict]:
         """Validate and store a diagram; refused with every problem if anything is wrong."""
@@ -127,6 +166,10 @@ class Engine:
         """Advance every running instance with a timer due now; instances not due stay unread."""
         return scheduling.fire_due_timers(self.runtime, limit)
 
+    def next_timer_due(self):
+        """When the next timer of a running instance falls due (None if none waits)."""
+        return scheduling.next_due(self.runtime)
+
     def run_jobs(self, worker: str = "in-process") -> int:
         return self.jobs.run_pending(worker)
 
@@ -176,7 +219,7 @@ class Engine:
                                        element_id=task.element_id, at=engine_clock.now(),
                                        details={"task_id": task_id, "from": previous, "to": assignee}))
             uow.commit()
-            return queries.task_view(task)
+            return task_view(task)
 
     def task_form(self, task_id: str) -> dict:
         """The task's JSON Schema and UI schema, with the instance's current values for its fields."""
@@ -190,7 +233,7 @@ class Engine:
             live = find_task(workflow, task_id)
             data = dict(live.data) if live is not None else {}
             fields = (schema or {}).get("properties", {})
-            return {"task": queries.task_view(task), "schema": schema,
+            return {"task": task_view(task), "schema": schema,
                     "ui_schema": definition.forms.get(task.ui_form) if task.ui_form else None,
                     "data": {k: v for k, v in data.items() if k in fields}, "instance_version": row.version}
 
@@ -238,7 +281,7 @@ class Engine:
     def diff_definitions(self, old_id: int, new_id: int) -> dict:
         with self.db.unit_of_work() as uow:
             old, new = (queries.definition_by_id(uow.session, i) for i in (old_id, new_id))
-            return {"from": deployments.describe(old), "to": deployments.describe(new),
+            return {"from": definition_view(old), "to": definition_view(new),
                     **versions.diff(old.bpmn_xml, new.bpmn_xml)}
 
     def job_list(self, states=("pending", "running", "incident"), limit: int = 100) -> list[dict]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from engine.errors import DeploymentRejected
 from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition
 from engine.validation import Validated
+from engine.views import definition_view
 
 
 def content_hash(xml: bytes, forms: dict) -> str:
@@ -17,14 +18,6 @@ def content_hash(xml: bytes, forms: dict) -> str:
     digest = hashlib.sha256(xml)
     digest.update(json.dumps(forms, sort_keys=True).encode())
     return digest.hexdigest()
-
-
-def describe(definition: ProcessDefinition) -> dict:
-    return {
-        "id": definition.id, "process_key": definition.process_key, "version": definition.version,
-        "name": definition.name, "sha256": definition.sha256, "deployed_by": definition.deployed_by,
-        "deployed_at": definition.deployed_at.isoformat(), "forms": sorted(definition.forms),
-    }
 
 
 def store(session, validated: Validated, xml: bytes, deployed_by: str, now: datetime, filename: str) -> list[dict]:
@@ -40,7 +33,7 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()
         )
         if latest is not None and latest.sha256 == sha:
-            deployed.append({**describe(latest), "created": False})
+            deployed.append({**definition_view(latest), "created": False})
             continue
         spec_sha = hashlib.sha256(process.spec_json.encode()).hexdigest()
         if session.get(BpmnSpec, spec_sha) is None:
@@ -57,5 +50,5 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
         session.add(AuditEntry(actor=deployed_by, action="deployed", element_id=process.process_key, at=now,
                                details={"definition_id": definition.id, "version": next_version, "sha256": sha,
                                         "file": filename}))
-        deployed.append({**describe(definition), "created": True})
+        deployed.append({**definition_view(definition), "created": True})
     return deployed

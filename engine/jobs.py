@@ -27,18 +27,10 @@ from engine.operations import BpmnError, OperationContext
 from engine.projections import backoff
 from engine.runtime import to_json_safe
 from engine.tables import Job, ProcessInstance
+from engine.views import job_view
 from engine.workflow import find_task
 
 log = logging.getLogger(__name__)
-
-
-def describe(job: Job) -> dict:
-    return {
-        "id": job.id, "instance_id": job.instance_id, "task_id": job.task_id, "element_id": job.element_id,
-        "operation": job.operation, "input": job.input, "state": job.state, "attempts": job.attempts,
-        "max_attempts": job.max_attempts, "last_error": job.last_error, "error_history": job.error_history,
-        "run_after": job.run_after.isoformat(), "claimed_by": job.claimed_by, "result": job.result,
-    }
 
 
 class Jobs:
@@ -63,7 +55,7 @@ class Jobs:
             for job, business_key in uow.session.execute(query):
                 job.state, job.attempts, job.claimed_by = "running", job.attempts + 1, worker
                 job.updated_at, job.run_after = now, now + lease
-                claimed.append({**describe(job), "business_key": business_key})
+                claimed.append({**job_view(job), "business_key": business_key})
             uow.commit()
             return claimed
 

@@ -7,11 +7,8 @@ from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.projections import current_rows, snapshot
+from engine.views import definition_view, instance_summary, iso, job_view, task_view
 from engine.tables import AuditEntry, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def definition(session, process_key: str, version: int | None = None) -> ProcessDefinition:
@@ -32,29 +29,10 @@ def definition_by_id(session, definition_id: int) -> ProcessDefinition:
 
 
 def definitions(session, process_key: str | None = None) -> list[dict]:
-    from engine.deployments import describe
     query = select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.version)
     if process_key:
         query = query.where(ProcessDefinition.process_key == process_key)
-    return [describe(d) for d in session.scalars(query)]
-
-
-def instance_summary(row: ProcessInstance, definition: ProcessDefinition) -> dict:
-    return {
-        "id": row.id, "process_key": definition.process_key, "definition_version": definition.version,
-        "business_key": row.business_key, "status": row.status, "version": row.version,
-        "started_by": row.started_by, "started_at": _iso(row.started_at), "updated_at": _iso(row.updated_at),
-        "ended_at": _iso(row.ended_at), "end_element": row.end_element,
-    }
-
-
-def task_view(task: HumanTask) -> dict:
-    return {
-        "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id, "name": task.name,
-        "lane": task.lane, "assignee": task.assignee, "form": task.form, "ui_form": task.ui_form,
-        "state": task.state, "created_at": _iso(task.created_at), "due_at": _iso(task.due_at),
-        "completed_by": task.completed_by, "ended_at": _iso(task.ended_at),
-    }
+    return [definition_view(d) for d in session.scalars(query)]
 
 
 def instance_detail(session, runtime, instance_id: str) -> dict:
@@ -67,16 +45,15 @@ def instance_detail(session, runtime, instance_id: str) -> dict:
 
 def instance_view(session, row: ProcessInstance, snap, rows) -> dict:
     """An instance as callers see it: summary, data, active elements, inbox, timers, open jobs."""
-    from engine.jobs import describe as describe_job
     definition = session.get(ProcessDefinition, row.definition_id)
     return {
         **instance_summary(row, definition),
         "data": snap.data,
         "active_elements": snap.active_elements,
         "tasks": [task_view(t) for t in rows.tasks],
-        "timers": [{"id": t.id, "element_id": t.element_id, "name": t.name, "due_at": _iso(t.due_at)}
+        "timers": [{"id": t.id, "element_id": t.element_id, "name": t.name, "due_at": iso(t.due_at)}
                    for t in rows.timers],
-        "jobs": [describe_job(j) for j in rows.jobs],
+        "jobs": [job_view(j) for j in rows.jobs],
     }
 
 
@@ -108,29 +85,27 @@ def tasks(session, state: str = "open", instance_id: str | None = None, lane: st
 
 
 def jobs(session, states, limit: int = 100) -> list[dict]:
-    from engine.jobs import describe as describe_job
     query = select(Job).where(Job.state.in_(list(states))).order_by(Job.updated_at.desc()).limit(limit)
-    return [describe_job(j) for j in session.scalars(query)]
+    return [job_view(j) for j in session.scalars(query)]
 
 
 def job(session, job_id: str) -> dict:
-    from engine.jobs import describe as describe_job
     found = session.get(Job, job_id)
     if found is None:
         raise NotFound(f"job {job_id} does not exist")
-    return describe_job(found)
+    return job_view(found)
 
 
 def timers(session, limit: int = 100) -> list[dict]:
     query = select(Timer).order_by(Timer.due_at).limit(limit)
     return [{"id": t.id, "instance_id": t.instance_id, "element_id": t.element_id, "name": t.name,
-             "due_at": _iso(t.due_at)} for t in session.scalars(query)]
+             "due_at": iso(t.due_at)} for t in session.scalars(query)]
 
 
 def history(session, instance_id: str) -> list[dict]:
     query = select(AuditEntry).where(AuditEntry.instance_id == instance_id).order_by(AuditEntry.id)
     return [{"id": e.id, "actor": e.actor, "action": e.action, "element_id": e.element_id,
-             "details": e.details, "at": _iso(e.at)} for e in session.scalars(query)]
+             "details": e.details, "at": iso(e.at)} for e in session.scalars(query)]
 
 
 def due_timers(db, now: datetime, limit: int) -> dict[str, list[str]]:

@@ -40,6 +40,14 @@ def _own_content(node) -> bytes:
     return etree.tostring(copy, with_tail=False)
 
 
+def canonical(xml: str) -> str:
+    """The diagram with formatting, attribute order and quoting normalised (C14N 2.0, one
+    element per line), so a comparison shows what changed rather than how it was written."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.fromstring(etree.canonicalize(xml, strip_text=True).encode(), parser)
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
 def diff(old_xml: str, new_xml: str) -> dict:
     """Elements added, removed and changed between two diagrams, and a text diff."""
     old, new = _elements(old_xml), _elements(new_xml)

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from innovation.adapters.records import from_dict
 from innovation.adapters.tables import Initiative
+from innovation.model import ABORT_MESSAGE, PROCESS_KEY, Lane
 
 CRITERIA = ("strategic_need", "scalability", "national_global_benefit", "technical_height", "data_driven",
             "outside_development_plan", "collaboration", "engaged_idea_owner", "uncertain_result")
 
-PEOPLE = {"Idébärare": "idea-owner", "Innovationsledare": "coordinator", "Förvaltningsledning": "decision-maker"}
+PEOPLE = {Lane.IDEBARARE: "idea-owner", Lane.INNOVATIONSLEDARE: "coordinator", Lane.FORVALTNINGSLEDNING: "decision-maker"}
 
 
 def start_data(title: str, administration: str = "SOF", kind: str = "idedriven", **extra) -> dict:
@@ -51,7 +52,7 @@ class Driver:
 
     @classmethod
     def submit(cls, engine, clock, data: dict) -> "Driver":
-        instance = engine.start("innovation", data, actor="idea-owner", business_key=data["title"])
+        instance = engine.start(PROCESS_KEY, data, actor="idea-owner", business_key=data["title"])
         driver = cls(engine, clock, instance["id"])
         driver.settle()
         return driver
@@ -84,7 +85,7 @@ class Driver:
 
     def abort(self, reason: str) -> dict:
         self.path.append("avbryt")
-        result = self.engine.correlate_message("avbryt_initiativ", {"reason": reason}, actor="coordinator",
+        result = self.engine.correlate_message(ABORT_MESSAGE, {"reason": reason}, actor="coordinator",
                                                instance_id=self.instance_id)
         self.settle()
         return result

@@ -3,7 +3,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from engine.tables import Base
-from api.users import UsersBase
+from application.accounts import UsersBase
 from innovation.adapters.tables import InnovationBase
 
 

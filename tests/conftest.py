@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from cli.database import drop, empty_tables, recreate, upgrade
 from engine.clock import ManualClock
 from engine.tables import Base
-from api.users import UsersBase
+from application.accounts import UsersBase
 from innovation.adapters.tables import InnovationBase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def clock():
 @pytest.fixture
 def engine(database_url, clock):
     """The innovation engine with processes/innovation.bpmn deployed (tests/engine/ overrides it)."""
-    from innovation.bootstrap import build_engine
+    from application.assembly import build_engine
     eng = build_engine(database_url, clock=clock)
     eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
     yield eng

@@ -1,37 +1,57 @@
 """Login with an API token, the signed session, CSRF and role checks for every page.
 
-The login page takes the token once, resolves it with ``api.users.authenticate`` and
+The login page takes the token once, resolves it with ``application.accounts`` and
 keeps only the username in Flask's signed session; each request reloads the user's
-current roles, so a revoked role stops working at once. Role checks are the API's own
-(``api.auth.require`` / ``deny``), which refuse with 403 and write the refusal to the
-audit log.
+current roles, so a revoked role stops working at once. Role checks are the application's
+(``application.access``), the same the API applies; a refusal is a 403 page and is
+written to the audit log.
 """
 from __future__ import annotations
 
 import hmac
 import secrets
+from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import BadRequest
 
-from api import users
+from application import access, accounts
+from application.access import INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
+from innovation.model import Role
 from ui import i18n
-from ui.blueprint import bp, public
+from ui.blueprint import bp, error_page, public
 from ui.i18n import t
 
 NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.inbox", "nav.inbox", None),
-    ("ui.new_initiative", "nav.new", ("idea_owner", "admin")),
-    ("ui.instances", "nav.instances", ("admin", "coordinator", "process_owner")),
-    ("ui.activity", "nav.activity", ("admin", "process_owner")),
-    ("ui.dashboard", "nav.dashboard", ("admin",)),
-    ("ui.modeler", "nav.modeler", ("process_owner", "admin")),
+    ("ui.new_initiative", "nav.new", STARTERS),
+    ("ui.instances", "nav.instances", INSTANCE_READERS),
+    ("ui.activity", "nav.activity", MODEL_READERS),
+    ("ui.dashboard", "nav.dashboard", OPERATORS),
+    ("ui.modeler", "nav.modeler", MODEL_READERS),
 )
 
 
 def engine():
     return current_app.extensions["engine"]
+
+
+def require(*roles: str):
+    """Only a signed-in user holding one of ``roles`` may open the page."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            access.demand(g.principal, roles, f"{request.method} {request.path}")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+@bp.errorhandler(access.AccessDenied)
+def access_denied(denial: access.AccessDenied):
+    access.audit_refusal(engine(), g.principal, denial, method=request.method, path=request.path)
+    return error_page(403, denial.reason)
 
 
 @bp.app_template_global()
@@ -61,7 +81,7 @@ def before():
     username = session.get("username")
     if username:
         with engine().db.unit_of_work() as uow:
-            g.principal = users.principal_for(uow.session, username)
+            g.principal = accounts.principal_for(uow.session, username)
         if g.principal is None:
             session.pop("username", None)
     view = current_app.view_functions.get(request.endpoint)
@@ -100,7 +120,7 @@ def login():
     if request.method == "POST":
         token = request.form.get("token", "").strip()
         with engine().db.unit_of_work() as uow:
-            principal = users.authenticate(uow.session, token) if token else None
+            principal = accounts.authenticate(uow.session, token) if token else None
         if principal is not None:
             session.clear()
             session["username"] = principal.username
@@ -127,8 +147,9 @@ def home():
     principal = g.principal
     if principal is None:
         return redirect(url_for("ui.public_list"))
-    if principal.has("admin"):
+    if principal.has(Role.ADMIN):
         return redirect(url_for("ui.instances"))
-    if principal.has("process_owner") and not principal.has("idea_owner", "coordinator", "decision_maker"):
+    if principal.has(Role.PROCESS_OWNER) and not principal.has(Role.IDEA_OWNER, Role.COORDINATOR,
+                                                                Role.DECISION_MAKER):
         return redirect(url_for("ui.modeler"))
     return redirect(url_for("ui.inbox"))

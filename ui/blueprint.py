@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import EngineError, NotFound
+from engine import EngineError, NotFound
 from ui import i18n
 from ui.paging import page_count
 

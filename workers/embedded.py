@@ -24,7 +24,7 @@ class BackgroundRunner:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "BackgroundRunner":
-        self.engine.runtime.job_observers.append(self._jobs_committed)
+        self.engine.on_jobs_committed(self._jobs_committed)
         self._thread = threading.Thread(target=self.loop.run, name=f"background {self.name}", daemon=True)
         self._thread.start()
         return self
@@ -34,8 +34,7 @@ class BackgroundRunner:
         self.loop.stop()
         if self._thread is not None:
             self._thread.join(timeout)
-        if self._jobs_committed in self.engine.runtime.job_observers:
-            self.engine.runtime.job_observers.remove(self._jobs_committed)
+        self.engine.off_jobs_committed(self._jobs_committed)
 
     def _jobs_committed(self, job_ids: list[str]) -> None:
         self.loop.wake.set()

@@ -13,8 +13,6 @@ import logging
 import threading
 import time
 
-from engine import scheduling
-
 log = logging.getLogger(__name__)
 SLACK = 0.001  # a timer fires strictly after its due time
 
@@ -43,10 +41,10 @@ class Loop:
 
     def delay(self) -> float:
         """Seconds until the next timer or job falls due, at most ``interval``."""
-        upcoming = [t for t in (scheduling.next_due(self.engine.runtime), self.engine.jobs.next_due()) if t]
+        upcoming = [t for t in (self.engine.next_timer_due(), self.engine.jobs.next_due()) if t]
         if not upcoming:
             return self.interval
-        until = (min(upcoming) - self.engine.clock.now()).total_seconds() + SLACK
+        until = (min(upcoming) - self.engine.now()).total_seconds() + SLACK
         return max(0.0, min(self.interval, until))
 
     def run(self) -> None:

@@ -17,8 +17,9 @@ from rq import Queue
 from rq.job import Job as RqJob, JobStatus
 from rq.utils import now as rq_now
 
+from application.settings import JOB_QUEUE as QUEUE
+
 log = logging.getLogger(__name__)
-QUEUE = "innovation-jobs"
 RUN_JOB = "workers.tasks.run_job"
 DONE_TTL = 60  # a finished rq job is kept briefly, so a duplicate of it can still finish cleanly
 GRACE = 1.0  # seconds a committer has to queue its new jobs before the sweeper does
@@ -37,12 +38,11 @@ class Dispatcher:
         self.queue = Queue(queue_name, connection=redis)
 
     def start(self) -> "Dispatcher":
-        self.engine.runtime.job_observers.append(self.jobs_committed)
+        self.engine.on_jobs_committed(self.jobs_committed)
         return self
 
     def stop(self) -> None:
-        if self.jobs_committed in self.engine.runtime.job_observers:
-            self.engine.runtime.job_observers.remove(self.jobs_committed)
+        self.engine.off_jobs_committed(self.jobs_committed)
 
     def jobs_committed(self, job_ids: list[str]) -> None:
         """Job observer: the jobs are committed, so a Redis failure here loses nothing."""

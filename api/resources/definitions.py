@@ -7,6 +7,7 @@ from flask_smorest import Blueprint, abort
 
 from api.auth import principal, require
 from api.resources import engine
+from application.access import DEPLOYERS, MODEL_READERS
 from api.schemas import Definition, DefinitionDiff, DefinitionQuery, DeployUpload, ErrorResponse
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/definitions",
@@ -15,14 +16,14 @@ blp = Blueprint("definitions", __name__, url_prefix="/api/definitions",
 
 @blp.route("")
 class Definitions(MethodView):
-    @require("process_owner", "admin")
+    @require(*MODEL_READERS)
     @blp.arguments(DefinitionQuery, location="query")
     @blp.response(200, Definition(many=True))
     def get(self, args):
         """List every deployed version."""
         return engine().definitions(args.get("process_key"))
 
-    @require("process_owner")
+    @require(*DEPLOYERS)
     @blp.arguments(DeployUpload, location="files", as_kwargs=True)
     @blp.response(201, Definition(many=True))
     @blp.alt_response(422, schema=ErrorResponse, description="the diagram was refused; details name each element")
@@ -38,7 +39,7 @@ class Definitions(MethodView):
 
 @blp.route("/<int:definition_id>/xml")
 class DefinitionXml(MethodView):
-    @require("process_owner", "admin")
+    @require(*MODEL_READERS)
     @blp.response(200, {"type": "string"}, content_type="application/xml")
     def get(self, definition_id):
         """The BPMN XML of one version, as deployed."""
@@ -47,7 +48,7 @@ class DefinitionXml(MethodView):
 
 @blp.route("/<int:definition_id>/diff/<int:other_id>")
 class DefinitionDiffView(MethodView):
-    @require("process_owner", "admin")
+    @require(*MODEL_READERS)
     @blp.response(200, DefinitionDiff)
     def get(self, definition_id, other_id):
         """Elements added, removed and changed from one version to another."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import queries
 from api.auth import principal, require
 from api.resources import engine, reader
+from application import portfolio
+from application.access import ABORTERS, INSTANCE_READERS, OPERATORS, STARTERS
 from api.schemas import (
     AbortArgs, ErrorResponse, HistoryEntry, InstanceDetail, InstancePage, InstanceQuery, MigrateArgs, StartInstance,
     VersionArgs,
@@ -14,24 +15,22 @@ from api.schemas import (
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances",
                 description="Start and follow process instances; admins operate on them.")
-READERS = ("admin", "coordinator", "process_owner")
-ABORT_MESSAGE = "avbryt_initiativ"
 
 
 def _detail(view: dict) -> dict:
-    return queries.with_initiative(reader(), view)
+    return portfolio.with_initiative(reader(), view)
 
 
 @blp.route("")
 class Instances(MethodView):
-    @require(*READERS)
+    @require(*INSTANCE_READERS)
     @blp.arguments(InstanceQuery, location="query")
     @blp.response(200, InstancePage)
     def get(self, args):
         """Instances, newest first, filtered by definition, state, phase, administration, dates, title."""
-        return queries.instance_page(reader(), **args)
+        return portfolio.instance_page(reader(), **args)
 
-    @require("idea_owner", "admin")
+    @require(*STARTERS)
     @blp.arguments(StartInstance)
     @blp.response(201, InstanceDetail)
     @blp.alt_response(422, schema=ErrorResponse, description="the start data breaks the start form")
@@ -44,7 +43,7 @@ class Instances(MethodView):
 
 @blp.route("/<instance_id>")
 class Instance(MethodView):
-    @require(*READERS)
+    @require(*INSTANCE_READERS)
     @blp.response(200, InstanceDetail)
     def get(self, instance_id):
         """State, current tasks, waiting timers, jobs, data and version."""
@@ -53,7 +52,7 @@ class Instance(MethodView):
 
 @blp.route("/<instance_id>/history")
 class History(MethodView):
-    @require(*READERS)
+    @require(*INSTANCE_READERS)
     @blp.response(200, HistoryEntry(many=True))
     def get(self, instance_id):
         """The audit log of the instance."""
@@ -68,7 +67,7 @@ def _operation(name: str, summary: str):
                                                expected_version=args.get("version")))
     post.__doc__ = summary
     post = blp.alt_response(409, schema=ErrorResponse, description="stale version or wrong state")(post)
-    post = require("admin")(blp.response(200, InstanceDetail)(blp.arguments(VersionArgs)(post)))
+    post = require(*OPERATORS)(blp.response(200, InstanceDetail)(blp.arguments(VersionArgs)(post)))
     view = type(f"{name.title()}Instance", (MethodView,), {"post": post})
     return blp.route(f"/<instance_id>/{name}", endpoint=f"instance_{name}")(view)
 
@@ -80,20 +79,19 @@ TerminateView = _operation("terminate", "Terminate an instance for good.")
 
 @blp.route("/<instance_id>/abort")
 class Abort(MethodView):
-    @require("admin", "coordinator")
+    @require(*ABORTERS)
     @blp.arguments(AbortArgs)
     @blp.response(200, InstanceDetail)
     @blp.alt_response(409, schema=ErrorResponse, description="the instance is not waiting for an abort")
     def post(self, args, instance_id):
         """Abort an initiative with a reason (the BPMN message avbryt_initiativ)."""
-        return _detail(engine().correlate_message(ABORT_MESSAGE, {"reason": args["reason"]},
-                                                  actor=principal().username, instance_id=instance_id,
-                                                  expected_version=args.get("version")))
+        return portfolio.abort_initiative(engine(), reader(), principal(), instance_id, args["reason"],
+                                          expected_version=args.get("version"))
 
 
 @blp.route("/<instance_id>/migrate")
 class Migrate(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.arguments(MigrateArgs)
     @blp.response(200, InstanceDetail)
     @blp.alt_response(409, schema=ErrorResponse, description="unsafe: details name the elements that block it")

@@ -6,27 +6,29 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, require
 from api.resources import engine
+from application.access import OPERATORS
+from engine import OPEN_JOBS, JobState
 from api.schemas import CancelArgs, ErrorResponse, Job, JobQuery, Timer, TimerQuery
 
 blp = Blueprint("operations", __name__, url_prefix="/api", description="Jobs, incidents and timers (admins).")
-OPEN = ("pending", "running", "incident")
+OPEN = (*OPEN_JOBS, JobState.INCIDENT)  # "open": everything not settled
 
 
 @blp.route("/jobs")
 class Jobs(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.arguments(JobQuery, location="query")
     @blp.response(200, Job(many=True))
     def get(self, args):
         """Jobs by state: `open` (pending, running, incident), or one state; `failed` means incidents."""
         state = args["state"]
-        states = OPEN if state == "open" else ("incident",) if state == "failed" else (state,)
+        states = OPEN if state == "open" else (JobState.INCIDENT,) if state == "failed" else (state,)
         return engine().job_list(states, args["limit"])
 
 
 @blp.route("/jobs/<job_id>/retry")
 class Retry(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.response(200, Job)
     @blp.alt_response(409, schema=ErrorResponse, description="the job is not an incident")
     def post(self, job_id):
@@ -37,7 +39,7 @@ class Retry(MethodView):
 
 @blp.route("/jobs/<job_id>/cancel")
 class Cancel(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.arguments(CancelArgs)
     @blp.response(200, Job)
     @blp.alt_response(409, schema=ErrorResponse, description="the job is not an incident")
@@ -49,7 +51,7 @@ class Cancel(MethodView):
 
 @blp.route("/timers")
 class Timers(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.arguments(TimerQuery, location="query")
     @blp.response(200, Timer(many=True))
     def get(self, args):

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import queries
 from api.resources import reader
 from api.schemas import PublicInitiative, PublicQuery
-from engine.errors import NotFound
+from application import portfolio
+from engine import NotFound
 
 blp = Blueprint("public", __name__, url_prefix="/api/public",
                 description="The city's innovation database, open to everyone.")
@@ -19,7 +19,7 @@ class Initiatives(MethodView):
     @blp.response(200, PublicInitiative(many=True))
     def get(self, args):
         """Initiatives with their public fields; an idea owner is named only if they agreed."""
-        return queries.public_initiatives(reader(), **args)
+        return portfolio.public_initiatives(reader(), **args)
 
 
 @blp.route("/initiatives/<initiative_id>")
@@ -27,7 +27,7 @@ class InitiativeView(MethodView):
     @blp.response(200, PublicInitiative)
     def get(self, initiative_id):
         """One initiative's public fields."""
-        found = queries.public_initiatives(reader(), instance_id=initiative_id)
+        found = portfolio.public_initiatives(reader(), instance_id=initiative_id)
         if not found:
             raise NotFound(f"initiative {initiative_id} does not exist")
         return found[0]

@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 from api.auth import require
 from api.resources import engine
 from api.schemas import HealthReport, QueueState
-from workers import monitoring
+from application import health
+from application.access import OPERATORS
 
 blp = Blueprint("system", __name__, url_prefix="/api", description="Health, metrics and queues.")
 
@@ -19,28 +20,28 @@ def _redis():
 
 @blp.route("/health")
 class Health(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.response(200, HealthReport)
     @blp.alt_response(503, schema=HealthReport, description="the database or Redis is unreachable")
     def get(self):
         """Database and Redis reachability and the queue depth."""
-        report = monitoring.health(engine(), _redis())
+        report = health.health(engine(), _redis())
         return report, 200 if report["ok"] else 503
 
 
 @blp.route("/metrics")
 class Metrics(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.response(200, {"type": "string"}, content_type="text/plain")
     def get(self):
         """Prometheus metrics: jobs run, failed and retried; queue depth; timer lag; open incidents."""
-        return Response(monitoring.metrics_text(engine(), _redis()), mimetype="text/plain; version=0.0.4")
+        return Response(health.metrics_text(engine(), _redis()), mimetype="text/plain; version=0.0.4")
 
 
 @blp.route("/queues")
 class Queues(MethodView):
-    @require("admin")
+    @require(*OPERATORS)
     @blp.response(200, QueueState)
     def get(self):
         """Queues and workers, and what each worker is running."""
-        return monitoring.queue_state(engine(), _redis())
+        return health.queue_state(engine(), _redis())

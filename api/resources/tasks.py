@@ -1,14 +1,13 @@
-"""The caseworkers' inbox: find, claim, fill in and complete user tasks (rules in api/policy.py)."""
+"""The caseworkers' inbox: find, claim, fill in and complete user tasks (rules in application.access)."""
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import queries
 from api.auth import principal, require
-from api.policy import MANAGERS, authorize_completion, authorize_task, release_task
 from api.resources import engine, reader
 from api.schemas import AssignArgs, CompleteTask, ErrorResponse, InstanceDetail, Task, TaskForm, TaskQuery
+from application import access, portfolio
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="The inbox of user tasks.")
 
@@ -19,9 +18,7 @@ class Inbox(MethodView):
     @blp.response(200, Task(many=True))
     def get(self, args):
         """My tasks and my roles' unclaimed tasks, soonest due first (overdue ones flagged)."""
-        with engine().runtime.time():
-            now = engine().clock.now()
-        return queries.inbox(reader(), principal(), now=now, **args)
+        return portfolio.inbox(reader(), principal(), now=engine().now(), **args)
 
 
 @blp.route("/<task_id>/form")
@@ -29,7 +26,7 @@ class Form(MethodView):
     @blp.response(200, TaskForm)
     def get(self, task_id):
         """The task's JSON Schema and UI schema, filled with the instance's current values."""
-        authorize_task(task_id)
+        access.authorize_task(reader(), principal(), task_id)
         return engine().task_form(task_id)
 
 
@@ -39,9 +36,7 @@ class Claim(MethodView):
     @blp.alt_response(409, schema=ErrorResponse, description="someone else holds the task")
     def post(self, task_id):
         """Take the task: it leaves the others' inboxes."""
-        authorize_task(task_id)
-        me = principal().username
-        return engine().assign_task(task_id, me, actor=me, only_if_unassigned=True)
+        return access.claim_task(engine(), reader(), principal(), task_id)
 
 
 @blp.route("/<task_id>/unclaim")
@@ -49,12 +44,12 @@ class Unclaim(MethodView):
     @blp.response(200, Task)
     def post(self, task_id):
         """Give the task back to the lane (its holder, or a manager)."""
-        return release_task(task_id)
+        return access.release_task(engine(), reader(), principal(), task_id)
 
 
 @blp.route("/<task_id>/assign")
 class Assign(MethodView):
-    @require(*MANAGERS)
+    @require(*access.TASK_MANAGERS)
     @blp.arguments(AssignArgs)
     @blp.response(200, Task)
     def post(self, args, task_id):
@@ -70,6 +65,5 @@ class Complete(MethodView):
     @blp.alt_response(409, schema=ErrorResponse, description="already completed, stale version or held by another")
     def post(self, args, task_id):
         """Complete the task with its form data."""
-        authorize_completion(task_id)
-        return engine().complete_task(task_id, args["data"], actor=principal().username,
-                                      expected_version=args.get("version"))
+        return access.complete_task(engine(), reader(), principal(), task_id, args["data"],
+                                    expected_version=args.get("version"))

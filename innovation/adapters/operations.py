@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
+from engine import BpmnError, OperationContext, OperationRegistry, RetryPolicy
 from innovation.adapters import ledger_store
 from innovation.adapters.tables import Notification
 from innovation.domain.errors import InsufficientFunds

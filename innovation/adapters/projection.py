@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from engine import InstanceStatus
 from innovation.adapters import ledger_store
 from innovation.adapters.records import from_dict, to_dict
 from innovation.adapters.tables import Initiative
@@ -18,24 +19,14 @@ from innovation.domain.initiative import (
     record_from_start_data, record_gate_decision, set_effect_goals, sync_funds,
 )
 from innovation.domain.scoring import assess
-from innovation.domain.vocabulary import Gate, Phase
+from innovation.model import DECISIONS, GATE_TASKS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
 
-PROCESS_KEY = "innovation"
-PHASES = {phase.value for phase in Phase}
-# gate task -> (gate, decision field, rationale field, amounts field)
-GATES = {
-    "beslut_tid": (Gate.TID, "time_decision", "time_rationale", None),
-    "beslut_pengar": (Gate.PENGAR, "money_decision", "money_rationale", "grants"),
-    "beslut_skala_upp": (Gate.SKALA_UPP, "scale_decision", "scale_rationale", None),
-}
-DECISIONS = {"grant": "go", "scale": "go", "reject": "kill"}
-OUTCOMES = {"slut_realiserad": "realised", "slut_avbruten": "aborted"}
 
 
 def current_phase(active_elements: list[dict]) -> str | None:
     for element in active_elements:
         for element_id in [*element["subprocess"], element["element_id"]]:
-            if element_id in PHASES:
+            if element_id in PHASE_SUBPROCESSES:
                 return element_id
     return None
 
@@ -49,13 +40,13 @@ def _amounts(lines) -> dict[str, Decimal]:
 
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
-    if element in GATES:
-        gate, decision_field, rationale_field, amounts_field = GATES[element]
-        decision = data[decision_field]
+    if element in GATE_TASKS:
+        gate = GATE_TASKS[element]
+        decision = data[gate.decision_field]
         return record_gate_decision(
-            record, gate, DECISIONS.get(decision, decision), rationale=data.get(rationale_field, ""),
+            record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),
             decided_by=event.actor, decided_at=event.at,
-            amounts=_amounts(data.get(amounts_field)) if amounts_field else None)
+            amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
     if element == "utforma_upplagg":
         goals = [{"id": g["indicator"], "description": g["indicator"], "unit": g.get("unit", ""),
                   "baseline": g.get("baseline"), "target": g.get("target")} for g in data["effect_goals"]]
@@ -82,9 +73,9 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     phase = current_phase(event.active_elements)
     if phase:
         record = enter_phase(record, phase, event.at)
-    if event.status == "completed" and event.end_element in OUTCOMES:
+    if event.status == InstanceStatus.COMPLETED and event.end_element in OUTCOMES:
         record = finish(record, OUTCOMES[event.end_element], event.at)
-    elif event.status == "terminated":
+    elif event.status == InstanceStatus.TERMINATED:
         record = finish(record, "aborted", event.at)
     return record
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from engine.tables import UtcDateTime
+from engine import UtcDateTime
 
 
 class InnovationBase(DeclarativeBase):

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from api import create_app, users
+from application import accounts as users
+from server import create_app
 
 PEOPLE = {
     "admin": [("admin", None)],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from api import queries
+from application import portfolio as queries
 from tests.api.flows import ApiInitiative
 
 

@@ -5,7 +5,7 @@ import io
 
 from engine.operations import RetryPolicy
 
-from innovation.bootstrap import ROOT
+from application.settings import ROOT
 from tests.api.flows import ApiInitiative
 from tests.conftest import FIXTURES
 

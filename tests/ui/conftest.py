@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from api import create_app
+from server import create_app
 from tests.api.conftest import api, tokens  # noqa: F401  (the API client, users and tokens, reused)
 
 

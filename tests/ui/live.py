@@ -13,10 +13,12 @@ from datetime import date
 
 from werkzeug.serving import make_server
 
-from api import create_app, users
+from application import accounts as users
+from server import create_app
 from cli.database import upgrade
 from engine.operations import RetryPolicy
-from innovation.bootstrap import ROOT, build_engine
+from application.assembly import build_engine
+from application.settings import ROOT, Settings
 from innovation.driver import criteria, setup, start_data
 from tests.api.conftest import PEOPLE
 
@@ -90,7 +92,7 @@ def start_live(tmp_path) -> tuple[Live, callable]:
                 users.grant(uow.session, username, role, administration)
             tokens[username] = users.issue_token(uow.session, username)
         uow.commit()
-    app = create_app(engine, background=True, REDIS_URL=None)  # the embedded runner, also where CI sets REDIS_URL
+    app = create_app(engine, background=True, settings=Settings(database_url=url))  # embedded, also where CI sets REDIS_URL
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ui test server", daemon=True)
     thread.start()

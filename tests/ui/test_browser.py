@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from api import queries
+from application import portfolio as queries
 from engine import versions
 from engine.validation import NS, FormSource, validate
 from tests.ui.live import start_live
-from ui.views.modeler import canonical
+from engine.versions import canonical
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "scenarios.mjs"

@@ -137,7 +137,6 @@ def test_an_idea_owner_submits_a_new_initiative(page, engine):
 def test_every_form_in_forms_renders_with_labels_and_descriptions(name):
     """Each input has a label; every aria-describedby names an element on the page."""
     app = Flask(__name__)
-    app.config["PUBLIC_BLUEPRINTS"] = set()
     register_ui(app)
     schema, ui = _form(name)
     with app.test_request_context("/"):

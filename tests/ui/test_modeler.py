@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from engine.queries import definition_by_id
-from innovation.bootstrap import ROOT
-from ui.views.modeler import canonical
+from application.settings import ROOT
+from engine.versions import canonical
 
 DIAGRAM = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
 CONDITION = 'time_decision == "recycle"'

@@ -6,7 +6,7 @@ import re
 from engine.operations import RetryPolicy
 from tests.api.flows import ApiInitiative
 from tests.ui.conftest import text
-from ui import queries as ui_queries
+from application import monitoring as ui_queries
 
 
 def _failing_scores(engine):

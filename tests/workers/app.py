@@ -47,9 +47,10 @@ def operations() -> OperationRegistry:
     return registry
 
 
-def build_engine(url: str | None = None) -> Engine:
-    """DATABASE_URL's engine; SLOW_COMMITS=seconds holds every change open that long."""
-    engine = Engine(url or os.environ["DATABASE_URL"], operations=operations())
+def build_engine(settings=None) -> Engine:
+    """The settings' (or DATABASE_URL's) engine; SLOW_COMMITS=seconds holds every change open that long."""
+    url = getattr(settings, "database_url", settings) or os.environ["DATABASE_URL"]
+    engine = Engine(url, operations=operations())
     engine.jobs.lease_seconds = float(os.environ.get("JOB_LEASE_SECONDS", "2"))
     if os.environ.get("SLOW_COMMITS"):
         engine.listeners.append(lambda session, event: time.sleep(float(os.environ["SLOW_COMMITS"])))

@@ -8,10 +8,11 @@ from redis import Redis
 
 from cli.main import main
 from tests.workers.conftest import job_of, start, wait_for
-from workers import monitoring
+from application import health as monitoring
 from workers.embedded import BackgroundRunner
 from workers.queue import Dispatcher, connect
-from workers.service import start_background
+from application.settings import Settings
+from server.background import start_background
 
 
 def redis_of(mode, request):
@@ -75,7 +76,7 @@ def test_worker_command_needs_redis(monkeypatch):
 
 def test_start_background_picks_the_mode(engine, mode, request):
     redis_url = request.getfixturevalue("redis_url") if mode == "rq" else None
-    background = start_background(engine, redis_url, interval=0.05)
+    background = start_background(engine, Settings(redis_url=redis_url, background_interval=0.05))
     try:
         assert isinstance(background, Dispatcher if redis_url else BackgroundRunner)
         assert len(engine.runtime.job_observers) == 1

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from api.auth import require
+from application import monitoring, portfolio
+from application.access import MODEL_READERS, OPERATORS
 from innovation.domain.vocabulary import Phase
-from api import queries
-from ui import queries as ui_queries
-from ui.auth import engine
+from innovation.model import PROCESS_KEY
+from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import term
 
-MODEL_READERS = ("process_owner", "admin")  # who may read deployed diagrams in the API
 FUNNEL = [p.value for p in Phase] + ["ended"]
 
 
@@ -31,16 +30,16 @@ def phase_bars(days: dict[str, float]):
 @require(*MODEL_READERS)
 def activity():
     with engine().db.unit_of_work() as uow:
-        keys = ui_queries.process_keys(uow.session)
+        keys = monitoring.process_keys(uow.session)
         key = request.args.get("process_key") if request.args.get("process_key") in keys else \
-            ("innovation" if "innovation" in keys else (keys[0] if keys else None))
-        versions = ui_queries.definitions_of(uow.session, key) if key else []
+            (PROCESS_KEY if PROCESS_KEY in keys else (keys[0] if keys else None))
+        versions = monitoring.definitions_of(uow.session, key) if key else []
         chosen = next((d for d in versions if str(d.version) == request.args.get("version")),
                       versions[-1] if versions else None)
-        counts = ui_queries.element_counts(uow.session, [chosen.id]) if chosen else {}
-        durations = ui_queries.task_durations(uow.session, [chosen.id]) if chosen else {}
-        names = ui_queries.element_names(chosen.bpmn_xml) if chosen else {}
-        days = queries.phase_days(uow.session)
+        counts = monitoring.element_counts(uow.session, [chosen.id]) if chosen else {}
+        durations = monitoring.task_durations(uow.session, [chosen.id]) if chosen else {}
+        names = monitoring.element_names(chosen.bpmn_xml) if chosen else {}
+        days = portfolio.phase_days(uow.session)
     rows = sorted(set(counts) | set(durations), key=lambda e: (-counts.get(e, {}).get("failed", 0),
                                                                -counts.get(e, {}).get("waiting", 0), e))
     return render_template(
@@ -50,10 +49,10 @@ def activity():
 
 
 @bp.get("/monitor/dashboard")
-@require("admin")
+@require(*OPERATORS)
 def dashboard():
     with engine().db.unit_of_work() as uow:
-        stats = queries.stats(uow.session)
+        stats = portfolio.stats(uow.session)
     funds = stats["funds"]
     return render_template(
         "ui/dashboard.html", stats=stats,

@@ -1,40 +1,31 @@
 """Caseworkers: the inbox, claiming, task forms with the initiative beside them, new initiatives.
 
-Who may see and act on a task is decided by the API's own rule (``authorize_task`` in
-api/resources/tasks.py, which audits refusals); data is validated by the engine, whose
-field errors are shown next to the fields.
+Who may see and act on a task is the application's rule (``application.access``), the
+same the API applies; data is validated by the engine, whose field errors are shown next
+to the fields.
 """
 from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
-from lxml import etree
 
-from api import queries
-from api.auth import require
-from api.policy import authorize_task, release_task
-from engine import queries as engine_queries
-from engine.errors import Conflict, InvalidData, StaleVersion
-from engine.tables import ProcessInstance
-from engine.validation import NS
-from innovation.adapters.records import from_dict
-from innovation.adapters.tables import Initiative
+from application import access, modeling, monitoring, portfolio
+from application.access import STARTERS
+from engine import Conflict, InvalidData, StaleVersion
+from innovation.model import PROCESS_KEY
 from ui import forms
-from ui import queries as ui_queries
-from ui.auth import engine
+from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import t
 
 SCOPES = ("inbox", "mine", "available")
-START_PROCESS = "innovation"
 
 
 @bp.get("/inbox")
 def inbox():
     scope = request.args.get("scope") if request.args.get("scope") in SCOPES else "inbox"
-    with engine().runtime.time():
-        now = engine().clock.now()
-    with engine().db.unit_of_work() as uow:
-        items = queries.inbox(uow.session, g.principal, scope=scope, now=now, limit=200)
+    now = engine().now()
+    with engine().reading() as session:
+        items = portfolio.inbox(session, g.principal, scope=scope, now=now, limit=200)
     return render_template("ui/inbox.html", items=items, scope=scope, scopes=SCOPES)
 
 
@@ -45,10 +36,9 @@ def _back(task_id: str):
 
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id):
-    authorize_task(task_id)
-    me = g.principal.username
     try:
-        engine().assign_task(task_id, me, actor=me, only_if_unassigned=True)
+        with engine().reading() as session:
+            access.claim_task(engine(), session, g.principal, task_id)
         flash(t("task.claimed"), "success")
     except Conflict as error:
         flash(error.message, "error")
@@ -58,7 +48,8 @@ def claim(task_id):
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id):
     """Give the task back to its lane: its holder may, and managers (as in the API)."""
-    release_task(task_id)
+    with engine().reading() as session:
+        access.release_task(engine(), session, g.principal, task_id)
     flash(t("task.unclaimed"), "success")
     return _back(task_id)
 
@@ -88,7 +79,7 @@ def form_page(schema: dict | None, ui_schema: dict | None, data: dict, submit) -
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 def task(task_id):
-    allowed = authorize_task(task_id)
+    allowed = _authorized(task_id)
     form = engine().task_form(task_id)
     me = g.principal.username
 
@@ -113,46 +104,33 @@ def task(task_id):
         shown["status"]
 
 
+def _authorized(task_id: str) -> dict:
+    with engine().reading() as session:
+        return access.authorize_task(session, g.principal, task_id)
+
+
 def instance_context(instance_id: str) -> dict:
     """What a caseworker sees beside a form: the initiative, earlier answers, where it stands."""
-    with engine().db.unit_of_work() as uow:
-        status = uow.session.get(ProcessInstance, instance_id).status
-        row = uow.session.get(Initiative, instance_id)
-        return {"record": from_dict(row.record) if row else None,
-                "answers": ui_queries.answers(uow.session, instance_id),
-                "states": ui_queries.element_states(uow.session, instance_id, status)}
+    with engine().reading() as session:
+        return monitoring.instance_context(session, instance_id)
 
 
 @bp.get("/tasks/<task_id>/diagram.xml")
 def task_diagram(task_id):
     """The diagram of the task's instance, for whoever may work on the task."""
-    allowed = authorize_task(task_id)
-    with engine().db.unit_of_work() as uow:
-        _, definition = ui_queries.instance_definition(uow.session, allowed["instance_id"])
+    allowed = _authorized(task_id)
+    with engine().reading() as session:
+        _, definition = monitoring.instance_definition(session, allowed["instance_id"])
         return Response(definition.bpmn_xml, mimetype="application/xml")
 
 
-def start_forms(definition) -> tuple[dict | None, dict | None]:
-    """The JSON Schema and UI schema named on the process's own start event (as the engine reads it)."""
-    root = etree.fromstring(definition.bpmn_xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
-    start = root.find(f"bpmn:process[@id='{definition.process_key}']/bpmn:startEvent", NS)
-
-    def form(prop: str) -> dict | None:
-        found = None if start is None else start.find(
-            f"bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='{prop}']", NS)
-        return None if found is None else definition.forms.get(found.get("value"))
-    return form("formJsonSchemaFilename"), form("formUiSchemaFilename")
-
-
 @bp.route("/initiatives/new", methods=["GET", "POST"])
-@require("idea_owner", "admin")
+@require(*STARTERS)
 def new_initiative():
-    with engine().db.unit_of_work() as uow:
-        definition = engine_queries.definition(uow.session, START_PROCESS)
-    schema, ui_schema = start_forms(definition)
+    schema, ui_schema = modeling.start_forms(engine().definition(PROCESS_KEY))
 
     def submit(data):
-        engine().start(START_PROCESS, data, actor=g.principal.username)
+        engine().start(PROCESS_KEY, data, actor=g.principal.username)
         flash(t("new.started", title=data.get("title", "")), "success")
         return redirect(url_for("ui.inbox"))
 

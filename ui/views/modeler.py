@@ -9,36 +9,27 @@ from __future__ import annotations
 import json
 
 from flask import Response, g, jsonify, render_template, request
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-from lxml import etree
 
-from api.auth import require
-from engine import queries as engine_queries
-from engine import versions
-from engine.deployments import describe
-from engine.errors import DeploymentRejected
-from engine.validation import NS, FormSource
-from ui import queries as ui_queries
-from ui.auth import engine
+from application import modeling, monitoring
+from application.access import DEPLOYERS, MODEL_READERS
+from engine import DeploymentRejected
+from innovation.model import PROCESS_KEY
+from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import texts
 
-EDITORS = ("process_owner", "admin")  # who may read definitions (as in the API); only process owners deploy
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
 
 def _definitions(session) -> list:
-    return [d for key in ui_queries.process_keys(session) for d in ui_queries.definitions_of(session, key)]
+    return [d for key in monitoring.process_keys(session) for d in monitoring.definitions_of(session, key)]
 
 
 @bp.get("/modeler")
-@require(*EDITORS)
+@require(*MODEL_READERS)
 def modeler():
-    with engine().db.unit_of_work() as uow:
-        definitions = _definitions(uow.session)
+    with engine().reading() as session:
+        definitions = _definitions(session)
     wanted = request.args.get("definition", "")
-    latest = next((d for d in reversed(definitions) if d.process_key == "innovation"),
+    latest = next((d for d in reversed(definitions) if d.process_key == PROCESS_KEY),
                   definitions[-1] if definitions else None)
     chosen = next((d for d in definitions if str(d.id) == wanted), latest)
     folder = sorted(p.name for p in engine().forms_dir.glob("*.json")) if engine().forms_dir else []
@@ -48,103 +39,47 @@ def modeler():
 
 
 @bp.get("/modeler/definitions/<int:definition_id>.xml")
-@require(*EDITORS)
+@require(*MODEL_READERS)
 def definition_xml(definition_id):
     return Response(engine().definition_xml(definition_id), mimetype="application/xml")
 
 
 @bp.get("/modeler/forms/<name>")
-@require(*EDITORS)
+@require(*MODEL_READERS)
 def form_text(name):
     """A form as the opened version deployed it, or else as forms/ holds it now."""
     definition_id = request.args.get("definition", "")
-    if definition_id.isdigit():
-        with engine().db.unit_of_work() as uow:
-            snapshot = engine_queries.definition_by_id(uow.session, int(definition_id)).forms
-        if name in snapshot:
-            return Response(json.dumps(snapshot[name], ensure_ascii=False, indent=2), mimetype="application/json")
-    raw = FormSource(engine().forms_dir).read(name)
+    raw = modeling.form_text(engine(), name, int(definition_id) if definition_id.isdigit() else None)
     if raw is None:
         return jsonify({"message": f"form {name} does not exist"}), 404
     return Response(raw, mimetype="application/json")
 
 
-def form_problems(name: str, text: str) -> list[dict]:
-    """What deploy would say about a form: JSON syntax (with line and column), then the schema."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        return [{"message": error.msg, "line": error.lineno, "column": error.colno}]
-    if not isinstance(document, dict):
-        return [{"message": "a form is a JSON object"}]
-    if name.endswith(".schema.json"):
-        try:
-            Draft202012Validator.check_schema(document)
-        except SchemaError as error:
-            where = "/".join(str(p) for p in error.path) or "(root)"
-            return [{"message": f"not a valid JSON Schema at {where}: {error.message}"}]
-    return []
-
-
 @bp.post("/modeler/forms/validate")
-@require(*EDITORS)
+@require(*MODEL_READERS)
 def validate_form():
     body = request.get_json(silent=True) or {}
-    return jsonify({"problems": form_problems(str(body.get("name", "")), str(body.get("text", "")))})
+    return jsonify({"problems": modeling.form_problems(str(body.get("name", "")), str(body.get("text", "")))})
 
 
 def _edited_forms(body: dict) -> dict[str, bytes]:
     return {str(name): str(text).encode() for name, text in (body.get("forms") or {}).items()}
 
 
-def canonical(xml: str) -> str:
-    """The diagram with formatting, attribute order and quoting normalised (C14N 2.0, one
-    element per line), so a comparison shows what changed rather than how it was written."""
-    root = etree.fromstring(etree.canonicalize(xml, strip_text=True).encode(), _PARSER)
-    return etree.tostring(root, pretty_print=True, encoding="unicode")
-
-
 @bp.post("/modeler/diff")
-@require(*EDITORS)
+@require(*MODEL_READERS)
 def diff():
     """Each executable process in the edited diagram against its running (latest) version."""
     body = request.get_json(silent=True) or {}
     try:
-        root = etree.fromstring(str(body.get("xml", "")).encode(), _PARSER)
-        new = canonical(str(body["xml"]))
-    except (etree.XMLSyntaxError, KeyError, ValueError) as error:
-        return jsonify({"message": f"the diagram is not well-formed XML: {error}"}), 422
-    edited = _edited_forms(body)
-    results = []
-    with engine().db.unit_of_work() as uow:
-        for process in root.iterfind("bpmn:process[@isExecutable='true']", NS):
-            running = ui_queries.definitions_of(uow.session, process.get("id"))
-            if not running:
-                results.append({"process_key": process.get("id"), "against": None})
-                continue
-            latest = running[-1]
-            changes = versions.diff(canonical(latest.bpmn_xml), new)
-            results.append({"process_key": process.get("id"), "against": describe(latest), **changes,
-                            "forms_changed": _forms_changed(latest.forms, edited)})
+        results = modeling.diff_against_running(engine(), str(body.get("xml", "")), _edited_forms(body))
+    except modeling.NotWellFormed as error:
+        return jsonify({"message": str(error)}), 422
     return jsonify({"processes": results})
 
 
-def _forms_changed(running: dict, edited: dict[str, bytes]) -> list[str]:
-    source = FormSource(engine().forms_dir, edited)
-    changed = []
-    for name in sorted(set(running) | set(edited)):
-        raw = source.read(name)
-        try:
-            now = json.loads(raw) if raw is not None else None
-        except ValueError:
-            now = raw
-        if now != running.get(name):
-            changed.append(name)
-    return changed
-
-
 @bp.post("/modeler/deploy")
-@require("process_owner")
+@require(*DEPLOYERS)
 def deploy():
     body = request.get_json(silent=True) or {}
     try:

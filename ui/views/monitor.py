@@ -1,26 +1,24 @@
 """Admins and coordinators: instances, one instance in depth, and the operations on it.
 
-Readers and operations are the API's (READERS, admin-only operations, abort for admins
-and coordinators), checked with the same ``require``; every operation names the instance
+Who may read and operate is the application's rule (``application.access``), the same
+the API applies; every operation names the instance
 version the page showed, so acting on a stale page is refused instead of guessed.
 """
 from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from api import queries
-from api.auth import require
-from api.resources.instances import ABORT_MESSAGE, READERS
-from engine.errors import EngineError
+from application import monitoring, portfolio
+from application.access import ABORTERS, INSTANCE_READERS, OPERATORS
+from engine import EngineError, InstanceStatus, JobState
 from innovation.domain.administrations import ADMINISTRATIONS
 from innovation.domain.vocabulary import Phase
-from ui import queries as ui_queries
-from ui.auth import engine
+from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import t
 from ui.paging import page_number
 
-STATUSES = ("running", "suspended", "error", "completed", "terminated")
+STATUSES = tuple(InstanceStatus)
 OPERATIONS = ("suspend", "resume", "terminate")
 PAGE_SIZE = 25
 HISTORY_PAGE = 100
@@ -35,27 +33,27 @@ def _filters() -> dict:
 
 
 @bp.get("/monitor/instances")
-@require(*READERS)
+@require(*INSTANCE_READERS)
 def instances():
     filters = _filters()
     with engine().db.unit_of_work() as uow:
-        result = queries.instance_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **filters)
-        keys = ui_queries.process_keys(uow.session)
-    incidents = engine().job_list(("incident",), 50) if g.principal.has("admin") else []
+        result = portfolio.instance_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **filters)
+        keys = monitoring.process_keys(uow.session)
+    incidents = engine().job_list((JobState.INCIDENT,), 50) if g.principal.has(*OPERATORS) else []
     return render_template("ui/instances.html", result=result, filters=filters, keys=keys, statuses=STATUSES,
                            phases=[p.value for p in Phase], administrations=[a.code for a in ADMINISTRATIONS],
                            incidents=incidents)
 
 
 @bp.get("/monitor/instances/<instance_id>")
-@require(*READERS)
+@require(*INSTANCE_READERS)
 def instance(instance_id):
     detail = engine().instance(instance_id)
     history = engine().history(instance_id)
     with engine().db.unit_of_work() as uow:
-        detail = queries.with_initiative(uow.session, detail)
-        states = ui_queries.element_states(uow.session, instance_id, detail["status"])
-        versions = [d.version for d in ui_queries.definitions_of(uow.session, detail["process_key"])]
+        detail = portfolio.with_initiative(uow.session, detail)
+        states = monitoring.element_states(uow.session, instance_id, detail["status"])
+        versions = [d.version for d in monitoring.definitions_of(uow.session, detail["process_key"])]
     page = page_number()
     shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
     return render_template("ui/instance.html", i=detail, states=states, versions=versions, operations=OPERATIONS,
@@ -64,10 +62,10 @@ def instance(instance_id):
 
 
 @bp.get("/monitor/instances/<instance_id>/diagram.xml")
-@require(*READERS)
+@require(*INSTANCE_READERS)
 def instance_diagram(instance_id):
     with engine().db.unit_of_work() as uow:
-        _, definition = ui_queries.instance_definition(uow.session, instance_id)
+        _, definition = monitoring.instance_definition(uow.session, instance_id)
         return Response(definition.bpmn_xml, mimetype="application/xml")
 
 
@@ -88,26 +86,26 @@ def _act(instance_id: str, done_message: str, call) -> Response:
 
 
 @bp.post("/monitor/instances/<instance_id>/<any(suspend, resume, terminate):operation>")
-@require("admin")
+@require(*OPERATORS)
 def operate(instance_id, operation):
     return _act(instance_id, t(f"monitor.done.{operation}"), lambda: getattr(engine(), operation)(
         instance_id, actor=g.principal.username, expected_version=_version()))
 
 
 @bp.post("/monitor/instances/<instance_id>/abort")
-@require("admin", "coordinator")
+@require(*ABORTERS)
 def abort_instance(instance_id):
     reason = request.form.get("reason", "").strip()
     if not reason:
         flash(t("monitor.reason_needed"), "error")
         return redirect(url_for("ui.instance", instance_id=instance_id, _anchor="abort"))
-    return _act(instance_id, t("monitor.done.abort"), lambda: engine().correlate_message(
-        ABORT_MESSAGE, {"reason": reason}, actor=g.principal.username, instance_id=instance_id,
-        expected_version=_version()))
+    with engine().reading() as session:
+        return _act(instance_id, t("monitor.done.abort"), lambda: portfolio.abort_initiative(
+            engine(), session, g.principal, instance_id, reason, expected_version=_version()))
 
 
 @bp.post("/monitor/instances/<instance_id>/migrate")
-@require("admin")
+@require(*OPERATORS)
 def migrate(instance_id):
     target = request.form.get("to_version", "")
     return _act(instance_id, t("monitor.done.migrate", version=target), lambda: engine().migrate(
@@ -116,7 +114,7 @@ def migrate(instance_id):
 
 
 @bp.post("/monitor/jobs/<job_id>/<any(retry, cancel):operation>")
-@require("admin")
+@require(*OPERATORS)
 def job_operation(job_id, operation):
     job = engine().job(job_id)
     me = g.principal.username

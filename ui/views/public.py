@@ -7,8 +7,8 @@ import json
 
 from flask import Response, render_template, request
 
-from api import queries
-from engine.errors import NotFound
+from application import portfolio
+from engine import NotFound
 from innovation.domain.administrations import ADMINISTRATIONS
 from innovation.domain.vocabulary import Kind, Phase, Status
 from ui.auth import engine
@@ -34,7 +34,7 @@ def filter_choices() -> dict:
 @public
 def public_list():
     with engine().db.unit_of_work() as uow:
-        result = queries.public_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **_filters())
+        result = portfolio.public_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **_filters())
     filters = _filters()
     return render_template("ui/public_list.html", result=result, filters=filters, choices=filter_choices(),
                            filters_args={k: v for k, v in filters.items() if v})
@@ -44,7 +44,7 @@ def public_list():
 @public
 def public_detail(initiative_id):
     with engine().db.unit_of_work() as uow:
-        found = queries.public_initiatives(uow.session, instance_id=initiative_id)
+        found = portfolio.public_initiatives(uow.session, instance_id=initiative_id)
     if not found:
         raise NotFound(f"initiative {initiative_id} does not exist")
     return render_template("ui/public_detail.html", item=found[0])
@@ -52,7 +52,7 @@ def public_detail(initiative_id):
 
 def _all() -> list[dict]:
     with engine().db.unit_of_work() as uow:
-        return queries.public_initiatives(uow.session, **_filters())
+        return portfolio.public_initiatives(uow.session, **_filters())
 
 
 @bp.get("/public/initiatives.json")

@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from engine.errors import Conflict, InvalidData, NotFound
-from engine.tables import UtcDateTime
+from engine import Conflict, InvalidData, NotFound, UtcDateTime
+from innovation.domain.administrations import ADMINISTRATIONS
+from innovation.model import Role
 
-ROLES = ("idea_owner", "coordinator", "decision_maker", "process_owner", "admin")
+ROLES = tuple(role.value for role in Role)
 
 
 class UsersBase(DeclarativeBase):
@@ -87,7 +88,7 @@ def _user(session, username: str) -> User:
 def grant(session, username: str, role: str, administration: str | None = None) -> None:
     if role not in ROLES:
         raise InvalidData(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    if (role == "decision_maker") != (administration is not None):
+    if (role == Role.DECISION_MAKER) != (administration is not None):
         raise InvalidData("a decision maker is granted for exactly one administration; other roles for none")
     user = _user(session, username)
     exists = session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role,
@@ -119,7 +120,7 @@ def principal_for(session, username: str) -> Principal | None:
 def _principal(session, user: User) -> Principal:
     grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     return Principal(user.username, user.display_name, frozenset(g.role for g in grants),
-                     frozenset(g.administration for g in grants if g.role == "decision_maker"))
+                     frozenset(g.administration for g in grants if g.role == Role.DECISION_MAKER))
 
 
 def list_users(session) -> list[dict]:
@@ -128,3 +129,25 @@ def list_users(session) -> list[dict]:
     return [{"username": u.username, "display_name": u.display_name,
              "roles": sorted(f"{g.role}:{g.administration}" if g.administration else g.role
                              for g in grants if g.user_id == u.id)} for u in users]
+
+
+STARTER_USERS = [  # (username, display name, [(role, administration)])
+    ("admin", "Administratör", [(Role.ADMIN, None), (Role.PROCESS_OWNER, None)]),
+    ("idebarare", "Ada Idébärare", [(Role.IDEA_OWNER, None)]),
+    ("innovationsledare", "Ivar Innovationsledare", [(Role.COORDINATOR, None)]),
+    ("forvaltningsledning", "Frida Förvaltningsledning",
+     [(Role.DECISION_MAKER, a.code) for a in ADMINISTRATIONS]),
+]
+
+
+def bootstrap(session) -> list[tuple[str, str, str]]:
+    """First start: an admin and one user per lane role; each gets a fresh token (username, roles, token)."""
+    tokens = []
+    known = {u["username"] for u in list_users(session)}
+    for username, name, grants in STARTER_USERS:
+        if username not in known:
+            add_user(session, username, name)
+            for role, administration in grants:
+                grant(session, username, role, administration)
+        tokens.append((username, ", ".join(sorted({r.value for r, _ in grants})), issue_token(session, username)))
+    return tokens

@@ -1,4 +1,4 @@
-"""Health, Prometheus metrics and queue state for the API to serve.
+"""Health, Prometheus metrics and queue state, for admins and scrapers.
 
 Counters are derived from the jobs table, not kept in Redis: the database is the source
 of truth, they read the same in the embedded mode and survive a Redis flush. ``attempts``
@@ -10,9 +10,9 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import case, func, select, text
 
-from engine import clock
-from engine.tables import Job, ProcessInstance, Timer
-from workers.queue import QUEUE
+from engine import InstanceStatus, Job, JobState, ProcessInstance, Timer
+
+from application.settings import JOB_QUEUE as QUEUE
 
 
 def health(engine, redis=None) -> dict:
@@ -36,7 +36,7 @@ def metrics_text(engine, redis=None) -> str:
     _metric(lines, "innovation_jobs", "gauge", "Jobs by state.",
             [(f'{{state="{state}"}}', s["count"]) for state, s in sorted(jobs.items())])
     _metric(lines, "innovation_incidents_open", "gauge", "Jobs that ran out of attempts and await an admin.",
-            [("", jobs.get("incident", {}).get("count", 0))])
+            [("", jobs.get(JobState.INCIDENT, {}).get("count", 0))])
     try:
         depth = [(f'{{queue="{QUEUE if redis is not None else "embedded"}"}}', _queue_depth(engine, redis))]
     except RedisError:  # the database's numbers still count; Redis being down is one of them
@@ -56,7 +56,7 @@ def queue_state(engine, redis=None) -> dict:
     with engine.db.unit_of_work() as uow:
         running = [{"job_id": j.id, "operation": j.operation, "instance_id": j.instance_id, "attempt": j.attempts,
                     "claimed_by": j.claimed_by, "lease_until": j.run_after.isoformat()}
-                   for j in uow.session.scalars(select(Job).where(Job.state == "running").order_by(Job.run_after))]
+                   for j in uow.session.scalars(select(Job).where(Job.state == JobState.RUNNING).order_by(Job.run_after))]
     state = {"mode": "rq" if redis is not None else "embedded", "running": running, "queues": [], "workers": []}
     if redis is None:
         state["queues"] = [{"name": "embedded", "depth": _queue_depth(engine, None)}]
@@ -89,9 +89,10 @@ def _queue_depth(engine, redis) -> int:
     """Redis's queue length, or without Redis the due jobs waiting in the database."""
     if redis is not None:
         return Queue(QUEUE, connection=redis).count
-    with engine.runtime.time(), engine.db.unit_of_work() as uow:
+    now = engine.now()
+    with engine.db.unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(Job).where(
-            Job.state == "pending", Job.run_after <= clock.now()))
+            Job.state == JobState.PENDING, Job.run_after <= now))
 
 
 def _job_stats(engine) -> dict[str, dict]:
@@ -106,11 +107,11 @@ def _job_stats(engine) -> dict[str, dict]:
 
 
 def _timer_stats(engine) -> tuple[float, int]:
-    with engine.runtime.time(), engine.db.unit_of_work() as uow:
-        now = clock.now()
+    now = engine.now()
+    with engine.db.unit_of_work() as uow:
         oldest = uow.session.scalar(
             select(func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.due_at < now, ProcessInstance.status == "running"))
+            .where(Timer.due_at < now, ProcessInstance.status == InstanceStatus.RUNNING))
         waiting = uow.session.scalar(select(func.count()).select_from(Timer))
     return ((now - oldest).total_seconds() if oldest else 0.0), waiting
 

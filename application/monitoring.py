@@ -1,15 +1,17 @@
-"""Reads the pages need that the API does not offer in this shape (per-element counts and
-times, what an instance has done, who answered what). Each is one or two indexed queries,
+"""Read models for watching instances and models: per-element counts and times, what an
+instance has done, who answered what, the deployed versions. Each is one or two indexed queries,
 so a page stays fast with tens of thousands of instances."""
 from __future__ import annotations
 
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine.errors import NotFound
-from engine.tables import AuditEntry, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
-
-OPEN_JOBS = ("pending", "running")
+from engine import (
+    OPEN_JOBS, AuditEntry, HumanTask, InstanceStatus, Job, JobState, NotFound, ProcessDefinition, ProcessInstance,
+    TaskStatus, Timer,
+)
+from innovation.adapters.records import from_dict
+from innovation.adapters.tables import Initiative
 
 
 def element_states(session, instance_id: str, status: str) -> dict[str, list[str]]:
@@ -19,18 +21,18 @@ def element_states(session, instance_id: str, status: str) -> dict[str, list[str
     workflow, whose finished history is compacted away.
     """
     active = set(session.scalars(select(HumanTask.element_id).where(HumanTask.instance_id == instance_id,
-                                                                    HumanTask.state == "open")))
+                                                                    HumanTask.state == TaskStatus.OPEN)))
     jobs = session.execute(select(Job.element_id, Job.state).where(Job.instance_id == instance_id)).all()
     active |= {element for element, state in jobs if state in OPEN_JOBS}
-    failed = {element for element, state in jobs if state == "incident"}
-    if status == "error":
+    failed = {element for element, state in jobs if state == JobState.INCIDENT}
+    if status == InstanceStatus.ERROR:
         failed |= {e for e in session.scalars(
             select(AuditEntry.element_id).where(AuditEntry.instance_id == instance_id,
                                                 AuditEntry.action.like("%_failed"))) if e}
     waiting = set(session.scalars(select(Timer.element_id).where(Timer.instance_id == instance_id)))
     done = set(session.scalars(select(HumanTask.element_id).where(HumanTask.instance_id == instance_id,
-                                                                  HumanTask.state == "completed")))
-    done |= {element for element, state in jobs if state == "completed"}
+                                                                  HumanTask.state == TaskStatus.COMPLETED)))
+    done |= {element for element, state in jobs if state == JobState.COMPLETED}
     return {"completed": sorted(done - active - failed - waiting), "active": sorted(active - failed),
             "waiting": sorted(waiting), "failed": sorted(failed)}
 
@@ -46,16 +48,16 @@ def element_counts(session, definition_ids: list[int]) -> dict[str, dict[str, in
 
     add("waiting", session.execute(
         select(HumanTask.element_id, func.count()).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(of_versions, HumanTask.state == "open").group_by(HumanTask.element_id)))
+        .where(of_versions, HumanTask.state == TaskStatus.OPEN).group_by(HumanTask.element_id)))
     add("waiting", session.execute(
         select(Timer.element_id, func.count()).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(of_versions, ProcessInstance.status == "running").group_by(Timer.element_id)))
+        .where(of_versions, ProcessInstance.status == InstanceStatus.RUNNING).group_by(Timer.element_id)))
     add("waiting", session.execute(
         select(Job.element_id, func.count()).join(ProcessInstance, ProcessInstance.id == Job.instance_id)
         .where(of_versions, Job.state.in_(OPEN_JOBS)).group_by(Job.element_id)))
     add("failed", session.execute(
         select(Job.element_id, func.count()).join(ProcessInstance, ProcessInstance.id == Job.instance_id)
-        .where(of_versions, Job.state == "incident").group_by(Job.element_id)))
+        .where(of_versions, Job.state == JobState.INCIDENT).group_by(Job.element_id)))
     return counts
 
 
@@ -75,7 +77,7 @@ def task_durations(session, definition_ids: list[int]) -> dict[str, dict]:
     rows = session.execute(
         select(HumanTask.element_id, func.count(), func.avg(seconds))
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(ProcessInstance.definition_id.in_(definition_ids), HumanTask.state == "completed")
+        .where(ProcessInstance.definition_id.in_(definition_ids), HumanTask.state == TaskStatus.COMPLETED)
         .group_by(HumanTask.element_id))
     return {element: {"completed": count, "mean_days": float(mean or 0) / 86400} for element, count, mean in rows}
 
@@ -107,3 +109,10 @@ def answers(session, instance_id: str) -> list[dict]:
     return [{"element_id": e.element_id, "name": names.get(e.element_id), "actor": e.actor, "at": e.at,
              "data": e.details["submitted"]} for e in entries if e.details.get("submitted")]
 
+
+def instance_context(session, instance_id: str) -> dict:
+    """What a caseworker sees beside a form: the initiative, earlier answers, where it stands."""
+    instance, _ = instance_definition(session, instance_id)
+    row = session.get(Initiative, instance_id)
+    return {"record": from_dict(row.record) if row else None, "answers": answers(session, instance_id),
+            "states": element_states(session, instance_id, instance.status)}

@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from engine.clock import ManualClock
+from engine import ManualClock
 from innovation.adapters import ledger_store
-from innovation.bootstrap import ROOT, build_engine
 from innovation.driver import Driver, start_data
+
+from application.assembly import build_engine
+from application.settings import Settings
 
 LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
           "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "utvardera_pilot": "utvärdering",
@@ -110,10 +112,10 @@ def _money(values: dict) -> str:
     return ", ".join(f"{code} {int(amount):,}".replace(",", " ") for code, amount in sorted(values.items())) or "–"
 
 
-def run(database_url: str | None = None, out=print) -> list[dict]:
-    clock = ManualClock()
-    engine = build_engine(database_url, clock=clock)
-    engine.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="demo")
+def run(settings: Settings | str | None = None, out=print) -> list[dict]:
+    settings, clock = Settings.of(settings), ManualClock()
+    engine = build_engine(settings, clock=clock)
+    engine.deploy_file(settings.processes_dir / "innovation.bpmn", deployed_by="demo")
     with engine.db.unit_of_work(write=True) as uow:
         ledger_store.open_year(uow.session, clock.now().year)
         ledger_store.set_budget(uow.session, "AMF", clock.now().year, 3_000_000)

@@ -1,8 +1,6 @@
-"""Read queries that join the engine's tables with the innovation records.
-
-These belong to the product (the engine knows nothing of phases or administrations), so
-they live beside the HTTP layer that serves them.
-"""
+"""The portfolio of initiatives: read models that join the engine's tables with the
+innovation records (the engine knows nothing of phases or administrations), the inbox,
+the public database, the statistics, and the use cases on whole initiatives."""
 from __future__ import annotations
 
 import statistics
@@ -12,12 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import defer
 
-from engine.queries import instance_summary, task_view
-from engine.tables import HumanTask, ProcessDefinition, ProcessInstance
+from engine import HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, instance_summary, task_view
 from innovation.adapters.records import from_dict
 from innovation.adapters.tables import Initiative, LedgerEntry
 from innovation.domain.initiative import public_view
-from innovation.roles import LANE_ROLES, lanes_for
+from innovation.model import ABORT_MESSAGE, LANE_ROLES, Role, lanes_for
 
 
 def summary_with_initiative(row, definition, initiative) -> dict:
@@ -73,6 +70,14 @@ def instance_page(session, *, process_key=None, status=None, phase=None, adminis
     return {"items": [by_id[i] for i in ids], "page": page, "page_size": page_size, "total": total}
 
 
+def abort_initiative(engine, session, principal, instance_id: str, reason: str,
+                     expected_version: int | None = None) -> dict:
+    """Abort an initiative with a reason: the model's abort message, then the instance with its initiative."""
+    view = engine.correlate_message(ABORT_MESSAGE, {"reason": reason}, actor=principal.username,
+                                    instance_id=instance_id, expected_version=expected_version)
+    return with_initiative(session, view)
+
+
 def task_context(session, task_id: str):
     """The task with what the role rules need: its instance's starter and administration."""
     return session.execute(
@@ -91,7 +96,7 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
     end. One OR over all of them would make the database sort every open task.
     """
     order = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
-    filters = [HumanTask.state == "open"]
+    filters = [HumanTask.state == TaskStatus.OPEN]
     filters += [c for c in (lane and HumanTask.lane == lane, instance_id and HumanTask.instance_id == instance_id,
                             due_before is not None and HumanTask.due_at < due_before) if c is not None and c is not False]
 
@@ -103,14 +108,14 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
         return select(query.order_by(*order).limit(limit).subquery().c.id)
 
     sources = []
-    if scope == "all" and principal.has("admin"):
+    if scope == "all" and principal.has(Role.ADMIN):
         sources.append(source())
-    if scope in ("mine", "inbox") or (scope == "all" and not principal.has("admin")):
+    if scope in ("mine", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
         sources.append(source(HumanTask.assignee == principal.username))
-    if scope in ("available", "inbox") or (scope == "all" and not principal.has("admin")):
-        restricted = "decision_maker" in principal.roles and not principal.has("admin")
+    if scope in ("available", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
+        restricted = Role.DECISION_MAKER in principal.roles and not principal.has(Role.ADMIN)
         for lane_name in lanes_for(principal.roles):
-            by_administration = restricted and LANE_ROLES[lane_name] == "decision_maker"
+            by_administration = restricted and LANE_ROLES[lane_name] == Role.DECISION_MAKER
             sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
                                   administrations=sorted(principal.administrations) if by_administration else None))
     if not sources:

@@ -1,0 +1,94 @@
+"""Who may do what: the role rules every entrypoint (API, pages) applies the same way.
+
+Only a member of the lane's role may claim or complete a task; a decision maker acts only
+for their own administration; an idea owner only on initiatives they submitted; managers
+(coordinators, admins) may reassign and release any task. A refusal is an ``AccessDenied``;
+the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``.
+"""
+from __future__ import annotations
+
+from engine import Conflict, NotFound
+from innovation.model import LANE_ROLES, Role
+
+from application import portfolio
+from application.accounts import Principal
+
+# Who may use which group of operations.
+INSTANCE_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER)
+TASK_MANAGERS = (Role.COORDINATOR, Role.ADMIN)
+MODEL_READERS = (Role.PROCESS_OWNER, Role.ADMIN)  # read deployed diagrams and their versions
+DEPLOYERS = (Role.PROCESS_OWNER,)
+STARTERS = (Role.IDEA_OWNER, Role.ADMIN)  # submit an initiative
+ABORTERS = (Role.ADMIN, Role.COORDINATOR)
+OPERATORS = (Role.ADMIN,)  # suspend, resume, terminate, migrate, jobs, queues, stats
+
+
+class AccessDenied(Exception):
+    """The caller's roles do not allow the action; ``reason`` says why in a sentence."""
+
+    def __init__(self, reason: str, instance_id: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.instance_id = instance_id
+
+
+def demand(principal: Principal, roles, action: str) -> None:
+    """Refuse ``action`` unless the caller holds one of ``roles``."""
+    if not principal.has(*roles):
+        raise AccessDenied(f"{action} needs the role {' or '.join(roles)}")
+
+
+def audit_refusal(engine, principal: Principal, denial: AccessDenied, *, method: str, path: str) -> None:
+    engine.record(actor=principal.username, action="access_denied", instance_id=denial.instance_id,
+                  details={"method": method, "path": path, "reason": denial.reason})
+
+
+def authorize_task(session, principal: Principal, task_id: str) -> dict:
+    """The task, if the caller may work on it; otherwise AccessDenied."""
+    found = portfolio.task_context(session, task_id)
+    if found is None:
+        raise NotFound(f"task {task_id} does not exist")
+    task, started_by, administration, _ = found
+    role = LANE_ROLES.get(task.lane)
+
+    def deny(reason):
+        raise AccessDenied(reason, task.instance_id)
+    if role is None and not principal.has(*TASK_MANAGERS):
+        deny(f"task {task.element_id} has no lane role; only coordinators and admins may act on it")
+    if role is not None and not principal.has(role):
+        deny(f"task {task.element_id} is in lane {task.lane}: only a {role} may act on it")
+    if role == Role.DECISION_MAKER and administration not in principal.administrations:
+        deny(f"task {task.element_id} belongs to {administration}; you decide for "
+             f"{', '.join(sorted(principal.administrations)) or 'no administration'}")
+    if role == Role.IDEA_OWNER and principal.username not in (started_by, task.assignee):
+        deny(f"task {task.element_id} belongs to the idea owner who submitted the initiative")
+    return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
+            "instance_id": task.instance_id}
+
+
+def authorize_completion(session, principal: Principal, task_id: str) -> dict:
+    """As ``authorize_task``, and the task must not be claimed by someone else."""
+    task = authorize_task(session, principal, task_id)
+    if task["assignee"] not in (None, principal.username):
+        raise Conflict(f"task {task['element_id']} is claimed by {task['assignee']}")
+    return task
+
+
+def claim_task(engine, session, principal: Principal, task_id: str) -> dict:
+    authorize_task(session, principal, task_id)
+    return engine.assign_task(task_id, principal.username, actor=principal.username, only_if_unassigned=True)
+
+
+def release_task(engine, session, principal: Principal, task_id: str) -> dict:
+    """Give a task back to its lane: its holder may, and managers may for anyone."""
+    if not principal.has(*TASK_MANAGERS):
+        task = authorize_task(session, principal, task_id)
+        if task["assignee"] != principal.username:
+            raise AccessDenied(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"])
+    return engine.assign_task(task_id, None, actor=principal.username)
+
+
+def complete_task(engine, session, principal: Principal, task_id: str, data: dict,
+                  expected_version: int | None = None) -> dict:
+    authorize_completion(session, principal, task_id)
+    return engine.complete_task(task_id, data, actor=principal.username, expected_version=expected_version)

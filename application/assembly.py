@@ -1,0 +1,23 @@
+"""The engine wired with the innovation model: its service-task operations and its record."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine import Engine, OperationRegistry
+from innovation.adapters.operations import InnovationOperations
+from innovation.adapters.projection import project_initiative
+
+from application.settings import Settings
+
+
+def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
+    """The innovation engine on ``settings`` (or a bare database URL, as tests and benchmarks pass)."""
+    settings = Settings.of(settings)
+    url = settings.database_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    registry = OperationRegistry()
+    engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
+    InnovationOperations(engine.db).register(registry)
+    engine.listeners.append(project_initiative)
+    return engine

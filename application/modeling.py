@@ -1,0 +1,96 @@
+"""What process owners do with diagrams and forms before and while deploying them.
+
+Previewing an edited diagram against the running version, checking a form as deploy
+would, reading a form as a version deployed it, and the start form a process names.
+"""
+from __future__ import annotations
+
+import json
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+
+from engine import BPMN_NAMESPACES, FormSource, canonical_xml, definition_view, diff_diagrams
+
+from application import monitoring
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+class NotWellFormed(ValueError):
+    """The edited diagram is not XML at all."""
+
+
+def form_problems(name: str, text: str) -> list[dict]:
+    """What deploy would say about a form: JSON syntax (with line and column), then the schema."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return [{"message": error.msg, "line": error.lineno, "column": error.colno}]
+    if not isinstance(document, dict):
+        return [{"message": "a form is a JSON object"}]
+    if name.endswith(".schema.json"):
+        try:
+            Draft202012Validator.check_schema(document)
+        except SchemaError as error:
+            where = "/".join(str(p) for p in error.path) or "(root)"
+            return [{"message": f"not a valid JSON Schema at {where}: {error.message}"}]
+    return []
+
+
+def form_text(engine, name: str, definition_id: int | None = None) -> str | None:
+    """A form as the given version deployed it, or else as the forms folder holds it now."""
+    if definition_id is not None:
+        snapshot = engine.definition_row(definition_id).forms
+        if name in snapshot:
+            return json.dumps(snapshot[name], ensure_ascii=False, indent=2)
+    return FormSource(engine.forms_dir).read(name)
+
+
+def diff_against_running(engine, xml: str, edited_forms: dict[str, bytes]) -> list[dict]:
+    """Each executable process of an edited diagram against its latest deployed version."""
+    try:
+        root = etree.fromstring(xml.encode(), _PARSER)
+        new = canonical_xml(xml)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise NotWellFormed(f"the diagram is not well-formed XML: {error}") from error
+    results = []
+    with engine.reading() as session:
+        for process in root.iterfind("bpmn:process[@isExecutable='true']", BPMN_NAMESPACES):
+            running = monitoring.definitions_of(session, process.get("id"))
+            if not running:
+                results.append({"process_key": process.get("id"), "against": None})
+                continue
+            latest = running[-1]
+            results.append({"process_key": process.get("id"), "against": definition_view(latest),
+                            **diff_diagrams(canonical_xml(latest.bpmn_xml), new),
+                            "forms_changed": _forms_changed(engine, latest.forms, edited_forms)})
+    return results
+
+
+def _forms_changed(engine, running: dict, edited: dict[str, bytes]) -> list[str]:
+    source = FormSource(engine.forms_dir, edited)
+    changed = []
+    for name in sorted(set(running) | set(edited)):
+        raw = source.read(name)
+        try:
+            now = json.loads(raw) if raw is not None else None
+        except ValueError:
+            now = raw
+        if now != running.get(name):
+            changed.append(name)
+    return changed
+
+
+def start_forms(definition) -> tuple[dict | None, dict | None]:
+    """The JSON Schema and UI schema named on the process's own start event (as the engine reads it)."""
+    root = etree.fromstring(definition.bpmn_xml.encode(), _PARSER)
+    start = root.find(f"bpmn:process[@id='{definition.process_key}']/bpmn:startEvent", BPMN_NAMESPACES)
+
+    def form(prop: str) -> dict | None:
+        found = None if start is None else start.find(
+            f"bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='{prop}']",
+            BPMN_NAMESPACES)
+        return None if found is None else definition.forms.get(found.get("value"))
+    return form("formJsonSchemaFilename"), form("formUiSchemaFilename")

@@ -1,0 +1,71 @@
+"""The contract between the code and ``processes/innovation.bpmn``.
+
+Every name the code relies on in the diagram is spelled here once: the process key, the
+lanes and the role that works in each, the gate tasks and the fields their forms decide
+with, the phase subprocesses, the end events and the abort message. A test reads the
+diagram and checks each of them, so renaming a gate or a lane in the modeler fails a test
+instead of silently dropping a decision from the record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from innovation.domain.vocabulary import Gate, Phase
+
+PROCESS_KEY = "innovation"
+ABORT_MESSAGE = "avbryt_initiativ"  # the message that interrupts any phase with a reason
+
+
+class Role(StrEnum):
+    """What a user may do; a decision maker holds the role for one administration."""
+
+    IDEA_OWNER = "idea_owner"
+    COORDINATOR = "coordinator"  # innovationsledare
+    DECISION_MAKER = "decision_maker"  # förvaltningsledning
+    PROCESS_OWNER = "process_owner"
+    ADMIN = "admin"
+
+
+class Lane(StrEnum):
+    IDEBARARE = "Idébärare"
+    INNOVATIONSLEDARE = "Innovationsledare"
+    FORVALTNINGSLEDNING = "Förvaltningsledning"
+
+
+LANE_ROLES: dict[str, Role] = {
+    Lane.IDEBARARE: Role.IDEA_OWNER,
+    Lane.INNOVATIONSLEDARE: Role.COORDINATOR,
+    Lane.FORVALTNINGSLEDNING: Role.DECISION_MAKER,
+}
+
+
+def lanes_for(roles) -> list[str]:
+    """The lanes whose tasks a holder of ``roles`` may work on."""
+    return [lane for lane, role in LANE_ROLES.items() if role in roles]
+
+
+@dataclass(frozen=True)
+class GateTask:
+    """A gate's user task and the form fields that carry its decision."""
+
+    gate: Gate
+    decision_field: str
+    rationale_field: str
+    amounts_field: str | None = None
+
+
+GATE_TASKS: dict[str, GateTask] = {
+    "beslut_tid": GateTask(Gate.TID, "time_decision", "time_rationale"),
+    "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
+    "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
+}
+
+#: A gate form's own word for a decision -> the record's decision (other words are the same).
+DECISIONS = {"grant": "go", "scale": "go", "reject": "kill"}
+
+#: Each phase is an expanded subprocess whose id is the phase's value.
+PHASE_SUBPROCESSES = tuple(phase.value for phase in Phase)
+
+#: End events of the process and the outcome each one records.
+OUTCOMES = {"slut_realiserad": "realised", "slut_avbruten": "aborted"}
