@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -61,3 +67,40 @@ def test_demo_prints_every_outcome(cli):
     assert code == 0
     assert "slut_realiserad" in out and "slut_avbruten" in out
     assert "outcomes: {'realised': 2, 'aborted': 4}" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_two_services_on_one_host_keep_running_side_by_side(cli, tmp_path):
+    """Each `innovation serve` owns nothing shared on the host: no gunicorn control socket
+    in $XDG_RUNTIME_DIR or $HOME that a second service could take over and delete."""
+    assert cli("db", "upgrade")[0] == 0
+    environment = {**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path)}
+    environment.pop("REDIS_URL", None)
+    ports, servers = [_free_port(), _free_port()], []
+    try:
+        for port in ports:
+            servers.append(subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+                                            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            deadline = time.monotonic() + 30
+            while not _answers(port) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        assert all(_answers(port) for port in ports)
+        assert all(server.poll() is None for server in servers)
+        assert not list(tmp_path.rglob("*.ctl"))
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(10)
