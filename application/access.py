@@ -7,11 +7,10 @@ the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``
 """
 from __future__ import annotations
 
-from engine import Conflict, NotFound
-from innovation.model import LANE_ROLES, Role
-
 from application import portfolio
 from application.accounts import Principal
+from engine import Conflict, NotFound
+from innovation.model import LANE_ROLES, Role
 
 # Who may use which group of operations.
 INSTANCE_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER)

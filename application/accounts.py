@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -72,7 +72,7 @@ def add_user(session, username: str, display_name: str | None = None, email: str
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"user {username!r} already exists")
     user = User(username=username, display_name=display_name or username, email=email,
-                created_at=datetime.now(timezone.utc))
+                created_at=datetime.now(UTC))
     session.add(user)
     session.flush()
     return user
@@ -101,7 +101,7 @@ def issue_token(session, username: str) -> str:
     """A new token for the user; the clear text is returned once and never stored."""
     user = _user(session, username)
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), created_at=datetime.now(timezone.utc)))
+    session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), created_at=datetime.now(UTC)))
     return token
 
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from application.settings import Settings
 from engine import Engine, OperationRegistry
 from innovation.adapters.operations import InnovationOperations
 from innovation.adapters.projection import project_initiative
-
-from application.settings import Settings
 
 
 def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:

@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from application.assembly import build_engine
+from application.settings import Settings
 from engine import ManualClock
 from innovation.adapters import ledger_store
 from innovation.driver import Driver, start_data
-
-from application.assembly import build_engine
-from application.settings import Settings
 
 LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
           "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "utvardera_pilot": "utvärdering",

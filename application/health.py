@@ -10,9 +10,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import case, func, select, text
 
-from engine import InstanceStatus, Job, JobState, ProcessInstance, Timer
-
 from application.settings import JOB_QUEUE as QUEUE
+from engine import InstanceStatus, Job, JobState, ProcessInstance, Timer
 
 
 def health(engine, redis=None) -> dict:
@@ -56,7 +55,8 @@ def queue_state(engine, redis=None) -> dict:
     with engine.db.unit_of_work() as uow:
         running = [{"job_id": j.id, "operation": j.operation, "instance_id": j.instance_id, "attempt": j.attempts,
                     "claimed_by": j.claimed_by, "lease_until": j.run_after.isoformat()}
-                   for j in uow.session.scalars(select(Job).where(Job.state == JobState.RUNNING).order_by(Job.run_after))]
+                   for j in uow.session.scalars(
+                       select(Job).where(Job.state == JobState.RUNNING).order_by(Job.run_after))]
     state = {"mode": "rq" if redis is not None else "embedded", "running": running, "queues": [], "workers": []}
     if redis is None:
         state["queues"] = [{"name": "embedded", "depth": _queue_depth(engine, None)}]

@@ -11,9 +11,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 
-from engine import BPMN_NAMESPACES, FormSource, canonical_xml, definition_view, diff_diagrams
-
 from application import monitoring
+from engine import BPMN_NAMESPACES, FormSource, canonical_xml, definition_view, diff_diagrams
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 

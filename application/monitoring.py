@@ -7,8 +7,17 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from engine import (
-    OPEN_JOBS, AuditEntry, HumanTask, InstanceStatus, Job, JobState, NotFound, ProcessDefinition, ProcessInstance,
-    TaskStatus, Timer,
+    OPEN_JOBS,
+    AuditEntry,
+    HumanTask,
+    InstanceStatus,
+    Job,
+    JobState,
+    NotFound,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskStatus,
+    Timer,
 )
 from innovation.adapters.records import from_dict
 from innovation.adapters.tables import Initiative

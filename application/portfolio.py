@@ -97,8 +97,9 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
     """
     order = (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
     filters = [HumanTask.state == TaskStatus.OPEN]
-    filters += [c for c in (lane and HumanTask.lane == lane, instance_id and HumanTask.instance_id == instance_id,
-                            due_before is not None and HumanTask.due_at < due_before) if c is not None and c is not False]
+    wanted = ((lane, lambda: HumanTask.lane == lane), (instance_id, lambda: HumanTask.instance_id == instance_id),
+              (due_before, lambda: HumanTask.due_at < due_before))
+    filters += [condition() for value, condition in wanted if value is not None and value != ""]
 
     def source(*conditions, administrations=None):
         query = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(*filters, *conditions)

@@ -34,14 +34,14 @@ class Settings:
         return not self.redis_url
 
     @classmethod
-    def from_environment(cls, environ=None) -> "Settings":
+    def from_environment(cls, environ=None) -> Settings:
         environ = os.environ if environ is None else environ
         return cls(database_url=environ.get("DATABASE_URL") or cls.database_url,
                    redis_url=environ.get("REDIS_URL") or None,
                    secret_key=environ.get("SECRET_KEY") or None)
 
     @classmethod
-    def of(cls, value: "Settings | str | None") -> "Settings":
+    def of(cls, value: Settings | str | None) -> Settings:
         """Settings as given, or for a bare database URL (tests, benchmarks), or from the environment."""
         if isinstance(value, Settings):
             return value

@@ -27,7 +27,7 @@ class Field:
     value: Any = None
     options: list[tuple[Any, str]] = field(default_factory=list)
     attrs: dict = field(default_factory=dict)
-    children: list["Field"] = field(default_factory=list)  # a group's fields; a list's rows (groups)
+    children: list[Field] = field(default_factory=list)  # a group's fields; a list's rows (groups)
     error: str | None = None
     description: str = ""
 

@@ -7,8 +7,8 @@ from flask_smorest import Blueprint, abort
 
 from api.auth import principal, require
 from api.resources import engine
-from application.access import DEPLOYERS, MODEL_READERS
 from api.schemas import Definition, DefinitionDiff, DefinitionQuery, DeployUpload, ErrorResponse
+from application.access import DEPLOYERS, MODEL_READERS
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/definitions",
                 description="Deploy BPMN diagrams and inspect their versions (process owners).")

@@ -6,12 +6,19 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, require
 from api.resources import engine, reader
-from application import portfolio
-from application.access import ABORTERS, INSTANCE_READERS, OPERATORS, STARTERS
 from api.schemas import (
-    AbortArgs, ErrorResponse, HistoryEntry, InstanceDetail, InstancePage, InstanceQuery, MigrateArgs, StartInstance,
+    AbortArgs,
+    ErrorResponse,
+    HistoryEntry,
+    InstanceDetail,
+    InstancePage,
+    InstanceQuery,
+    MigrateArgs,
+    StartInstance,
     VersionArgs,
 )
+from application import portfolio
+from application.access import ABORTERS, INSTANCE_READERS, OPERATORS, STARTERS
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances",
                 description="Start and follow process instances; admins operate on them.")

@@ -6,9 +6,9 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, require
 from api.resources import engine
+from api.schemas import CancelArgs, ErrorResponse, Job, JobQuery, Timer, TimerQuery
 from application.access import OPERATORS
 from engine import OPEN_JOBS, JobState
-from api.schemas import CancelArgs, ErrorResponse, Job, JobQuery, Timer, TimerQuery
 
 blp = Blueprint("operations", __name__, url_prefix="/api", description="Jobs, incidents and timers (admins).")
 OPEN = (*OPEN_JOBS, JobState.INCIDENT)  # "open": everything not settled

@@ -6,8 +6,6 @@ back with every problem keyed by element id, which the page pins on the diagram.
 """
 from __future__ import annotations
 
-import json
-
 from flask import Response, g, jsonify, render_template, request
 
 from application import modeling, monitoring
