@@ -124,7 +124,7 @@ def _follow(workflow, diff, spec) -> None:
         if any(child.has_state(_LIVE) and not isinstance(child.task_spec, BoundaryEvent) for child in split.children):
             _arm_boundary_events(split)
     for task in workflow.get_tasks(state=_LIVE, skip_subprocesses=True):
-        if not task.children:
+        if all(child.triggered for child in task.children):  # a loop's own iterations are triggered
             task.task_spec._predict_hook(task)
             for child in task.children:
                 child.task_spec._predict(child, mask=_UNREACHED)

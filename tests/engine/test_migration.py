@@ -148,3 +148,15 @@ def test_a_task_inserted_inside_a_running_subprocess_is_reached(engine, clock):
     done = engine.instance(instance_id)
     assert (done["status"], done["end_element"]) == ("completed", "end")
     assert done["data"] == {"kept": "yes", "drafted": True}
+
+
+def test_a_running_multi_instance_task_leads_to_the_inserted_task(engine):
+    deploy(engine, 1, "each")
+    instance_id = engine.start("repeat", {}, actor="ann")["id"]
+    deploy(engine, 2, "each")
+    engine.migrate(instance_id, 2, actor="admin")
+    iterations = engine.tasks(instance_id=instance_id)
+    assert [t["element_id"] for t in iterations] == ["each", "each"]
+    for task in iterations:
+        engine.complete_task(task["id"], {}, actor="ann")
+    assert set(open_tasks(engine, instance_id)) == {"after"}
