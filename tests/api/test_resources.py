@@ -75,6 +75,7 @@ def test_admin_operations_versions_and_migration(api, engine, clock):
     upload(api, "owner", RENAMED)
     moved = admin.post(f"/api/instances/{flow.id}/migrate", json={"to_version": 2})
     assert moved.status_code == 200 and moved.json["definition_version"] == 2
+    assert flow.task("ada", "utforska_behov")["name"] == "Utforska behovet och idén"
     start = BPMN.index(b'<bpmn:userTask id="utforska_behov"')
     end = BPMN.index(b"</bpmn:userTask>", start)
     unsafe = (BPMN[:start] + b"<bpmn:manualTask" + BPMN[start + len(b"<bpmn:userTask"):end] + b"</bpmn:manualTask>"
