@@ -18,6 +18,7 @@ class ErrorDetail(Strict):
     field = fields.String(metadata={"description": "JSON pointer of the offending field"})
     element_id = fields.String(metadata={"description": "BPMN element the problem belongs to"})
     element_name = fields.String()
+    element_type = fields.String(metadata={"description": "kind of BPMN element, e.g. UserTask"})
     message = fields.String(required=True)
 
 

@@ -26,7 +26,7 @@ from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInsta
 from engine.uow import Database
 from engine.validation import FormSource, validate
 from engine.views import definition_view, task_view
-from engine.workflow import find_task, new_workflow
+from engine.workflow import find_task, new_workflow, task_forms
 
 
 class Engine:
@@ -131,9 +131,11 @@ class Engine:
             if human.state != "open" or task is None or task.state != TaskState.READY:
                 who = f" by {human.completed_by}" if human.completed_by else ""
                 raise Conflict(f"task {human.element_id} ({task_id}) is already {human.state}{who}")
+            # the form the task's own spec names, in the definition the instance now runs on
+            # (deployment made sure it holds every form its diagram names)
+            form, _ = task_forms(task.task_spec)
             definition = session.get(ProcessDefinition, row.definition_id)
-            forms.check(data, definition.forms.get(human.form) if human.form else None,
-                        f"task {human.element_id}")
+            forms.check(data, definition.forms[form] if form else None, f"task {human.element_id}")
             task.data.update(data)
             task.run()
             human.state, human.completed_by, human.ended_at = "completed", actor, engine_clock.now()
@@ -238,14 +240,15 @@ class Engine:
                     "data": {k: v for k, v in data.items() if k in fields}, "instance_version": row.version}
 
     def migrate(self, instance_id: str, to_version: int, *, actor: str, expected_version: int | None = None) -> dict:
-        """Move a running instance to another version of its process, if nothing it holds is lost."""
+        """Move an instance to another version of its process: what it has reached stays, the
+        rest of its path follows the target; refused, naming every element that cannot move."""
         def change(session, row, workflow):
             current = session.get(ProcessDefinition, row.definition_id)
             target = queries.definition(session, current.process_key, to_version)
-            problems = versions.migration_problems(row.state_json, self.runtime.spec_json(session, current),
-                                                   self.runtime.spec_json(session, target))
+            problems = versions.migrate(workflow, self.runtime.spec_json(session, target))
             if problems:
-                raise Conflict(f"instance {instance_id} cannot move to version {to_version}", problems)
+                raise Conflict(f"instance {instance_id} cannot move to version {to_version}: "
+                               f"{len(problems)} element(s) it holds cannot be mapped", problems)
             row.definition_id = target.id
             return {"from_version": current.version, "to_version": target.version}
 

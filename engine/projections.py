@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.tables import HumanTask, Job, Timer
-from engine.workflow import AsyncServiceTask
+from engine.workflow import AsyncServiceTask, task_forms
 
 _LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
 
@@ -92,11 +92,10 @@ def snapshot(workflow) -> Snapshot:
                 "retries": spec.retries, "backoff": spec.retry_backoff_base,
             })
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        properties = task.task_spec.extensions.get("properties", {})
+        form, ui_form = task_forms(task.task_spec)
         snap.user_tasks.append({
             "id": str(task.id), "element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
-            "lane": task.task_spec.lane, "form": properties.get("formJsonSchemaFilename"),
-            "ui_form": properties.get("formUiSchemaFilename"),
+            "lane": task.task_spec.lane, "form": form, "ui_form": ui_form,
             "split_id": str(task.parent.id),
         })
     for user_task in snap.user_tasks:
@@ -158,7 +157,8 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> 
     ready = {t["id"]: t for t in snap.user_tasks}
     for row in stored.tasks:
         if row.id in ready:
-            row.due_at = ready.pop(row.id)["due_at"]
+            for column, value in ready.pop(row.id).items():  # a migrated task's new name, lane and form too
+                setattr(row, column, value)
             now_rows.tasks.append(row)
         else:
             row.state, row.ended_at = "cancelled", now
@@ -174,7 +174,7 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> 
         if timer is None:
             session.delete(row)
         else:
-            row.due_at = timer["due_at"]
+            row.element_id, row.name, row.due_at = timer["element_id"], timer["name"], timer["due_at"]
             now_rows.timers.append(row)
     for timer in waiting.values():
         now_rows.timers.append(Timer(id=timer["id"], instance_id=instance_id, element_id=timer["element_id"],

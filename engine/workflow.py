@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -72,6 +73,12 @@ class EngineWorkflowConverter(BpmnWorkflowConverter):
 def next_user_task(workflow):
     """The first ready user (manual) task, or None: what a person would be asked to do next."""
     return workflow.get_next_task(state=TaskState.READY, manual=True)
+
+
+def task_forms(task_spec) -> tuple[str | None, str | None]:
+    """The JSON Schema and the UI schema a user task names in its spiffworkflow properties."""
+    properties = task_spec.extensions.get("properties", {})
+    return properties.get("formJsonSchemaFilename"), properties.get("formUiSchemaFilename")
 
 
 def find_task(workflow, task_id: str):
@@ -132,6 +139,14 @@ def dump_state(workflow: EngineWorkflow) -> str:
     state.pop("subprocess_specs")
     state[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return json.dumps(state, cls=_ENCODER)
+
+
+def diff_to(workflow: EngineWorkflow, spec_json: str) -> tuple[dict, WorkflowDiff, dict]:
+    """SpiffWorkflow's alignment of an instance's tasks, and its subprocesses' (None where the
+    other version lacks the subprocess), with the specs of another version."""
+    specs = _specs(spec_json)
+    top, subprocesses = diff_workflow(_REGISTRY, workflow, specs["spec"], specs["subprocess_specs"])
+    return specs, top, subprocesses
 
 
 def load_state(state_json: str, spec_json: str) -> EngineWorkflow:

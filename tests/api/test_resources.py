@@ -75,12 +75,19 @@ def test_admin_operations_versions_and_migration(api, engine, clock):
     upload(api, "owner", RENAMED)
     moved = admin.post(f"/api/instances/{flow.id}/migrate", json={"to_version": 2})
     assert moved.status_code == 200 and moved.json["definition_version"] == 2
-    unsafe = BPMN.replace(b'id="utforska_behov"', b'id="utforska_behoven"').replace(
-        b'"utforska_behov"', b'"utforska_behoven"').replace(b"utforska_behov_di", b"utforska_behoven_di")
-    unsafe = unsafe.replace(b"__utforska_behov", b"__utforska_behoven").replace(b"utforska_behov__", b"utforska_behoven__")
+    assert flow.task("ada", "utforska_behov")["name"] == "Utforska behovet och idén"
+    start = BPMN.index(b'<bpmn:userTask id="utforska_behov"')
+    end = BPMN.index(b"</bpmn:userTask>", start)
+    unsafe = (BPMN[:start] + b"<bpmn:manualTask" + BPMN[start + len(b"<bpmn:userTask"):end] + b"</bpmn:manualTask>"
+              + BPMN[end + len(b"</bpmn:userTask>"):])
     assert upload(api, "owner", unsafe).status_code == 201, "fixture diagram must deploy"
     refused = admin.post(f"/api/instances/{flow.id}/migrate", json={"to_version": 3})
-    assert refused.status_code == 409 and any(d["element_id"] == "utforska_behov" for d in refused.json["details"])
+    assert refused.status_code == 409 and refused.json["status"] == 409
+    (detail,) = refused.json["details"]
+    assert (detail["element_id"], detail["element_name"], detail["element_type"]) == (
+        "utforska_behov", "Utforska behovet och idén", "UserTask")
+    assert "ManualTask" in detail["message"]
+    assert admin.get(f"/api/instances/{flow.id}").json["definition_version"] == 2
     history = [h["action"] for h in admin.get(f"/api/instances/{flow.id}/history").json]
     assert history[-3:] == ["suspended", "resumed", "migrated"]
     assert admin.post(f"/api/instances/{flow.id}/terminate", json={}).json["status"] == "terminated"
