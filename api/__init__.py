@@ -8,7 +8,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import auth, errors
+from api import auth, errors, inputs
 from api.resources import close_reader, definitions, instances, operations, public, stats, system, tasks
 from api.schemas import ErrorResponse
 from engine.errors import EngineError
@@ -53,6 +53,7 @@ def create_app(engine=None, background: bool = False, **config) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in (definitions, instances, tasks, operations, public, stats, system):
         api.register_blueprint(module.blp)
+    app.before_request(inputs.guard_request)
     app.before_request(auth.authenticate_request)
     app.teardown_request(close_reader)
     app.register_error_handler(EngineError, errors.handle_engine_error)

@@ -4,11 +4,32 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from engine.forms import MAX_STRING_LENGTH
+from engine.tables import HumanTask, ProcessDefinition, ProcessInstance
+from innovation.adapters.tables import Initiative
+
+INT_MAX = 2**31 - 1  # the largest INTEGER on PostgreSQL: ids, versions and page numbers stay within it
+WITHIN_INT = validate.Range(min=0, max=INT_MAX)
+FREE_TEXT = validate.Length(max=MAX_STRING_LENGTH)
+
+
+def fits(column) -> validate.Length:
+    """No longer than the column the value is stored in or compared with."""
+    return validate.Length(max=column.type.length)
+
 
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class Query(Strict):
+    """Query arguments, where an empty value (``?lane=``, an empty filter field) means the filter is off."""
+
+    @ma.pre_load
+    def _drop_empty(self, data, **_):
+        return {name: value for name, value in data.items() if value != ""}
 
 
 class ErrorDetail(Strict):
@@ -36,8 +57,8 @@ class Definition(Strict):
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
 
 
-class DefinitionQuery(Strict):
-    process_key = fields.String()
+class DefinitionQuery(Query):
+    process_key = fields.String(validate=fits(ProcessDefinition.process_key))
 
 
 class DeployUpload(Strict):
@@ -140,34 +161,35 @@ class InstancePage(Strict):
     total = fields.Integer()
 
 
-class InstanceQuery(Strict):
-    process_key = fields.String()
+class InstanceQuery(Query):
+    process_key = fields.String(validate=fits(ProcessDefinition.process_key))
     status = fields.String(validate=validate.OneOf(["running", "suspended", "error", "completed", "terminated"]))
-    phase = fields.String()
-    administration = fields.String()
+    phase = fields.String(validate=fits(Initiative.phase))
+    administration = fields.String(validate=fits(Initiative.administration))
     started_from = fields.DateTime()
     started_to = fields.DateTime()
-    q = fields.String(metadata={"description": "text in the initiative's title"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    q = fields.String(validate=fits(Initiative.title), metadata={"description": "text in the initiative's title"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INT_MAX))
     page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 
 class StartInstance(Strict):
-    process_key = fields.String(load_default="innovation")
-    business_key = fields.String(allow_none=True)
+    process_key = fields.String(load_default="innovation", validate=fits(ProcessDefinition.process_key))
+    business_key = fields.String(allow_none=True, validate=fits(ProcessInstance.business_key))
     data = fields.Dict(load_default=dict, metadata={"description": "the start form's data"})
 
 
 class VersionArgs(Strict):
-    version = fields.Integer(metadata={"description": "the instance version you acted on (optional)"})
+    version = fields.Integer(validate=WITHIN_INT,
+                             metadata={"description": "the instance version you acted on (optional)"})
 
 
 class AbortArgs(VersionArgs):
-    reason = fields.String(required=True, validate=validate.Length(min=1))
+    reason = fields.String(required=True, validate=[validate.Length(min=1), FREE_TEXT])
 
 
 class MigrateArgs(VersionArgs):
-    to_version = fields.Integer(required=True)
+    to_version = fields.Integer(required=True, validate=WITHIN_INT)
 
 
 class HistoryEntry(Strict):
@@ -179,22 +201,22 @@ class HistoryEntry(Strict):
     at = fields.String()
 
 
-class TaskQuery(Strict):
+class TaskQuery(Query):
     scope = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "mine", "available", "all"]),
                           metadata={"description": "inbox = mine + my roles' unclaimed tasks"})
-    lane = fields.String()
-    instance_id = fields.String()
+    lane = fields.String(validate=fits(HumanTask.lane))
+    instance_id = fields.String(validate=fits(HumanTask.instance_id))
     due_before = fields.DateTime()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class CompleteTask(Strict):
     data = fields.Dict(required=True)
-    version = fields.Integer()
+    version = fields.Integer(validate=WITHIN_INT)
 
 
 class AssignArgs(Strict):
-    assignee = fields.String(required=True)
+    assignee = fields.String(required=True, validate=fits(HumanTask.assignee))
 
 
 class TaskForm(Strict):
@@ -205,17 +227,17 @@ class TaskForm(Strict):
     instance_version = fields.Integer()
 
 
-class JobQuery(Strict):
+class JobQuery(Query):
     state = fields.String(load_default="open", validate=validate.OneOf(["open", "pending", "running", "incident",
                                                                         "failed", "completed", "cancelled"]))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class CancelArgs(Strict):
-    reason = fields.String()
+    reason = fields.String(validate=FREE_TEXT)
 
 
-class TimerQuery(Strict):
+class TimerQuery(Query):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -231,11 +253,11 @@ class PublicInitiative(Strict):
     idea_owner = fields.String(allow_none=True, metadata={"description": "only if the idea owner agreed"})
 
 
-class PublicQuery(Strict):
-    phase = fields.String()
-    kind = fields.String()
-    administration = fields.String()
-    status = fields.String()
+class PublicQuery(Query):
+    phase = fields.String(validate=fits(Initiative.phase))
+    kind = fields.String(validate=fits(Initiative.kind))
+    administration = fields.String(validate=fits(Initiative.administration))
+    status = fields.String(validate=fits(Initiative.status))
 
 
 class Stats(Strict):

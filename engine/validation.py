@@ -21,7 +21,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine.errors import Problem
+from engine.errors import InvalidData, Problem
+from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
 from engine.workflow import EngineParser, dump_spec
 
@@ -50,6 +51,12 @@ def validate(xml: bytes, forms: "FormSource", operations, filename: str = "diagr
     result = Validated()
     if len(xml) > MAX_BPMN_BYTES:
         result.problems.append(Problem(f"{filename} is {len(xml)} bytes; the limit is {MAX_BPMN_BYTES}"))
+        return result
+    try:
+        xml.decode("utf-8")
+    except UnicodeDecodeError as exc:  # also keeps UTF-16 from slipping past the byte-level DTD screen
+        result.problems.append(Problem(f"{filename} is not UTF-8 text (byte {exc.start} cannot be read as UTF-8); "
+                                       "save the diagram as UTF-8"))
         return result
     if _DTD.search(xml):
         result.problems.append(Problem(f"{filename} declares a DTD or entities, which are not accepted"))
@@ -193,9 +200,9 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
             problems.append(_problem(prop, f"form {name!r} does not exist in forms/"))
             continue
         try:
-            document = json.loads(raw)
-        except ValueError as exc:
-            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {exc}"))
+            document = load_form(raw)
+        except InvalidData as exc:
+            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {'; '.join(map(str, exc.details))}"))
             continue
         if prop.get("name") == "formJsonSchemaFilename":
             try:

@@ -1,0 +1,44 @@
+"""Hostile-input guard: refuse what no endpoint or page can store before any of them runs.
+
+Runs before authentication for every request (API and pages). A NUL character in a query
+argument, form field or path segment, and a JSON body that is not strict JSON or breaks
+the engine's shape limits (``engine.forms``: depth, string length, NaN/Infinity, NUL and
+lone surrogates) are refused as 422 naming the field; an integer path id beyond the
+database's integer range is a 404 (no such row can exist).
+"""
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import abort
+
+from api.schemas import INT_MAX
+from engine import forms
+from engine.errors import InvalidData
+
+
+def guard_request() -> None:
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and not 0 <= value <= INT_MAX:
+            abort(404, message=f"no {name} {value} exists: ids are at most {INT_MAX}",
+                  details=[{"field": f"/{name}", "message": f"must be between 0 and {INT_MAX}"}])
+    details = [{"field": f"/{name}", "message": "contains a NUL character"}
+               for source in (request.view_args or {}, request.args, request.form)
+               for name, values in _values(source) if any("\x00" in v for v in values)]
+    details += [{"field": "/file", "message": "the file name contains a NUL character"}
+                for upload in request.files.values() if "\x00" in (upload.filename or "")]
+    if details:
+        abort(422, message="the request contains characters that cannot be stored", details=details)
+    body = request.get_data(cache=True) if request.is_json else b""
+    if body:
+        try:
+            forms.loads(body)
+        except InvalidData as error:
+            abort(400 if isinstance(error, forms.MalformedJson) else 422, message=error.message,
+                  details=[p.to_dict() for p in error.details])
+
+
+def _values(source):
+    """(name, [values]) of a MultiDict or of a plain dict of path arguments."""
+    if hasattr(source, "lists"):
+        return source.lists()
+    return ((name, [value]) for name, value in source.items() if isinstance(value, str))
