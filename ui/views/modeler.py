@@ -23,6 +23,7 @@ from ui import queries as ui_queries
 from ui.auth import engine
 from ui.blueprint import bp
 from ui.i18n import texts
+from ui.paging import whole_number
 
 EDITORS = ("process_owner", "admin")  # who may read definitions (as in the API); only process owners deploy
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -57,10 +58,10 @@ def definition_xml(definition_id):
 @require(*EDITORS)
 def form_text(name):
     """A form as the opened version deployed it, or else as forms/ holds it now."""
-    definition_id = request.args.get("definition", "")
-    if definition_id.isdigit():
+    definition_id = whole_number(request.args.get("definition"))
+    if definition_id is not None:
         with engine().db.unit_of_work() as uow:
-            snapshot = engine_queries.definition_by_id(uow.session, int(definition_id)).forms
+            snapshot = engine_queries.definition_by_id(uow.session, definition_id).forms
         if name in snapshot:
             return Response(json.dumps(snapshot[name], ensure_ascii=False, indent=2), mimetype="application/json")
     raw = FormSource(engine().forms_dir).read(name)
