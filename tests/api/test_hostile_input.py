@@ -56,16 +56,14 @@ def test_empty_filters_mean_no_filter(api):
     assert api.as_("owner").get("/api/definitions?process_key=").json[0]["process_key"] == "innovation"
 
 
-@pytest.mark.parametrize("user, path, field", [
-    (None, "/api/public/initiatives?phase=a%00", "/phase"),
-    (None, "/api/public/initiatives/a%00b", "/initiative_id"),
-    ("admin", "/api/tasks?lane=%00", "/lane"),
-    ("admin", "/api/tasks/a%00b/form", "/task_id"),
-    ("admin", "/api/instances/a%00b", "/instance_id"),
-    ("admin", "/api/instances?q=x%00y", "/q"),
-])
-def test_nul_in_query_or_path_is_refused(api, user, path, field):
-    assert_refused(api.as_(user).get(path), 422, field)
+def test_nul_in_query_or_path_is_refused(api):
+    for user, path, field in [(None, "/api/public/initiatives?phase=a%00", "/phase"),
+                              (None, "/api/public/initiatives/a%00b", "/initiative_id"),
+                              ("admin", "/api/tasks?lane=%00", "/lane"),
+                              ("admin", "/api/tasks/a%00b/form", "/task_id"),
+                              ("admin", "/api/instances/a%00b", "/instance_id"),
+                              ("admin", "/api/instances?q=x%00y", "/q")]:
+        assert_refused(api.as_(user).get(path), 422, field)
 
 
 def test_nul_and_lone_surrogates_in_json_bodies_are_refused_and_nothing_is_written(api, engine):
@@ -98,11 +96,11 @@ def test_numbers_out_of_range_are_refused(api, engine):
     assert counts(engine) == before
 
 
-@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400"])
-def test_nan_and_infinity_are_refused(api, engine, token):
+def test_nan_and_infinity_are_refused(api, engine):
     before = counts(engine)
-    body = json.dumps({"data": start_data("Oändlig")})[:-2] + f', "estimate": {token}}}}}'
-    assert_refused(raw_post(api, "ada", "/api/instances", body), 422, "/data/estimate")
+    for token in ("NaN", "Infinity", "-Infinity", "1e400"):
+        body = json.dumps({"data": start_data("Oändlig")})[:-2] + f', "estimate": {token}}}}}'
+        assert_refused(raw_post(api, "ada", "/api/instances", body), 422, "/data/estimate")
     assert counts(engine) == before
 
 
