@@ -1,6 +1,8 @@
 """Marshmallow schemas: request validation and the single source of the OpenAPI document."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -16,6 +18,23 @@ FREE_TEXT = validate.Length(max=MAX_STRING_LENGTH)
 def fits(column) -> validate.Length:
     """No longer than the column the value is stored in or compared with."""
     return validate.Length(max=column.type.length)
+
+
+class Moment(fields.AwareDateTime):
+    """A date-time filter in UTC (one without an offset is taken as UTC), refused if UTC has no such
+    moment: 0001-01-01T00:00+01:00 lies before year 1 and cannot be compared with a stored time."""
+
+    default_error_messages = {"range": "Must lie between years 1 and 9999 in UTC."}
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise self.make_error("range") from None
 
 
 class Strict(ma.Schema):
@@ -166,8 +185,8 @@ class InstanceQuery(Query):
     status = fields.String(validate=validate.OneOf(["running", "suspended", "error", "completed", "terminated"]))
     phase = fields.String(validate=fits(Initiative.phase))
     administration = fields.String(validate=fits(Initiative.administration))
-    started_from = fields.DateTime()
-    started_to = fields.DateTime()
+    started_from = Moment()
+    started_to = Moment()
     q = fields.String(validate=fits(Initiative.title), metadata={"description": "text in the initiative's title"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INT_MAX))
     page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
@@ -206,7 +225,7 @@ class TaskQuery(Query):
                           metadata={"description": "inbox = mine + my roles' unclaimed tasks"})
     lane = fields.String(validate=fits(HumanTask.lane))
     instance_id = fields.String(validate=fits(HumanTask.instance_id))
-    due_before = fields.DateTime()
+    due_before = Moment()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 

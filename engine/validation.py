@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from engine.errors import InvalidData, Problem
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
+from engine.tables import HumanTask
 from engine.workflow import EngineParser, dump_spec
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -67,6 +68,7 @@ def validate(xml: bytes, forms: "FormSource", operations, filename: str = "diagr
     except etree.XMLSyntaxError as exc:
         result.problems.append(Problem(f"{filename} is not well-formed XML: {exc.msg} (line {exc.lineno})"))
         return result
+    result.problems += _length_problems(root)
     result.problems += _schema_problems(root)
     result.problems += _code_problems(root)
     result.problems += _operation_problems(root, operations)
@@ -89,6 +91,26 @@ def _problem(node, message: str) -> Problem:
     if owner is None:
         return Problem(message)
     return Problem(message, element_id=owner.get("id"), element_name=owner.get("name"))
+
+
+def _length_problems(root) -> list[Problem]:
+    """Ids, names and form references longer than the columns that store them (inbox, timers,
+    jobs, audit): such a diagram would deploy and then fail when an instance reaches them."""
+    limits = {"id": HumanTask.element_id.type.length, "name": HumanTask.name.type.length}
+    problems = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        attributes = dict(limits, name=HumanTask.lane.type.length) if local == "lane" else limits
+        if local == "property" and node.get("name") in _FORM_PROPERTIES:
+            attributes = {"value": HumanTask.form.type.length}
+        for attribute, limit in attributes.items():
+            value = node.get(attribute) or ""
+            if len(value) > limit:
+                problems.append(_problem(node, f"{local} {attribute} is {len(value)} characters long; "
+                                               f"the limit is {limit}"))
+    return problems
 
 
 def _schema_problems(root) -> list[Problem]:

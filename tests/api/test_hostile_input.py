@@ -81,7 +81,7 @@ def test_nul_and_lone_surrogates_in_json_bodies_are_refused_and_nothing_is_writt
     assert counts(engine) == before
 
 
-def test_numbers_out_of_range_are_refused(api, engine):
+def test_numbers_and_dates_out_of_range_are_refused(api, engine):
     admin = api.as_("admin")
     instance = api.as_("ada").post("/api/instances", json={"data": start_data("Tal")}).json["id"]
     before = counts(engine)
@@ -89,6 +89,9 @@ def test_numbers_out_of_range_are_refused(api, engine):
     assert_refused(admin.get(f"/api/instances?page={10**20}"), 422, "/page")
     assert_refused(admin.get(f"/api/definitions/{10**20}/xml"), 404, "/definition_id")
     assert_refused(admin.get(f"/api/definitions/1/diff/{2**31}"), 404, "/other_id")
+    assert_refused(admin.get("/api/instances?started_from=0001-01-01T00:00:00%2B01:00"), 422, "/started_from")
+    assert_refused(admin.get("/api/tasks?due_before=9999-12-31T23:59:59-01:00"), 422, "/due_before")
+    assert admin.get("/api/tasks?due_before=0001-01-01T00:00:00").status_code == 200
     assert_refused(admin.post(f"/api/instances/{instance}/migrate", json={"to_version": 10**20}), 422, "/to_version")
     assert_refused(admin.post(f"/api/instances/{instance}/suspend", json={"version": 2**31}), 422, "/version")
     assert_refused(raw_post(api, "admin", f"/api/instances/{instance}/suspend", '{"version": ' + "9" * 5000 + "}"),
@@ -157,6 +160,17 @@ def test_a_utf16_diagram_is_refused_and_nothing_is_stored(api, engine):
     body = assert_refused(api.as_("owner").post("/api/definitions", data=upload, content_type="multipart/form-data"),
                           422)
     assert "UTF-8" in body["details"][0]["message"] and "checked.bpmn" in body["details"][0]["message"]
+    assert counts(engine) == before
+
+
+def test_a_diagram_with_ids_longer_than_their_columns_is_refused(api, engine):
+    long_id = "godkann_" + "x" * 200
+    xml = POST_SCRIPT.replace(b'"approve"', f'"{long_id}"'.encode())
+    before = counts(engine)
+    upload = {"file": (io.BytesIO(xml), "checked.bpmn")}
+    body = assert_refused(api.as_("owner").post("/api/definitions", data=upload, content_type="multipart/form-data"),
+                          422)
+    assert [d["element_id"] for d in body["details"]] == [long_id] and "limit is 200" in body["details"][0]["message"]
     assert counts(engine) == before
 
 
