@@ -1,10 +1,11 @@
 """Hostile-input guard: refuse what no endpoint or page can store before any of them runs.
 
 Runs before authentication for every request (API and pages). A NUL character in a query
-argument, form field or path segment, and a JSON body that is not strict JSON or breaks
-the engine's shape limits (``engine.forms``: depth, string length, NaN/Infinity, NUL and
-lone surrogates) are refused as 422 naming the field; an integer path id beyond the
-database's integer range is a 404 (no such row can exist).
+argument, form field or path segment, and a JSON body that is not strict JSON
+(``engine.forms.loads``: NaN/Infinity, NUL and lone surrogates, nesting depth) are refused
+as 422 naming the field, text that is not JSON as 400; an integer path id beyond the
+database's integer range is a 404 (no such row can exist). String lengths are the schemas'
+(column sizes) and, for submitted data, the engine's.
 """
 from __future__ import annotations
 

@@ -32,10 +32,11 @@ class _NotJson:
 
 
 def loads(text: str | bytes):
-    """Parse JSON strictly: UTF-8 only, no NaN/Infinity, within the depth and string limits.
+    """Parse JSON strictly: UTF-8 only, no NaN/Infinity, no NUL or lone surrogate, within the depth limit.
 
-    Raises InvalidData naming each offending place (a JSON pointer); a body that is not
-    JSON at all is one problem at ``/``.
+    Strings may be long here (the modeler posts a whole diagram as one); the length limit is
+    the schema's or ``check``'s. Raises InvalidData naming each offending place (a JSON
+    pointer); text that is not JSON at all is one problem at ``/``.
     """
     try:
         if isinstance(text, bytes):
@@ -46,16 +47,17 @@ def loads(text: str | bytes):
                           [Problem(f"nested deeper than {MAX_DEPTH} levels", field="/")]) from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
         raise MalformedJson("the text is not valid JSON", [Problem(str(exc), field="/")]) from None
-    problems = shape_problems(value)
+    problems = shape_problems(value, max_string=None)
     if problems:
         raise InvalidData("the JSON breaks the limits for submitted data", problems)
     return value
 
 
-def shape_problems(value, path: str = "", depth: int = 0) -> list[Problem]:
+def shape_problems(value, path: str = "", depth: int = 0,
+                   max_string: int | None = MAX_STRING_LENGTH) -> list[Problem]:
     """Every place in ``value`` that no database or later step can take, with its JSON pointer."""
     if isinstance(value, str):
-        return _string_problems(value, path or "/")
+        return _string_problems(value, path or "/", max_string)
     if isinstance(value, _NotJson) or (isinstance(value, float) and not math.isfinite(value)):
         token = value.token if isinstance(value, _NotJson) else repr(value)
         return [Problem(f"{token} is not a JSON number; send a finite number", field=path or "/")]
@@ -68,15 +70,15 @@ def shape_problems(value, path: str = "", depth: int = 0) -> list[Problem]:
     for key, item in items:
         where = f"{path}/{key}"
         if isinstance(key, str):
-            problems += [Problem(f"key {p.message}", field=where) for p in _string_problems(key, where)]
-        problems += shape_problems(item, where, depth + 1)
+            problems += [Problem(f"key {p.message}", field=where) for p in _string_problems(key, where, max_string)]
+        problems += shape_problems(item, where, depth + 1, max_string)
     return problems
 
 
-def _string_problems(text: str, where: str) -> list[Problem]:
+def _string_problems(text: str, where: str, max_string: int | None) -> list[Problem]:
     problems = []
-    if len(text) > MAX_STRING_LENGTH:
-        problems.append(Problem(f"is {len(text)} characters long; the limit is {MAX_STRING_LENGTH}", field=where))
+    if max_string is not None and len(text) > max_string:
+        problems.append(Problem(f"is {len(text)} characters long; the limit is {max_string}", field=where))
     bad = _UNSTORABLE.search(text)
     if bad:
         what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate (not valid Unicode)"
