@@ -44,10 +44,12 @@ def handle_engine_error(error: EngineError):
 
 def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", {}) or {}
-    details = _flatten(data.get("messages")) if "messages" in data else []
     message = data.get("message") or error.description or error.name
-    if error.code == 422 and details:
-        message = "the request is invalid"
+    if "messages" in data:  # webargs: field messages only, the summary is ours
+        details = _flatten(data["messages"])
+        message = "the request is invalid" if error.code == 422 and details else message
+    else:
+        details = data.get("details", [])
     return payload(error.code or 500, message, details)
 
 

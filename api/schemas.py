@@ -1,11 +1,39 @@
 """Marshmallow schemas: request validation and the single source of the OpenAPI document."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from engine import InstanceStatus, JobState
+from engine import INT_MAX, MAX_STRING_LENGTH, HumanTask, InstanceStatus, JobState, ProcessDefinition, ProcessInstance
+from innovation.adapters.tables import Initiative
 from innovation.model import PROCESS_KEY
+
+WITHIN_INT = validate.Range(min=0, max=INT_MAX)
+FREE_TEXT = validate.Length(max=MAX_STRING_LENGTH)
+
+
+def fits(column) -> validate.Length:
+    """No longer than the column the value is stored in or compared with."""
+    return validate.Length(max=column.type.length)
+
+
+class Moment(fields.AwareDateTime):
+    """A date-time filter in UTC (one without an offset is taken as UTC), refused if UTC has no such
+    moment: 0001-01-01T00:00+01:00 lies before year 1 and cannot be compared with a stored time."""
+
+    default_error_messages = {"range": "Must lie between years 1 and 9999 in UTC."}
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise self.make_error("range") from None
 
 
 class Strict(ma.Schema):
@@ -14,11 +42,18 @@ class Strict(ma.Schema):
         ordered = True
 
 
+class Query(Strict):
+    """Query arguments, where an empty value (``?lane=``, an empty filter field) means the filter is off."""
+
+    @ma.pre_load
+    def _drop_empty(self, data, **_):
+        return {name: value for name, value in data.items() if value != ""}
+
+
 class ErrorDetail(Strict):
     field = fields.String(metadata={"description": "JSON pointer of the offending field"})
     element_id = fields.String(metadata={"description": "BPMN element the problem belongs to"})
     element_name = fields.String()
-    element_type = fields.String(metadata={"description": "kind of BPMN element, e.g. UserTask"})
     message = fields.String(required=True)
 
 
@@ -40,8 +75,8 @@ class Definition(Strict):
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
 
 
-class DefinitionQuery(Strict):
-    process_key = fields.String()
+class DefinitionQuery(Query):
+    process_key = fields.String(validate=fits(ProcessDefinition.process_key))
 
 
 class DeployUpload(Strict):
@@ -144,34 +179,35 @@ class InstancePage(Strict):
     total = fields.Integer()
 
 
-class InstanceQuery(Strict):
-    process_key = fields.String()
+class InstanceQuery(Query):
+    process_key = fields.String(validate=fits(ProcessDefinition.process_key))
     status = fields.String(validate=validate.OneOf(list(InstanceStatus)))
-    phase = fields.String()
-    administration = fields.String()
-    started_from = fields.DateTime()
-    started_to = fields.DateTime()
-    q = fields.String(metadata={"description": "text in the initiative's title"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    phase = fields.String(validate=fits(Initiative.phase))
+    administration = fields.String(validate=fits(Initiative.administration))
+    started_from = Moment()
+    started_to = Moment()
+    q = fields.String(validate=fits(Initiative.title), metadata={"description": "text in the initiative's title"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INT_MAX))
     page_size = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 
 class StartInstance(Strict):
-    process_key = fields.String(load_default=PROCESS_KEY)
-    business_key = fields.String(allow_none=True)
+    process_key = fields.String(load_default=PROCESS_KEY, validate=fits(ProcessDefinition.process_key))
+    business_key = fields.String(allow_none=True, validate=fits(ProcessInstance.business_key))
     data = fields.Dict(load_default=dict, metadata={"description": "the start form's data"})
 
 
 class VersionArgs(Strict):
-    version = fields.Integer(metadata={"description": "the instance version you acted on (optional)"})
+    version = fields.Integer(validate=WITHIN_INT,
+                             metadata={"description": "the instance version you acted on (optional)"})
 
 
 class AbortArgs(VersionArgs):
-    reason = fields.String(required=True, validate=validate.Length(min=1))
+    reason = fields.String(required=True, validate=[validate.Length(min=1), FREE_TEXT])
 
 
 class MigrateArgs(VersionArgs):
-    to_version = fields.Integer(required=True)
+    to_version = fields.Integer(required=True, validate=WITHIN_INT)
 
 
 class HistoryEntry(Strict):
@@ -183,22 +219,22 @@ class HistoryEntry(Strict):
     at = fields.String()
 
 
-class TaskQuery(Strict):
+class TaskQuery(Query):
     scope = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "mine", "available", "all"]),
                           metadata={"description": "inbox = mine + my roles' unclaimed tasks"})
-    lane = fields.String()
-    instance_id = fields.String()
-    due_before = fields.DateTime()
+    lane = fields.String(validate=fits(HumanTask.lane))
+    instance_id = fields.String(validate=fits(HumanTask.instance_id))
+    due_before = Moment()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class CompleteTask(Strict):
     data = fields.Dict(required=True)
-    version = fields.Integer()
+    version = fields.Integer(validate=WITHIN_INT)
 
 
 class AssignArgs(Strict):
-    assignee = fields.String(required=True)
+    assignee = fields.String(required=True, validate=fits(HumanTask.assignee))
 
 
 class TaskForm(Strict):
@@ -209,16 +245,16 @@ class TaskForm(Strict):
     instance_version = fields.Integer()
 
 
-class JobQuery(Strict):
+class JobQuery(Query):
     state = fields.String(load_default="open", validate=validate.OneOf(["open", "failed", *JobState]))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class CancelArgs(Strict):
-    reason = fields.String()
+    reason = fields.String(validate=FREE_TEXT)
 
 
-class TimerQuery(Strict):
+class TimerQuery(Query):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -234,11 +270,11 @@ class PublicInitiative(Strict):
     idea_owner = fields.String(allow_none=True, metadata={"description": "only if the idea owner agreed"})
 
 
-class PublicQuery(Strict):
-    phase = fields.String()
-    kind = fields.String()
-    administration = fields.String()
-    status = fields.String()
+class PublicQuery(Query):
+    phase = fields.String(validate=fits(Initiative.phase))
+    kind = fields.String(validate=fits(Initiative.kind))
+    administration = fields.String(validate=fits(Initiative.administration))
+    status = fields.String(validate=fits(Initiative.status))
 
 
 class Stats(Strict):

@@ -18,11 +18,13 @@ from engine.core import Engine
 from engine.errors import (
     Busy, Conflict, DeploymentRejected, EngineError, InvalidData, NotFound, Problem, ProcessFailure, StaleVersion,
 )
+from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH, MalformedJson
+from engine.forms import loads as loads_json
 from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
 from engine.runtime import InstanceChanged
 from engine.states import OPEN_JOBS, UNFINISHED, InstanceStatus, JobState, TaskStatus
 from engine.tables import (
-    AuditEntry, Base, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer, UtcDateTime,
+    INT_MAX, AuditEntry, Base, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer, UtcDateTime,
 )
 from engine.validation import NS as BPMN_NAMESPACES
 from engine.validation import FormSource
@@ -32,7 +34,7 @@ from engine.views import definition_view, instance_summary, task_view
 
 __all__ = [
     "AuditEntry", "BPMN_NAMESPACES", "Base", "BpmnError", "Busy", "Conflict", "DeploymentRejected", "Engine",
-    "EngineError", "FormSource", "HumanTask", "InstanceChanged", "InstanceStatus", "InvalidData", "Job", "JobState",
+    "EngineError", "FormSource", "MAX_DEPTH", "MAX_STRING_LENGTH", "MalformedJson", "loads_json", "HumanTask", "INT_MAX", "InstanceChanged", "InstanceStatus", "InvalidData", "Job", "JobState",
     "ManualClock", "NotFound", "OPEN_JOBS", "OperationContext", "OperationRegistry", "Problem", "ProcessDefinition",
     "ProcessFailure", "ProcessInstance", "RetryPolicy", "StaleVersion", "SystemClock", "TaskStatus", "Timer",
     "UNFINISHED", "UtcDateTime", "canonical_xml", "definition_view", "diff_diagrams", "instance_summary",

@@ -21,7 +21,7 @@ from engine import deployments, forms, queries, scheduling, versions
 from engine.errors import Conflict, NotFound
 from engine.jobs import Jobs
 from engine.operations import OperationRegistry
-from engine.runtime import ACTIVE, Runtime, advance
+from engine.runtime import ACTIVE, Runtime, advance, process_failure
 from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance
 from engine.uow import Database
 from engine.validation import FormSource, validate
@@ -83,10 +83,7 @@ class Engine:
         """Validate and store a diagram; refused with every problem if anything is wrong."""
         with self.runtime.time():
             validated = validate(xml, FormSource(self.forms_dir, forms), self.operations, filename)
-            with self.db.unit_of_work(write=True) as uow:
-                result = deployments.store(uow.session, validated, xml, deployed_by, engine_clock.now(), filename)
-                uow.commit()
-                return result
+            return deployments.store_committed(self.db, validated, xml, deployed_by, engine_clock.now(), filename)
 
     def deploy_file(self, path: str | Path, *, deployed_by: str) -> list[dict]:
         path = Path(path)
@@ -137,7 +134,10 @@ class Engine:
             definition = session.get(ProcessDefinition, row.definition_id)
             forms.check(data, definition.forms[form] if form else None, f"task {human.element_id}")
             task.data.update(data)
-            task.run()
+            try:
+                task.run()  # runs the task's postScript: a failure there is the diagram's, refused whole
+            except WorkflowException as exc:
+                raise process_failure(exc) from exc
             human.state, human.completed_by, human.ended_at = "completed", actor, engine_clock.now()
             return {"task_id": task_id}
 

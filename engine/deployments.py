@@ -6,11 +6,14 @@ import json
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from engine.errors import DeploymentRejected
+from engine.errors import Conflict, DeploymentRejected
 from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition
 from engine.validation import Validated
 from engine.views import definition_view
+
+STORE_ATTEMPTS = 3
 
 
 def content_hash(xml: bytes, forms: dict) -> str:
@@ -52,3 +55,26 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
                                         "file": filename}))
         deployed.append({**definition_view(definition), "created": True})
     return deployed
+
+
+def store_committed(db, validated: Validated, xml: bytes, deployed_by: str, now: datetime, filename: str) -> list[dict]:
+    """``store`` in its own transaction, tried again when a concurrent deployment won a race.
+
+    The first deployment of a process key has no row to lock, so two at once both pick
+    version 1 (or insert the same parsed spec); the database's unique keys refuse the
+    loser, which then retries and finds the winner's rows (``created: false`` for the
+    same content, the next version for other content).
+    """
+    attempt = 1
+    while True:
+        try:
+            with db.unit_of_work(write=True) as uow:
+                result = store(uow.session, validated, xml, deployed_by, now, filename)
+                uow.commit()
+                return result
+        except IntegrityError as exc:
+            if attempt == STORE_ATTEMPTS:
+                keys = ", ".join(p.process_key for p in validated.processes)
+                raise Conflict(f"{filename} could not be stored: {keys} kept being deployed concurrently; "
+                               "try again") from exc
+            attempt += 1

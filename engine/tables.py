@@ -11,6 +11,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+INT_MAX = 2**31 - 1  # the largest INTEGER on PostgreSQL: ids, versions and page numbers stay within it
+
+
 class UtcDateTime(TypeDecorator):
     """Aware UTC datetimes on every database (SQLite would otherwise hand back naive ones)."""
 

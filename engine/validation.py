@@ -21,8 +21,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine.errors import Problem
+from engine.errors import InvalidData, Problem
+from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
+from engine.tables import HumanTask
 from engine.workflow import EngineParser, dump_spec
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -51,6 +53,12 @@ def validate(xml: bytes, forms: "FormSource", operations, filename: str = "diagr
     if len(xml) > MAX_BPMN_BYTES:
         result.problems.append(Problem(f"{filename} is {len(xml)} bytes; the limit is {MAX_BPMN_BYTES}"))
         return result
+    try:
+        xml.decode("utf-8")
+    except UnicodeDecodeError as exc:  # also keeps UTF-16 from slipping past the byte-level DTD screen
+        result.problems.append(Problem(f"{filename} is not UTF-8 text (byte {exc.start} cannot be read as UTF-8); "
+                                       "save the diagram as UTF-8"))
+        return result
     if _DTD.search(xml):
         result.problems.append(Problem(f"{filename} declares a DTD or entities, which are not accepted"))
         return result
@@ -60,6 +68,7 @@ def validate(xml: bytes, forms: "FormSource", operations, filename: str = "diagr
     except etree.XMLSyntaxError as exc:
         result.problems.append(Problem(f"{filename} is not well-formed XML: {exc.msg} (line {exc.lineno})"))
         return result
+    result.problems += _length_problems(root)
     result.problems += _schema_problems(root)
     result.problems += _code_problems(root)
     result.problems += _operation_problems(root, operations)
@@ -82,6 +91,26 @@ def _problem(node, message: str) -> Problem:
     if owner is None:
         return Problem(message)
     return Problem(message, element_id=owner.get("id"), element_name=owner.get("name"))
+
+
+def _length_problems(root) -> list[Problem]:
+    """Ids, names and form references longer than the columns that store them (inbox, timers,
+    jobs, audit): such a diagram would deploy and then fail when an instance reaches them."""
+    limits = {"id": HumanTask.element_id.type.length, "name": HumanTask.name.type.length}
+    problems = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        attributes = dict(limits, name=HumanTask.lane.type.length) if local == "lane" else limits
+        if local == "property" and node.get("name") in _FORM_PROPERTIES:
+            attributes = {"value": HumanTask.form.type.length}
+        for attribute, limit in attributes.items():
+            value = node.get(attribute) or ""
+            if len(value) > limit:
+                problems.append(_problem(node, f"{local} {attribute} is {len(value)} characters long; "
+                                               f"the limit is {limit}"))
+    return problems
 
 
 def _schema_problems(root) -> list[Problem]:
@@ -193,9 +222,9 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
             problems.append(_problem(prop, f"form {name!r} does not exist in forms/"))
             continue
         try:
-            document = json.loads(raw)
-        except ValueError as exc:
-            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {exc}"))
+            document = load_form(raw)
+        except InvalidData as exc:
+            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {'; '.join(map(str, exc.details))}"))
             continue
         if prop.get("name") == "formJsonSchemaFilename":
             try:

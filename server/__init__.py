@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Flask
 
 from api import register_api
+from api.inputs import guard_request
 from application.assembly import build_engine
 from application.settings import Settings
 from server.background import start_background
@@ -36,6 +37,7 @@ def create_app(engine=None, background: bool = False, settings: Settings | None 
     app.config.update(config)
     app.extensions["engine"] = engine
     app.extensions["settings"] = settings
+    app.before_request(guard_request)  # hostile input is refused before the API or a page sees it
     register_api(app)
     register_ui(app, settings.secret_key)
     app.extensions["redis"] = None if settings.embedded else connect(settings.redis_url)

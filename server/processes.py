@@ -10,12 +10,16 @@ real processes with operations of their own.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import socket
 import threading
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
+from gunicorn.workers.gthread import ThreadWorker
 
 from application.settings import Settings
 from workers.embedded import BackgroundRunner
@@ -23,6 +27,31 @@ from workers.queue import Dispatcher, connect
 from workers.tasks import worker
 
 DEFAULT_ENGINE = "application.assembly:build_engine"
+# gunicorn's largest request line (its default is 4094): long filter URLs still reach the app.
+REQUEST_LINE_LIMIT = 8190
+_TOO_LONG = {LimitRequestLine: (414, "URI Too Long", "request line"),
+             LimitRequestHeaders: (431, "Request Header Fields Too Large", "request headers")}
+
+
+class JsonErrorWorker(ThreadWorker):
+    """gunicorn's gthread worker, answering an oversized request line or header block in the
+    service's one error shape instead of gunicorn's HTML page (the app never sees those)."""
+
+    def handle_error(self, req, client, addr, exc):
+        kind = next((known for known in _TOO_LONG if isinstance(exc, known)), None)
+        if kind is None:
+            return super().handle_error(req, client, addr, exc)
+        status, reason, what = _TOO_LONG[kind]
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        body = json.dumps({"status": status, "message": f"the {what} is longer than this service accepts: {exc}",
+                           "details": []}).encode()
+        head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+        try:
+            util.write_nonblock(client, head + body)
+        except OSError:
+            self.log.debug("Failed to send error message.")
+        return None
 
 
 class _Service(BaseApplication):
@@ -47,8 +76,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int) 
     print(f"serving on http://{host}:{port} ({mode}); docs at http://{host}:{port}/api/docs")
     # No control socket: two services on one host would otherwise share (and delete) one.
     _Service(settings, {"bind": f"{host}:{port}", "workers": processes, "threads": threads,
-                        "worker_class": "gthread", "accesslog": "-", "timeout": 60,
-                        "control_socket_disable": True}).run()
+                        "worker_class": JsonErrorWorker, "limit_request_line": REQUEST_LINE_LIMIT,
+                        "accesslog": "-", "timeout": 60, "control_socket_disable": True}).run()
 
 
 def _engine(settings: Settings, factory: str):

@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ui.i18n import engine_message, pick
+from ui.paging import whole_number
 
 ROWS = "_rows:"  # hidden inputs listing the row indices a list had when the page was drawn
 
@@ -169,7 +170,7 @@ def _parse_list(schema, form, path):
         return None
     items = schema.get("items", {})
     rows = []
-    for index in sorted({int(i) for i in form.getlist(ROWS + path) if i.isdigit()}):
+    for index in sorted({n for n in map(whole_number, form.getlist(ROWS + path)) if n is not None}):
         value = _parse_value(items, form, f"{path}/{index}")
         if items.get("type") == "object":
             rows.append(value or {})
@@ -189,8 +190,9 @@ def change_rows(schema: dict, data: dict, add: str | None = None, remove: str | 
     if remove:
         parent, _, index = remove.rpartition("/")
         rows = _rows_at(data, parent) if _schema_at(schema, parent).get("type") == "array" else []
-        if index.isdigit() and int(index) < len(rows):
-            rows.pop(int(index))
+        number = whole_number(index)
+        if number is not None and number < len(rows):
+            rows.pop(number)
         return data, parent
     return data, None
 

@@ -16,6 +16,7 @@ from ui import forms
 from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import t
+from ui.paging import whole_number
 
 SCOPES = ("inbox", "mine", "available")
 
@@ -86,8 +87,7 @@ def task(task_id):
     def submit(data):
         if allowed["assignee"] not in (None, me):
             raise Conflict(t("task.held_by", name=allowed["assignee"]))
-        version = request.form.get("version", "")
-        expected = int(version) if version.isdigit() else None
+        expected = whole_number(request.form.get("version"))
         try:
             engine().complete_task(task_id, data, actor=me, expected_version=expected)
         except StaleVersion as error:

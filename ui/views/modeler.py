@@ -15,6 +15,7 @@ from innovation.model import PROCESS_KEY
 from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import texts
+from ui.paging import whole_number
 
 
 def _definitions(session) -> list:
@@ -46,8 +47,7 @@ def definition_xml(definition_id):
 @require(*MODEL_READERS)
 def form_text(name):
     """A form as the opened version deployed it, or else as forms/ holds it now."""
-    definition_id = request.args.get("definition", "")
-    raw = modeling.form_text(engine(), name, int(definition_id) if definition_id.isdigit() else None)
+    raw = modeling.form_text(engine(), name, whole_number(request.args.get("definition")))
     if raw is None:
         return jsonify({"message": f"form {name} does not exist"}), 404
     return Response(raw, mimetype="application/json")

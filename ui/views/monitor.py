@@ -16,7 +16,7 @@ from innovation.domain.vocabulary import Phase
 from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import t
-from ui.paging import page_number
+from ui.paging import page_number, whole_number
 
 STATUSES = tuple(InstanceStatus)
 OPERATIONS = ("suspend", "resume", "terminate")
@@ -70,8 +70,7 @@ def instance_diagram(instance_id):
 
 
 def _version() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.form.get("version"))
 
 
 def _act(instance_id: str, done_message: str, call) -> Response:
@@ -109,7 +108,7 @@ def abort_instance(instance_id):
 def migrate(instance_id):
     target = request.form.get("to_version", "")
     return _act(instance_id, t("monitor.done.migrate", version=target), lambda: engine().migrate(
-        instance_id, int(target) if target.isdigit() else 0, actor=g.principal.username,
+        instance_id, whole_number(target) or 0, actor=g.principal.username,
         expected_version=_version()))
 
 
