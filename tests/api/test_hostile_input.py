@@ -18,7 +18,7 @@ from cli.database import upgrade
 from engine import InvalidData
 from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH
 from engine.tables import AuditEntry, ProcessDefinition, ProcessInstance
-from innovation.bootstrap import ROOT
+from application.settings import ROOT
 from innovation.driver import start_data
 from tests.conftest import FIXTURES
 
