@@ -30,28 +30,15 @@ class Loop:
         self._next_sweep = 0.0
 
     def once(self) -> int:
-        """One pass; returns how many timers, jobs and lost attempts it dealt with.
-
-        Each kind of work is its own step: timers that cannot be read this pass do not keep
-        the jobs from running, nor the other way round. A step that fails is raised after
-        the others ran, so ``run`` still backs off.
-        """
-        steps = [self.engine.fire_due_timers]
+        """One pass; returns how many timers, jobs and lost attempts it dealt with."""
+        done = self.engine.fire_due_timers()
         if self.dispatcher is None:
-            steps.append(lambda: self.engine.jobs.run_pending(self.worker))
+            done += self.engine.jobs.run_pending(self.worker)
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.interval
-            steps.append(lambda: self.engine.jobs.expire_leases(actor=self.worker))
+            done += self.engine.jobs.expire_leases(actor=self.worker)
             if self.dispatcher is not None:
-                steps.append(self.dispatcher.requeue)
-        done, failure = 0, None
-        for step in steps:
-            try:
-                done += step()
-            except Exception as exc:  # noqa: BLE001 - raised below, once the other steps ran
-                failure = failure or exc
-        if failure is not None:
-            raise failure
+                done += self.dispatcher.requeue()
         return done
 
     def delay(self) -> float:
