@@ -19,7 +19,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, queries
@@ -270,19 +270,17 @@ class Runtime:
             uow.commit()
 
     def contain(self, instance_id: str, step: Callable, *, actor: str, action: str, job: dict | None = None):
-        """Run one background step of one instance; if it fails, park that instance only.
+        """Run one background step of one instance; if its diagram fails, park that instance.
 
-        Returns the step's result, or None when the instance was parked. A data or
-        integrity error of this instance's own rows parks it like a diagram failure; other
-        database errors (connection lost, locks) propagate, since retrying later is right.
+        Returns the step's result, or None when the instance was parked. Database errors
+        (connection lost, locks) propagate: they are not the instance's fault, and the
+        step is tried again on a later pass.
         """
         try:
             return step()
         except ProcessFailure as failure:
             self.record_failure(instance_id, actor=actor, action=action, failure=failure, job=job)
-        except (DataError, IntegrityError) as exc:
-            self.record_failure(instance_id, actor=actor, action=action, failure=process_failure(exc), job=job)
-        return None
+            return None
 
     def mutate(self, instance_id: str, *, actor: str, action: str, change: Callable, expected_version=None,
                statuses=ACTIVE, element_id=None, submitted=None, skip_locked: bool = False,

@@ -35,8 +35,8 @@ def fire_due_timers(runtime, limit: int = 100) -> int:
         fired = 0
         for instance_id in queries.due_timers(runtime.db, clock.now(), limit):
             try:
-                if runtime.contain(instance_id, lambda: runtime.mutate(
-                        instance_id, actor="scheduler", action="timer_fired", change=_fire, skip_locked=True),
+                if runtime.contain(instance_id, lambda due=instance_id: runtime.mutate(
+                        due, actor="scheduler", action="timer_fired", change=_fire, skip_locked=True),
                         actor="scheduler", action="timer") is not None:
                     fired += 1
             except Conflict:

@@ -1,7 +1,7 @@
 """The background loop in both modes: broken instances are parked, the others go on."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import FIXTURES
 from tests.workers.conftest import wait_for
@@ -9,7 +9,7 @@ from tests.workers.conftest import wait_for
 
 def test_broken_instances_are_parked_while_the_others_finish(engine, background):
     engine.deploy_file(FIXTURES / "faults.bpmn", deployed_by="owner")
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=0.6)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(seconds=0.6)).isoformat()
     healthy = {"divisor": 1, "kind": "plain", "first": "PT0.2S", "later_kind": "plain", "wait": "PT0.1S",
                "until": soon, "call_divisor": 1, "number": 2}
     broken = {"compute_later": {"later_kind": "range"}, "wait_duration": {"wait": 7},
@@ -20,8 +20,11 @@ def test_broken_instances_are_parked_while_the_others_finish(engine, background)
         (task,) = engine.tasks(instance_id=instance_id)
         engine.complete_task(task["id"], {}, actor="t")
         instances[name] = instance_id
+
+    def statuses() -> dict[str, str]:
+        return {name: engine.instance(i)["status"] for name, i in instances.items()}
+
     background()
-    statuses = lambda: {name: engine.instance(i)["status"] for name, i in instances.items()}  # noqa: E731
     wait_for(lambda: "running" not in statuses().values(), what="every instance to finish or be parked")
     assert statuses() == {**{name: "error" for name in broken}, **{f"healthy-{n}": "completed" for n in range(3)}}
     for element, instance_id in ((name, instances[name]) for name in broken):
