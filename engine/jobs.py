@@ -23,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
 from engine.errors import Conflict, NotFound
-from engine.operations import BpmnError, OperationContext
+from engine.operations import BpmnError, JobSuperseded, OperationContext
 from engine.projections import backoff
 from engine.runtime import to_json_safe
 from engine.tables import Job, ProcessInstance
@@ -72,7 +72,8 @@ class Jobs:
         """Run the operation outside any transaction; returns ('ok', result) or a failure."""
         context = OperationContext(job_id=job["id"], instance_id=job["instance_id"],
                                    business_key=job.get("business_key"), element_id=job["element_id"],
-                                   attempt=job["attempts"], now=self.runtime.clock.now())
+                                   attempt=job["attempts"], now=self.runtime.clock.now(),
+                                   hold=lambda session: self.hold(session, job["id"], job["attempts"]))
         try:
             result = self.operations.get(job["operation"])(dict(job["input"]), context)
             return "ok", to_json_safe(result if result is not None else {})
@@ -82,6 +83,16 @@ class Jobs:
             log.warning("job %s (%s) failed: %s", job["id"], job["operation"], exc)
             return "failed", {"message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)}
+
+    @staticmethod
+    def hold(session, job_id: str, attempt: int) -> None:
+        """Lock the job's row in the caller's transaction; JobSuperseded unless ``attempt``
+        still runs (see OperationContext)."""
+        found = session.execute(select(Job.state, Job.attempts).where(Job.id == job_id).with_for_update()).first()
+        if found is None or (found.state, found.attempts) != ("running", attempt):
+            now = f"{found.state} at attempt {found.attempts}" if found else "gone"
+            raise JobSuperseded(f"job {job_id} attempt {attempt} no longer runs (the job is {now}); "
+                                "nothing was written")
 
     def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker", attempt: int | None = None):
         """Hand a job's outcome to its instance: complete the task, throw the error, or retry.

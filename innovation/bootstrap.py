@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.core import Engine
 from engine.operations import OperationRegistry
-from innovation.adapters.operations import InnovationOperations
+from innovation.adapters.operations import InnovationOperations, release_when_ended
 from innovation.adapters.projection import project_initiative
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,4 +25,5 @@ def build_engine(url: str | None = None, clock=None) -> Engine:
     engine = Engine(url, forms_dir=ROOT / "forms", operations=registry, clock=clock)
     InnovationOperations(engine.db).register(registry)
     engine.listeners.append(project_initiative)
+    engine.listeners.append(release_when_ended)
     return engine
