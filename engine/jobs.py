@@ -90,8 +90,8 @@ class Jobs:
         still runs (see OperationContext)."""
         found = session.execute(select(Job.state, Job.attempts).where(Job.id == job_id).with_for_update()).first()
         if found is None or (found.state, found.attempts) != ("running", attempt):
-            now = f"{found.state} at attempt {found.attempts}" if found else "gone"
-            raise JobSuperseded(f"job {job_id} attempt {attempt} no longer runs (the job is {now}); "
+            where = f"{found.state} at attempt {found.attempts}" if found else "gone"
+            raise JobSuperseded(f"job {job_id} attempt {attempt} no longer runs (the job is {where}); "
                                 "nothing was written")
 
     def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker", attempt: int | None = None):

@@ -31,6 +31,7 @@ from engine.workflow import dump_state, load_state, unstorable
 
 log = logging.getLogger(__name__)
 ACTIVE = ("running",)
+TERMINAL = ("completed", "terminated")
 
 
 @dataclass
@@ -61,9 +62,6 @@ def data_diff(before: dict, after: dict) -> dict:
     changed = {k: v for k, v in after.items() if k not in before or before[k] != v}
     changed.update({k: None for k in before if k not in after})
     return to_json_safe(changed)
-
-
-TERMINAL = ("completed", "terminated")
 
 
 def advance(workflow) -> None:

@@ -76,6 +76,6 @@ def release_initiative(session, initiative_id: str, entry_key: str, booked_at: d
     released = {}
     for (code, year), account in by_key.items():
         entries = release_all({code: account}, initiative_id, f"{entry_key}:{year}")
-        released.update({(code, year): e for e in entries.values()})
+        released.update({(released_code, year): entry for released_code, entry in entries.items()})
     save_entries(session, by_key.values(), booked_at)
     return released

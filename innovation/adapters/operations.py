@@ -20,7 +20,7 @@ from engine.operations import BpmnError, OperationContext, OperationRegistry, Re
 from innovation.adapters import ledger_store
 from innovation.adapters.tables import Notification
 from innovation.domain.errors import GrantNotRequested, InsufficientFunds
-from innovation.domain.ledger import check_grant, release_all, reserve_many, spend_many
+from innovation.domain.ledger import check_grant, reserve_many, spend_many
 from innovation.domain.scoring import assess
 
 
