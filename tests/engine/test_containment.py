@@ -101,12 +101,15 @@ def test_a_completion_whose_follow_up_fails_is_refused_and_changes_nothing(engin
 
 def test_a_late_failure_never_reopens_an_ended_instance(engine, faults, clock):
     """A background step fails, and before it is recorded an admin terminates the instance."""
-    instance_id = reviewed(engine, faults, clock, wait=7)
+    lacking = {key: value for key, value in HEALTHY.items() if key != "later_kind"}
+    instance_id = engine.start("faults", lacking, actor="a")["id"]  # compute_later will fail
+    engine.complete_task(engine.tasks(instance_id=instance_id)[0]["id"], {}, actor="a")
     clock.advance(hours=1, minutes=1)
     with pytest.raises(ProcessFailure) as failed:
         engine.runtime.mutate(instance_id, actor="scheduler", action="timer_fired",
                               change=lambda session, row, workflow: workflow.refresh_timers())
     engine.terminate(instance_id, actor="admin")
+    assert failed.value.details[0].element_id == "compute_later"
     engine.runtime.record_failure(instance_id, actor="scheduler", action="timer", failure=failed.value)
     assert engine.instance(instance_id)["status"] == "terminated"
     (failure,) = failures(engine, instance_id)
