@@ -5,7 +5,7 @@ from pathlib import Path
 
 from application.settings import Settings
 from engine import Engine, OperationRegistry
-from innovation.adapters.operations import InnovationOperations
+from innovation.adapters.operations import InnovationOperations, release_when_ended
 from innovation.adapters.projection import project_initiative
 
 
@@ -19,4 +19,5 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
     engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
     InnovationOperations(engine.db).register(registry)
     engine.listeners.append(project_initiative)
+    engine.listeners.append(release_when_ended)
     return engine

@@ -16,14 +16,14 @@ import logging
 import traceback
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
-from engine.errors import Conflict, NotFound, ProcessFailure
-from engine.operations import BpmnError, OperationContext
+from engine.errors import Conflict, NotFound
+from engine.operations import BpmnError, JobSuperseded, OperationContext
 from engine.projections import backoff
 from engine.runtime import to_json_safe
 from engine.tables import Job, ProcessInstance
@@ -39,6 +39,7 @@ class Jobs:
     def __init__(self, runtime, operations):
         self.runtime = runtime
         self.operations = operations
+        self._seconds_per_job: float | None = None  # how long a job took lately, run to applied
 
     def claim(self, worker: str, limit: int = 10, job_ids=None, lease_seconds: float | None = None) -> list[dict]:
         """Mark due pending jobs as running for ``worker`` (SKIP LOCKED lets workers share)."""
@@ -63,7 +64,8 @@ class Jobs:
         """Run the operation outside any transaction; returns ('ok', result) or a failure."""
         context = OperationContext(job_id=job["id"], instance_id=job["instance_id"],
                                    business_key=job.get("business_key"), element_id=job["element_id"],
-                                   attempt=job["attempts"], now=self.runtime.clock.now())
+                                   attempt=job["attempts"], now=self.runtime.clock.now(),
+                                   hold=lambda session: self.hold(session, job["id"], job["attempts"]))
         try:
             result = self.operations.get(job["operation"])(dict(job["input"]), context)
             return "ok", to_json_safe(result if result is not None else {})
@@ -73,6 +75,16 @@ class Jobs:
             log.warning("job %s (%s) failed: %s", job["id"], job["operation"], exc)
             return "failed", {"message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)}
+
+    @staticmethod
+    def hold(session, job_id: str, attempt: int) -> None:
+        """Lock the job's row in the caller's transaction; JobSuperseded unless ``attempt``
+        still runs (see OperationContext)."""
+        found = session.execute(select(Job.state, Job.attempts).where(Job.id == job_id).with_for_update()).first()
+        if found is None or (found.state, found.attempts) != ("running", attempt):
+            where = f"{found.state} at attempt {found.attempts}" if found else "gone"
+            raise JobSuperseded(f"job {job_id} attempt {attempt} no longer runs (the job is {where}); "
+                                "nothing was written")
 
     def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker", attempt: int | None = None):
         """Hand a job's outcome to its instance: complete the task, throw the error, or retry.
@@ -114,14 +126,46 @@ class Jobs:
         self._settle(job, *self.execute(job), actor=worker)
 
     def run_pending(self, worker: str = "in-process", limit: int = 50) -> int:
+        """Run due jobs here, batch after batch, until none is left.
+
+        A batch is as large as can run in half a lease at the pace jobs ran lately, and
+        once half its lease is gone the jobs not yet started are given back: a claimed job
+        that waits behind slow ones must not have its lease run out and be charged an
+        attempt it never ran. One job failing never stops the others.
+        """
         done = 0
         while True:
-            batch = self.claim(worker, limit)
+            half_lease = self.lease_seconds / 2
+            fits = int(half_lease / self._seconds_per_job) if self._seconds_per_job else limit
+            batch = self.claim(worker, max(1, min(limit, fits)))
             if not batch:
                 return done
-            for job in batch:
-                self.run(job, worker)
+            deadline = self.runtime.clock.now() + timedelta(seconds=half_lease)
+            for index, job in enumerate(batch):
+                if self.runtime.clock.now() >= deadline:
+                    self.give_back(batch[index:], worker)
+                    break
+                began = self.runtime.clock.now()
+                try:
+                    self.run(job, worker)
+                except Exception:  # e.g. the database went away; the lease brings the job back
+                    log.exception("job %s (%s) could not be settled; going on with the batch", job["id"],
+                                  job["operation"])
+                took = (self.runtime.clock.now() - began).total_seconds()
+                self._seconds_per_job = took if self._seconds_per_job is None else \
+                    0.8 * self._seconds_per_job + 0.2 * took
                 done += 1
+
+    def give_back(self, jobs: list[dict], worker: str) -> None:
+        """Return claimed attempts that never started to ``pending``, uncounted, to run next."""
+        with self.runtime.time(), self.runtime.db.unit_of_work(write=True) as uow:
+            now = clock.now()
+            for job in jobs:
+                uow.session.execute(update(Job).where(
+                    Job.id == job["id"], Job.state == "running", Job.attempts == job["attempts"],
+                    Job.claimed_by == worker).values(state="pending", attempts=Job.attempts - 1, run_after=now,
+                                                     updated_at=now))
+            uow.commit()
 
     def expire_leases(self, actor: str = "sweeper", limit: int = 100) -> int:
         """Fail the attempts whose worker let the lease run out (it died, hung or lost the
@@ -134,7 +178,10 @@ class Jobs:
         for job in lost:
             message = f"lease expired: {job['claimed_by']} did not report attempt {job['attempts']} " \
                       f"by {job['run_after'].isoformat()}"
-            self._settle(job, "failed", {"message": message}, actor=actor)
+            try:
+                self._settle(job, "failed", {"message": message}, actor=actor)
+            except Exception:  # the next sweep tries it again; the other lost jobs go on now
+                log.exception("could not settle the lost attempt of job %s", job["id"])
         return len(lost)
 
     def due(self, limit: int = 500, grace: float = 0.0) -> list[str]:
@@ -191,11 +238,11 @@ class Jobs:
                                    element_id=element_id)
 
     def _settle(self, job, outcome: str, payload: dict, actor: str) -> None:
-        """Apply an attempt's outcome; if the diagram then fails, park the instance instead."""
-        try:
-            self._apply(job["id"], job["instance_id"], job["element_id"], outcome, payload, actor, job["attempts"])
-        except ProcessFailure as failure:
-            self.runtime.record_failure(job["instance_id"], actor=actor, action="job", failure=failure)
+        """Apply an attempt's outcome; if the diagram then fails, park the instance instead
+        and make the job an incident."""
+        self.runtime.contain(job["instance_id"], lambda: self._apply(
+            job["id"], job["instance_id"], job["element_id"], outcome, payload, actor, job["attempts"]),
+            actor=actor, action="job", job=job)
 
     @staticmethod
     def _incident(session, job_id: str) -> Job:

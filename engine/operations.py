@@ -18,7 +18,15 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class OperationContext:
-    """What an operation may know about the call besides its parameters."""
+    """What an operation may know about the call besides its parameters.
+
+    ``hold(session)`` is for operations that write to the engine's database: called in
+    the operation's own transaction before it writes, it locks the job's row and raises
+    ``JobSuperseded`` unless this attempt is still the running one. A job is cancelled
+    (its instance aborted or terminated) under that same row lock, so either the write
+    commits first and whatever ends the instance sees it, or the cancel commits first
+    and nothing is written. None when the operation is called outside the engine.
+    """
 
     job_id: str
     instance_id: str
@@ -26,6 +34,11 @@ class OperationContext:
     element_id: str
     attempt: int
     now: datetime
+    hold: Callable[[object], None] | None = None
+
+
+class JobSuperseded(Exception):
+    """The attempt is no longer the one its job waits for (cancelled, finished or retried)."""
 
 
 class BpmnError(Exception):

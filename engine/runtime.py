@@ -7,26 +7,31 @@ half-updated, and a stale or concurrent writer gets a clear error instead of a m
 """
 from __future__ import annotations
 
+import ast
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, queries
 from engine.compaction import compact
-from engine.errors import Busy, Conflict, NotFound, Problem, ProcessFailure, StaleVersion
+from engine.errors import Busy, Conflict, EngineError, NotFound, Problem, ProcessFailure, StaleVersion
 from engine.projections import instance_data, snapshot, sync
-from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition, ProcessInstance
-from engine.workflow import dump_state, load_state
+from engine.tables import AuditEntry, BpmnSpec, Job, ProcessDefinition, ProcessInstance
+from engine.workflow import dump_state, load_state, unstorable
 
 log = logging.getLogger(__name__)
 ACTIVE = ("running",)
+TERMINAL = ("completed", "terminated")
 
 
 @dataclass
@@ -62,23 +67,92 @@ def data_diff(before: dict, after: dict) -> dict:
 def advance(workflow) -> None:
     """Run the engine until it waits; due timers fire on the way (SpiffWorkflow only marks
     them ready at the end of ``do_engine_steps``, so we loop)."""
-    try:
+    with diagram_code():
         workflow.do_engine_steps()
         workflow.refresh_timers()
         while workflow.get_next_task(state=TaskState.READY, manual=False) is not None:
             workflow.do_engine_steps()
             workflow.refresh_timers()
-    except WorkflowException as exc:
-        raise process_failure(exc) from exc
 
 
-def process_failure(exc: Exception) -> ProcessFailure:
-    task_spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
-    element = getattr(task_spec, "bpmn_id", None)
+@contextmanager
+def diagram_code(element_id: str | None = None):
+    """Whatever running an instance raises becomes a ProcessFailure naming the element.
+
+    Diagram code and the library raise anything: WorkflowTaskException from a script,
+    AttributeError from a timer expression that is not a string, TypeError from a date
+    compared with a duration. All of them take the one failure path (422 in the
+    foreground, the instance parked in the background). The engine's own errors keep
+    their meaning, and database errors stay database errors: a lost connection is not
+    the instance's fault.
+    """
+    try:
+        yield
+    except (EngineError, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        raise process_failure(exc, element_id) from exc
+
+
+def process_failure(exc: Exception, element_id: str | None = None) -> ProcessFailure:
+    """A ProcessFailure naming the element that failed: the one the library's exception
+    carries, else the innermost task on the traceback, else ``element_id``."""
+    task_spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None) \
+        or getattr(_innermost_task(exc), "task_spec", None)
+    element = getattr(task_spec, "bpmn_id", None) or element_id
     name = getattr(task_spec, "bpmn_name", None)
-    message = str(exc.__cause__ or exc) if isinstance(exc, WorkflowException) else str(exc)
-    return ProcessFailure(f"the diagram failed at {element or 'an element'}: {exc}",
+    if isinstance(exc, WorkflowException):
+        message = str(exc.__cause__ or exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return ProcessFailure(f"the diagram failed at {element or 'an element'}: {message}",
                           [Problem(message, element_id=element, element_name=name)])
+
+
+def _innermost_task(exc: Exception) -> Task | None:
+    """The SpiffWorkflow task the failing library code was working on, read off the
+    traceback (its methods take the task as ``my_task`` or ``task``)."""
+    found, frame = None, exc.__traceback__
+    while frame is not None:
+        local = frame.tb_frame.f_locals
+        candidate = local.get("my_task", local.get("task"))
+        if isinstance(candidate, Task):
+            found = candidate
+        frame = frame.tb_next
+    return found
+
+
+def _unstorable_failure(workflow, exc: Exception) -> ProcessFailure:
+    """Name the variable the serializer refused and the element whose script set it (or,
+    if no single script assigns it, the element whose data holds it now)."""
+    found = unstorable(workflow)
+    if found is None:
+        return process_failure(exc)
+    task, variable, value = found
+    setters = _scripts_assigning(workflow, variable)
+    spec = setters[0] if len(setters) == 1 else task.task_spec
+    message = f"variable {variable!r} holds a {type(value).__name__}, which an instance cannot store " \
+              "(only JSON values and dates)"
+    return ProcessFailure(f"the diagram failed at {spec.bpmn_id or 'an element'}: {message}",
+                          [Problem(message, element_id=spec.bpmn_id, element_name=spec.bpmn_name)])
+
+
+def _scripts_assigning(workflow, variable: str) -> list:
+    """Task specs whose script, pre- or post-script assigns ``variable``."""
+    specs = [*workflow.spec.task_specs.values(),
+             *(t for s in workflow.subprocess_specs.values() for t in s.task_specs.values())]
+    found = []
+    for spec in specs:
+        for source in (getattr(spec, name, None) for name in ("script", "prescript", "postscript")):
+            try:
+                tree = ast.parse(source) if source else None
+            except SyntaxError:
+                continue
+            if tree and any(isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == variable
+                            for node in ast.walk(tree)):
+                found.append(spec)
+                break
+    return found
 
 
 class Runtime:
@@ -125,10 +199,15 @@ class Runtime:
     def save(self, session, row, definition, workflow, *, actor, action, before: dict,
              element_id=None, submitted=None, details=None, with_view: bool = False) -> InstanceChanged:
         now = clock.now()
-        compact(workflow)
-        snap = snapshot(workflow)
+        with diagram_code(element_id):
+            compact(workflow)
+            snap = snapshot(workflow)
+            try:
+                state_json = dump_state(workflow)
+            except (TypeError, ValueError) as exc:
+                raise _unstorable_failure(workflow, exc) from exc
         changes, rows = sync(session, row.id, snap, now, self.operations)
-        row.state_json = dump_state(workflow)
+        row.state_json = state_json
         row.updated_at = now
         if snap.completed and row.status in ACTIVE:
             row.status, row.ended_at, row.end_element = "completed", now, snap.end_element
@@ -158,19 +237,48 @@ class Runtime:
             event.view = queries.instance_view(session, row, snap, rows)
         return event
 
-    def record_failure(self, instance_id: str, *, actor: str, action: str, failure: ProcessFailure) -> None:
+    def record_failure(self, instance_id: str, *, actor: str, action: str, failure: ProcessFailure,
+                       job: dict | None = None) -> None:
         """Park an instance whose diagram failed in the background (a timer, a job result).
 
         Its state stays as it was before the failing step; status ``error`` keeps schedulers
-        from retrying in a loop until an admin resumes it.
+        from retrying in a loop until an admin resumes it. The audit entry names the element
+        and the message. A job whose result could not be applied becomes an incident (if
+        that attempt is still the running one), so it is retried only when an admin says so.
+        An instance that ended meanwhile keeps its status: the failure is only recorded.
         """
+        element_id = failure.details[0].element_id if failure.details else None
         with self.time(), self.db.unit_of_work(write=True) as uow:
             row = self.lock(uow.session, instance_id, None, None)
-            row.status, row.updated_at = "error", clock.now()
+            details = {"error": str(failure)}
+            if row.status in TERMINAL:
+                details["status_kept"] = row.status
+            else:
+                row.status, row.updated_at = "error", clock.now()
+            if job is not None:
+                stored = uow.session.get(Job, job["id"], populate_existing=True)
+                if stored.state == "running" and stored.attempts == job["attempts"]:
+                    message = f"the result could not be applied: {failure}"[:2000]
+                    stored.error_history = [*stored.error_history, {"attempt": stored.attempts,
+                                                                    "at": clock.now().isoformat(), "error": message}]
+                    stored.state, stored.last_error, stored.updated_at = "incident", message, clock.now()
+                    details["job_id"] = stored.id
             uow.session.add(AuditEntry(instance_id=instance_id, actor=actor, action=f"{action}_failed",
-                                       element_id=failure.details[0].element_id if failure.details else None,
-                                       details={"error": str(failure)}, at=clock.now()))
+                                       element_id=element_id, details=details, at=clock.now()))
             uow.commit()
+
+    def contain(self, instance_id: str, step: Callable, *, actor: str, action: str, job: dict | None = None):
+        """Run one background step of one instance; if its diagram fails, park that instance.
+
+        Returns the step's result, or None when the instance was parked. Database errors
+        (connection lost, locks) propagate: they are not the instance's fault, and the
+        step is tried again on a later pass.
+        """
+        try:
+            return step()
+        except ProcessFailure as failure:
+            self.record_failure(instance_id, actor=actor, action=action, failure=failure, job=job)
+            return None
 
     def mutate(self, instance_id: str, *, actor: str, action: str, change: Callable, expected_version=None,
                statuses=ACTIVE, element_id=None, submitted=None, skip_locked: bool = False,
@@ -183,11 +291,12 @@ class Runtime:
         with self.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
             row = self.lock(session, instance_id, expected_version, statuses, skip_locked)
-            workflow, definition = self.load(session, row)
-            before = instance_data(workflow)
-            details = change(session, row, workflow) or {}
-            if row.status in ACTIVE:
-                advance(workflow)
+            with diagram_code(element_id):
+                workflow, definition = self.load(session, row)
+                before = instance_data(workflow)
+                details = change(session, row, workflow) or {}
+                if row.status in ACTIVE:
+                    advance(workflow)
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,
                               element_id=element_id, submitted=submitted, details=details, with_view=with_view)
             uow.commit()

@@ -8,32 +8,41 @@ fired in the meantime is left as it is, without a new version or an audit entry.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
 
 from engine import clock, queries
-from engine.errors import Conflict, ProcessFailure
+from engine.errors import Conflict
 from engine.tables import ProcessInstance, Timer
 
+log = logging.getLogger(__name__)
 
-class _NothingDue(Exception):
+
+class _NothingDue(Conflict):
     """Raised inside a mutation to roll it back: the timers were fired meanwhile."""
 
 
 def fire_due_timers(runtime, limit: int = 100) -> int:
-    """Advance each running instance that has a timer past due; returns how many advanced."""
+    """Advance each running instance that has a timer past due; returns how many advanced.
+
+    Each instance is its own step: one whose diagram fails is parked in status ``error``
+    and the others still fire, and an unexpected error is logged, not passed on, so one
+    instance can never hold back the timers of all the rest.
+    """
     with runtime.time():
         fired = 0
         for instance_id in queries.due_timers(runtime.db, clock.now(), limit):
             try:
-                runtime.mutate(instance_id, actor="scheduler", action="timer_fired", change=_fire,
-                               skip_locked=True)
-                fired += 1
-            except (Conflict, _NothingDue):
+                if runtime.contain(instance_id, lambda due=instance_id: runtime.mutate(
+                        due, actor="scheduler", action="timer_fired", change=_fire, skip_locked=True),
+                        actor="scheduler", action="timer") is not None:
+                    fired += 1
+            except Conflict:
                 continue  # another process holds it, fired it, suspended or ended it
-            except ProcessFailure as failure:
-                runtime.record_failure(instance_id, actor="scheduler", action="timer", failure=failure)
+            except Exception:  # e.g. the database went away: this instance is due again next pass
+                log.exception("firing the timers of instance %s failed; trying the next instance", instance_id)
         return fired
 
 

@@ -149,6 +149,21 @@ def diff_to(workflow: EngineWorkflow, spec_json: str) -> tuple[dict, WorkflowDif
     return specs, top, subprocesses
 
 
+def unstorable(workflow: EngineWorkflow):
+    """The first (task, variable, value) the serializer cannot store, or None.
+
+    Diagram scripts may bind any Python value (``range(3)``, ``dict(a=1).items()``); the
+    instance state only holds what the encoder knows, so a failed save names the culprit.
+    """
+    for task in workflow.get_tasks():
+        for name, value in task.data.items():
+            try:
+                json.dumps(value, cls=_ENCODER)
+            except (TypeError, ValueError):
+                return task, name, value
+    return None
+
+
 def load_state(state_json: str, spec_json: str) -> EngineWorkflow:
     state = json.loads(state_json)
     SERIALIZER.migrate(state)

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from innovation.adapters.tables import Budget, LedgerEntry
 from innovation.domain.administrations import yearly_budgets
-from innovation.domain.ledger import Account, Entry, EntryKind
+from innovation.domain.ledger import Account, Entry, EntryKind, release_all
 
 
 def open_year(session, year: int, budgets: dict | None = None) -> None:
@@ -67,3 +67,15 @@ def save_entries(session, accounts, booked_at: datetime) -> None:
                 session.add(LedgerEntry(key=entry.key, administration=account.administration, year=account.year,
                                         kind=entry.kind.value, initiative_id=entry.initiative_id,
                                         amount=entry.amount, booked_at=booked_at))
+
+
+def release_initiative(session, initiative_id: str, entry_key: str, booked_at: datetime) -> dict:
+    """Release everything the initiative still holds, in every year; ``entry_key`` makes
+    a repeat of the same release book nothing. Returns the entries by (administration, year)."""
+    by_key = accounts_of_initiative(session, initiative_id)
+    released = {}
+    for (code, year), account in by_key.items():
+        entries = release_all({code: account}, initiative_id, f"{entry_key}:{year}")
+        released.update({(released_code, year): entry for released_code, entry in entries.items()})
+    save_entries(session, by_key.values(), booked_at)
+    return released

@@ -2,11 +2,15 @@
 
 Each runs in its own short transaction outside the instance lock. Ledger bookings carry
 the job id as their entry key, so a job retried after a crash books nothing twice and
-returns what the first run booked.
+returns what the first run booked. A booking holds its job's row (``ctx.hold``), so no
+money moves for a job its initiative's abort or termination cancelled, and whatever an
+initiative still holds when it ends is released in the same transaction
+(``release_when_ended``): money never stays reserved for an initiative that is over.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,8 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from engine import BpmnError, OperationContext, OperationRegistry, RetryPolicy
 from innovation.adapters import ledger_store
 from innovation.adapters.tables import Notification
-from innovation.domain.errors import InsufficientFunds
-from innovation.domain.ledger import release_all, reserve_many, spend_many
+from innovation.domain.errors import GrantNotRequested, InsufficientFunds
+from innovation.domain.ledger import check_grant, reserve_many, spend_many
 from innovation.domain.scoring import assess
 
 
@@ -58,13 +62,24 @@ class InnovationOperations:
                   "sufficient": accounts[code].available >= amount} for code, amount in sorted(requested.items())]
         return {"ok": all(line["sufficient"] for line in lines), "lines": lines}
 
-    def reserve_funds(self, params: dict, ctx: OperationContext) -> dict:
-        grants = _lines(params.get("grants"))
+    @contextmanager
+    def _booking(self, ctx: OperationContext):
+        """A writing transaction that first holds the job asking for the booking."""
         with self.db.unit_of_work(write=True) as uow:
+            if ctx.hold is not None:
+                ctx.hold(uow.session)
+            yield uow
+
+    def reserve_funds(self, params: dict, ctx: OperationContext) -> dict:
+        """Reserve the granted lines; a grant beyond what the set-up requested from an
+        administration, or beyond its balance, goes back to the money gate."""
+        grants = _lines(params.get("grants"))
+        with self._booking(ctx) as uow:
             accounts = ledger_store.load_accounts(uow.session, int(params["year"]), grants)
             try:
+                check_grant(grants, _lines(params.get("requested_funds")))
                 entries = reserve_many(accounts, grants, ctx.instance_id, ctx.job_id)
-            except InsufficientFunds as exc:
+            except (GrantNotRequested, InsufficientFunds) as exc:
                 raise BpmnError("insufficient_funds", str(exc)) from exc
             ledger_store.save_entries(uow.session, accounts, ctx.now)
             uow.commit()
@@ -72,7 +87,7 @@ class InnovationOperations:
 
     def record_spend(self, params: dict, ctx: OperationContext) -> dict:
         spent = {code: amount for code, amount in _lines(params.get("funds_spent")).items() if amount > 0}
-        with self.db.unit_of_work(write=True) as uow:
+        with self._booking(ctx) as uow:
             by_key = ledger_store.accounts_of_initiative(uow.session, ctx.instance_id)
             accounts = {code: account for (code, _), account in by_key.items()}
             entries = spend_many(accounts, spent, ctx.instance_id, ctx.job_id)
@@ -81,13 +96,8 @@ class InnovationOperations:
         return {"spent": float(sum(e.amount for e in entries.values())), "lines": _money(entries)}
 
     def release_funds(self, params: dict, ctx: OperationContext) -> dict:
-        with self.db.unit_of_work(write=True) as uow:
-            by_key = ledger_store.accounts_of_initiative(uow.session, ctx.instance_id)
-            released = {}
-            for (code, year), account in by_key.items():
-                entries = release_all({code: account}, ctx.instance_id, f"{ctx.job_id}:{year}")
-                released.update({(code, year): e for e in entries.values()})
-            ledger_store.save_entries(uow.session, by_key.values(), ctx.now)
+        with self._booking(ctx) as uow:
+            released = ledger_store.release_initiative(uow.session, ctx.instance_id, ctx.job_id, ctx.now)
             uow.commit()
         return {"released": float(sum(e.amount for e in released.values())), "lines": _money(released)}
 
@@ -101,3 +111,10 @@ class InnovationOperations:
             ).on_conflict_do_nothing())
             uow.commit()
         return {"sent": True}
+
+
+def release_when_ended(session, event) -> None:
+    """Engine listener: an initiative that ended (completed, or terminated by an admin)
+    gives back every reservation it still holds, in the transaction that ends it."""
+    if event.status in ("completed", "terminated"):
+        ledger_store.release_initiative(session, event.instance_id, f"ended:{event.instance_id}", event.at)

@@ -44,6 +44,19 @@ class InsufficientFunds(LedgerError):
         self.available = available
 
 
+class GrantNotRequested(LedgerError):
+    """A grant gives an administration's funds beyond what the initiative asked it for."""
+
+    def __init__(self, administration: str, granted: Decimal, requested: Decimal) -> None:
+        super().__init__(
+            f"{administration}: granted {granted} SEK, but the set-up requested "
+            f"{requested} SEK from {administration}"
+        )
+        self.administration = administration
+        self.granted = granted
+        self.requested = requested
+
+
 class ReservationExceeded(LedgerError):
     """An initiative tried to spend or release more than it has reserved."""
 

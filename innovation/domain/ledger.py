@@ -12,7 +12,12 @@ from enum import StrEnum
 from typing import Mapping
 
 from innovation.domain.administrations import by_code, yearly_budgets
-from innovation.domain.errors import InsufficientFunds, LedgerError, ReservationExceeded
+from innovation.domain.errors import (
+    GrantNotRequested,
+    InsufficientFunds,
+    LedgerError,
+    ReservationExceeded,
+)
 from innovation.domain.money import ZERO, Amount, to_amount
 
 
@@ -162,6 +167,16 @@ def open_accounts(year: int, budgets: Mapping[str, Amount] | None = None) -> dic
 def line_key(entry_key: str, administration: str) -> str:
     """The entry key of one administration's line in a multi-administration operation."""
     return f"{entry_key}:{administration}"
+
+
+def check_grant(grants: Mapping[str, Amount], requested: Mapping[str, Amount]) -> None:
+    """Each administration decides over its own funds, and only over what it was asked
+    for: a grant line may not exceed the initiative's request to that administration
+    (an administration nobody asked has a request of zero)."""
+    for code, amount in grants.items():
+        asked = to_amount(requested.get(code, ZERO))
+        if to_amount(amount) > asked:
+            raise GrantNotRequested(code, to_amount(amount), asked)
 
 
 def reserve_many(

@@ -26,7 +26,8 @@ def available(engine, code: str) -> Decimal:
 def test_the_same_job_twice_books_once(engine, clock):
     ops = InnovationOperations(engine.db)
     before = available(engine, "SOF")
-    params = {"grants": [{"administration": "SOF", "amount": 1000}], "year": 2026}
+    params = {"grants": [{"administration": "SOF", "amount": 1000}],
+              "requested_funds": [{"administration": "SOF", "amount": 1000}], "year": 2026}
     first = ops.reserve_funds(params, context(clock, "job-1"))
     second = ops.reserve_funds(params, context(clock, "job-1"))
     assert first == second == {"reserved": [{"administration": "SOF", "amount": 1000.0}], "total": 1000.0}
@@ -41,7 +42,8 @@ def test_the_same_job_twice_books_once(engine, clock):
 
 def test_overspending_a_reservation_is_refused(engine, clock):
     ops = InnovationOperations(engine.db)
-    ops.reserve_funds({"grants": [{"administration": "MF", "amount": 100}], "year": 2026}, context(clock, "r"))
+    line = [{"administration": "MF", "amount": 100}]
+    ops.reserve_funds({"grants": line, "requested_funds": line, "year": 2026}, context(clock, "r"))
     with pytest.raises(Exception, match="reserv"):
         ops.record_spend({"funds_spent": [{"administration": "MF", "amount": 101}], "year": 2026},
                          context(clock, "s"))
@@ -58,7 +60,8 @@ def test_concurrent_reservations_never_overdraw(engine, clock):
     def reserve(n: int) -> None:
         barrier.wait()
         try:
-            ops.reserve_funds({"grants": [{"administration": "FF", "amount": 100_000}], "year": 2026},
+            line = [{"administration": "FF", "amount": 100_000}]
+            ops.reserve_funds({"grants": line, "requested_funds": line, "year": 2026},
                               context(clock, f"job-{n}", f"initiative-{n}"))
             outcomes.append("granted")
         except BpmnError as exc:

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from innovation.domain.errors import (
+    GrantNotRequested,
     InsufficientFunds,
     InvalidAmount,
     LedgerError,
@@ -13,6 +14,7 @@ from innovation.domain.ledger import (
     Account,
     Entry,
     EntryKind,
+    check_grant,
     line_key,
     open_accounts,
     release_all,
@@ -251,3 +253,12 @@ def test_ledger_never_goes_negative_through_any_sequence():
     assert a.totals() == {
         "budget": D("100.00"), "reserved": D("1.00"), "spent": D("60.00"), "available": D("39.00")
     }
+
+
+def test_a_grant_may_not_exceed_the_request_to_each_administration():
+    requested = {"SOF": "300000", "SLF": "100000"}
+    check_grant({"SOF": 300_000, "SLF": 50_000}, requested)
+    with pytest.raises(GrantNotRequested, match="SLF: granted 100000.01 SEK, but the set-up requested 100000.00"):
+        check_grant({"SOF": 1, "SLF": "100000.01"}, requested)
+    with pytest.raises(GrantNotRequested, match="MF: granted 1.00 SEK, but the set-up requested 0.00"):
+        check_grant({"MF": 1}, requested)
