@@ -64,7 +64,7 @@ def page(app, engine, tokens):
 
 
 @pytest.fixture
-def password(engine):
+def password(engine, tokens):
     """``password("ada")``: give the user a password (Argon2, as in production) and return it."""
     def give(user: str, temporary: bool = False) -> str:
         chosen = f"{user}-lösenord-för-test"
