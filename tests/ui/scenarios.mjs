@@ -2,7 +2,7 @@
 // Drives the running web UI in headless Chromium, one scenario per run, and checks every page
 // it visits with axe-core (WCAG 2.1 A and AA rules).
 //
-//   UI_TEST_CONFIG='{"url": ..., "tokens": {...}, ...}' node tests/ui/scenarios.mjs SCENARIO
+//   UI_TEST_CONFIG='{"url": ..., "passwords": {...}, ...}' node tests/ui/scenarios.mjs SCENARIO
 //
 // Prints one JSON line: {"ok", "error", "pages", "violations", ...what the scenario reports}.
 // Exit code 0 when the scenario ran to its end (violations are judged by the caller), 1 when a
@@ -43,7 +43,8 @@ async function user(name) {
   if (name) {
     await page.goto(config.url + '/login');
     await audit(page, 'login');
-    await page.fill('#token', config.tokens[name]);
+    await page.fill('#username', name);
+    await page.fill('#password', config.passwords[name]);
     await navigate(page, 'form[action="/login"] button[type=submit]');
     expect(!page.url().includes('/login'), 'login failed for ' + name);
   }
@@ -250,6 +251,27 @@ const scenarios = {
     await page.goto(config.url + '/modeler?definition=' + config.definition);
     await page.waitForSelector('#canvas[data-ready]');
     await scenarios.save(page);
+  },
+
+  // Single sign-on through the real provider of tests/ui/oidc_provider.mjs: its own login
+  // and consent pages (not ours, so not audited by axe), then back to the service.
+  async sso() {
+    const page = await user(null);
+    await page.goto(config.url + '/login?next=/inbox');
+    await audit(page, 'login with single sign-on');
+    await navigate(page, '#sso');
+    expect(page.url().startsWith(config.issuer), 'not at the provider: ' + page.url());
+    await page.fill('input[name=login]', config.login);
+    await page.fill('input[name=password]', 'the provider decides');
+    await navigate(page, 'button[type=submit]');
+    if (page.url().startsWith(config.issuer)) await navigate(page, 'button[type=submit]');  // consent
+    await page.waitForURL((url) => url.href.startsWith(config.url), { timeout: 15000 });
+    report.landed = new URL(page.url()).pathname;
+    report.who = await text(page, '.account .who');
+    report.nav = await page.locator('nav a').allInnerTexts();
+    await audit(page, 'signed in through the provider');
+    await page.goto(config.url + '/monitor/instances');
+    report.instancesStatus = (await page.locator('h1').first().innerText());
   },
 
   async save(page) {
