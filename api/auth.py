@@ -7,9 +7,8 @@ and written to the audit log (who, what they tried, why not).
 """
 from __future__ import annotations
 
-from functools import wraps
-
 from datetime import datetime, timezone
+from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import abort

@@ -374,5 +374,6 @@ def bootstrap(session) -> list[tuple[str, str, str]]:
         add_user(session, username, name)
         for role, administration in grants:
             grant(session, username, role, administration)
-        created.append((username, ", ".join(sorted({r.value for r, _ in grants})), one_time_password(session, username)))
+        roles = ", ".join(sorted({r.value for r, _ in grants}))
+        created.append((username, roles, one_time_password(session, username)))
     return created
