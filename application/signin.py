@@ -74,14 +74,13 @@ def with_password(db, settings: Settings, username: str, password: str, address:
         check_throttle(uow.session, settings, username, address, now)
     with db.unit_of_work(write=True) as uow:  # Argon2's deliberate cost is paid once, here
         user = accounts.check_password(uow.session, username, password) if username and password else None
-        if user is None or user.external_id is not None:
+        if user is None:
             uow.session.add(LoginFailure(username=username, address=address[:64], at=now))
             # failures older than the window no longer count: keep the table that small
             uow.session.execute(delete(LoginFailure).where(
                 LoginFailure.at <= now - timedelta(seconds=settings.login_window_seconds)))
             uow.commit()
-            raise SignInRefused("unknown user or wrong password" if user is None
-                                else "this account signs in through single sign-on")
+            raise SignInRefused("unknown user or wrong password")
         uow.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
         signed_in = SignedIn(accounts.principal_for(uow.session, username), user.session_version,
                              user.password_temporary)
