@@ -274,6 +274,33 @@ const scenarios = {
     report.instancesStatus = (await page.locator('h1').first().innerText());
   },
 
+  // A caseworker's own tokens and password pages: create a token (shown once), revoke it,
+  // and a password change refused with the error at its field.
+  async account() {
+    const page = await user('ada');
+    await page.goto(config.url + '/tokens');
+    await audit(page, 'tokens');
+    await page.fill('#token-name', 'skript');
+    await page.check('input[name=scope][value=read]');
+    await navigate(page, 'form[action="/tokens"] button[type=submit]');
+    report.token = await text(page, '#new-token');
+    await audit(page, 'tokens with a new token');
+    report.tokenWorked = (await page.request.get(config.url + '/api/tasks',
+      { headers: { Authorization: 'Bearer ' + report.token } })).status();
+    await navigate(page, 'tr[data-token-id] form button[type=submit]');
+    report.flash = await text(page, '.flash');
+    report.tokenAfterRevoke = (await page.request.get(config.url + '/api/tasks',
+      { headers: { Authorization: 'Bearer ' + report.token } })).status();
+    await audit(page, 'tokens after revoking');
+    await page.goto(config.url + '/account/password');
+    await page.fill('#current', config.passwords.ada);
+    await page.fill('#new', 'ett nytt långt lösenord');
+    await page.fill('#repeat', 'ett annat långt lösenord');
+    await navigate(page, 'form[action="/account/password"] button[type=submit]');
+    report.passwordError = await text(page, '#repeat-error');
+    await audit(page, 'password with an error');
+  },
+
   async save(page) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-file')]);
     await download.saveAs(config.saveTo);

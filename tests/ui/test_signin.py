@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from application import accounts
+from application import accounts, signin
 from application.settings import Settings
 from engine.tables import AuditEntry
 from server import create_app
@@ -142,3 +142,33 @@ def test_local_accounts_can_be_switched_off(engine, password):
 @pytest.mark.parametrize("setting, value", [("LOCAL_ACCOUNTS", "false"), ("BEHIND_HTTPS", "true")])
 def test_sign_in_settings_come_from_the_environment(setting, value):
     assert Settings.from_environment({setting: value}) != Settings.from_environment({})
+
+
+def test_a_forged_provider_answer_is_refused_and_audited(engine, tokens):
+    """The callback's state must be the one this browser was sent off with (Authlib keeps it in
+    the session): an answer nobody asked for is refused before any token is fetched."""
+    sso = limited(engine, oidc_issuer="http://127.0.0.1:9", oidc_client_id="c", oidc_client_secret="s")
+    assert 'id="sso"' in sso.get("/login").get_data(as_text=True)
+    refused = sso.get("/login/sso/callback?code=stolen&state=forged")
+    assert refused.status_code == 401 and "Inloggningen via Single sign-on misslyckades" in text(refused)
+    [failed] = audit(engine, "login_failed")
+    assert failed.details["method"] == "oidc" and "state" in failed.details["reason"].lower()
+    assert sso.get("/inbox").headers["Location"].startswith("/login")
+
+
+def test_a_provider_user_never_takes_over_a_local_account(engine, tokens):
+    with engine.db.unit_of_work(write=True) as uow:
+        accounts.add_mapping(uow.session, "roles", "Innovation.Admin", "admin")
+        with pytest.raises(signin.SignInRefused, match="'ada' already belongs to another account"):
+            signin.with_provider(uow.session, "https://idp.example", {"sub": "x1", "preferred_username": "ada",
+                                                                       "roles": ["Innovation.Admin"]})
+        first = signin.with_provider(uow.session, "https://idp.example", {"sub": "x2", "preferred_username": "lo",
+                                                                           "roles": "Innovation.Admin"})
+        renamed = signin.with_provider(uow.session, "https://idp.example", {"sub": "x2", "preferred_username": "lo2",
+                                                                             "name": "Lo Larsson", "roles": []})
+        uow.commit()
+    assert first.principal.roles == {"admin"}
+    assert (renamed.principal.username, renamed.principal.display_name, renamed.principal.roles) == (
+        "lo", "Lo Larsson", frozenset())
+    with engine.db.unit_of_work() as uow:
+        assert accounts.principal_for(uow.session, "ada").roles == {"idea_owner"}

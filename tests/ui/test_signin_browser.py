@@ -1,5 +1,7 @@
-"""Single sign-on in a real browser against a real OpenID Connect provider: the certified
-`oidc-provider` package started by the test (tests/ui/oidc_provider.mjs) on a loopback port.
+"""Sign-in pages in a real browser (every page checked with axe-core as in test_browser.py).
+
+Single sign-on runs against a real OpenID Connect provider: the certified `oidc-provider`
+package started by the test (tests/ui/oidc_provider.mjs) on a loopback port.
 
 Chromium signs in on the provider's own pages as a user whose ``groups`` claim the admins
 mapped to roles; the service creates the user and gives exactly those roles. Nothing of the
@@ -90,3 +92,12 @@ def test_a_city_user_signs_in_through_the_provider_with_the_roles_its_groups_map
     assert "Instanser" not in again["nav"] and "Nytt initiativ" in again["nav"]
     with live.engine.db.unit_of_work() as uow:
         assert accounts.principal_for(uow.session, "kim.kommun").roles == {"idea_owner", "decision_maker"}
+
+
+def test_a_caseworker_creates_and_revokes_a_token_and_meets_a_password_error(node, live):
+    report = run(node, live, "account")
+    assert report["pages"] == ["login", "tokens", "tokens with a new token", "tokens after revoking",
+                               "password with an error"]
+    assert report["tokenWorked"] == 200 and report["tokenAfterRevoke"] == 401
+    assert report["flash"] == "Nyckeln skript är återkallad."
+    assert report["passwordError"] == "Lösenorden är inte lika."
