@@ -301,6 +301,19 @@ const scenarios = {
     await audit(page, 'password with an error');
   },
 
+  // An admin maps a group of the city's sign-in to a role on the page.
+  async mappings() {
+    const page = await user('admin');
+    await page.goto(config.url + '/admin/mappings');
+    await audit(page, 'sign-in roles');
+    await page.fill('#claim', config.claim);
+    await page.fill('#value', config.value);
+    await page.selectOption('#role', config.role);
+    await navigate(page, 'form[action="/admin/mappings"] button[type=submit]');
+    report.flash = await text(page, '.flash');
+    await audit(page, 'sign-in roles with a mapping');
+  },
+
   async save(page) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-file')]);
     await download.saveAs(config.saveTo);

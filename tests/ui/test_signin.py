@@ -172,3 +172,20 @@ def test_a_provider_user_never_takes_over_a_local_account(engine, tokens):
         "lo", "Lo Larsson", frozenset())
     with engine.db.unit_of_work() as uow:
         assert accounts.principal_for(uow.session, "ada").roles == {"idea_owner"}
+
+
+def test_admins_read_and_change_the_claim_mappings_on_a_page(page, engine):
+    admin = page("admin")
+    assert page("ivar").get("/admin/mappings").status_code == 403
+    refused = admin.post("/admin/mappings", data={"claim": "groups", "value": "beslut", "role": "decision_maker"})
+    assert refused.status_code == 422 and "En beslutsfattare behöver en förvaltning" in text(refused)
+    assert admin.post("/admin/mappings", data={"claim": "groups", "value": "beslut-mf", "role": "decision_maker",
+                                               "administration": "MF"}).status_code == 302
+    listed = text(admin.get("/admin/mappings"))
+    assert "beslut-mf Beslutsfattare Miljöförvaltningen" in listed
+    with engine.db.unit_of_work() as uow:
+        [mapping] = accounts.list_mappings(uow.session)
+        assert accounts.mapped_grants(uow.session, {"groups": ["beslut-mf"]}) == {("decision_maker", "MF")}
+    assert admin.post(f"/admin/mappings/{mapping['id']}/remove").status_code == 302
+    assert "Inga mappningar ännu." in text(admin.get("/admin/mappings"))
+    assert [e.actor for e in audit(engine, "mapping_added") + audit(engine, "mapping_removed")] == ["admin", "admin"]

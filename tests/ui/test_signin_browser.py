@@ -65,8 +65,10 @@ def provider(node, live, provider_port):
 
 
 def test_a_city_user_signs_in_through_the_provider_with_the_roles_its_groups_map_to(node, live, provider):
+    mapped = run(node, live, "mappings", claim="groups", value="innovationsledare", role="coordinator")
+    assert mapped["pages"] == ["login", "sign-in roles", "sign-in roles with a mapping"]
+    assert mapped["flash"] == "Mappningen är tillagd."
     with live.engine.db.unit_of_work(write=True) as uow:
-        accounts.add_mapping(uow.session, "groups", "innovationsledare", "coordinator")
         accounts.add_mapping(uow.session, "groups", "beslut-sof", "decision_maker", "SOF")
         accounts.add_mapping(uow.session, "groups", "processagare", "process_owner")  # kim is not in it
         uow.commit()
@@ -80,7 +82,7 @@ def test_a_city_user_signs_in_through_the_provider_with_the_roles_its_groups_map
         assert accounts.signs_in_externally(uow.session, "kim.kommun")
         logins = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "login")).all()
     assert kim.roles == {"coordinator", "decision_maker"} and kim.administrations == {"SOF"}
-    assert [(e.actor, e.details["method"]) for e in logins] == [("kim.kommun", "oidc")]
+    assert [(e.actor, e.details["method"]) for e in logins] == [("admin", "password"), ("kim.kommun", "oidc")]
 
     # The admins change the mapping: the next sign-in follows it, the old role goes.
     with live.engine.db.unit_of_work(write=True) as uow:
