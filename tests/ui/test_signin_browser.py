@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from application import accounts
 from engine.tables import AuditEntry
+from tests.conftest import _browser_unavailable
 from tests.ui.live import start_live
 from tests.ui.test_browser import ROOT, run
 
@@ -51,6 +52,8 @@ def live(node, tmp_path_factory, provider_port):
 
 @pytest.fixture(scope="module")
 def provider(node, live, provider_port):
+    if not (ROOT / "web" / "node_modules" / "oidc-provider" / "package.json").is_file():
+        _browser_unavailable("web/node_modules/oidc-provider is missing (run: npm ci --prefix web)")
     config = {"port": provider_port, "client": {**CLIENT, "redirect_uri": live.url + "/login/sso/callback"},
               "accounts": {"kim": KIM}}
     proc = subprocess.Popen([node, str(PROVIDER)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
