@@ -1,11 +1,13 @@
 """Bearer-token authentication and role checks for the API.
 
-Every endpoint needs a user except the public database and the API documentation. The
-rules are the application's (``application.access``); a refusal is answered with 403 and
-written to the audit log (who, what they tried, why not).
+Every endpoint needs a user except the public database and the API documentation. A token
+must be neither expired nor revoked; a ``read`` token may only read (GET, HEAD, OPTIONS).
+The rules are the application's (``application.access``); a refusal is answered with 403
+and written to the audit log (who, what they tried, why not).
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import wraps
 
 from flask import current_app, g, request
@@ -15,6 +17,8 @@ from api.errors import payload
 from api.resources import engine, reader
 from application import access, accounts
 
+READING = ("GET", "HEAD", "OPTIONS")
+
 
 def authenticate_request():
     """before_request hook: resolve the bearer token into ``g.principal``."""
@@ -23,10 +27,17 @@ def authenticate_request():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         abort(401, message="this endpoint needs a bearer token (Authorization: Bearer …)")
-    principal = accounts.authenticate(reader(), header.removeprefix("Bearer ").strip())
+    now = datetime.now(timezone.utc)
+    principal = accounts.authenticate(reader(), header.removeprefix("Bearer ").strip(), now)
     if principal is None:
-        abort(401, message="the bearer token is not valid")
+        abort(401, message="the bearer token is not valid (unknown, expired or revoked)")
     g.principal = principal
+    with engine().db.unit_of_work(write=True) as uow:
+        if accounts.note_token_use(uow.session, principal.token, now):
+            uow.commit()
+    if principal.read_only and request.method not in READING:
+        raise access.AccessDenied(f"{request.method} {request.path} needs a token with the scope write; "
+                                  "this one may only read")
     return None
 
 

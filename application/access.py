@@ -7,9 +7,9 @@ the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``
 """
 from __future__ import annotations
 
-from application import portfolio
+from application import accounts, portfolio
 from application.accounts import Principal
-from engine import Conflict, NotFound
+from engine import Conflict, InvalidData, NotFound, Problem
 from innovation.model import LANE_ROLES, Role
 
 # Who may use which group of operations.
@@ -91,3 +91,26 @@ def complete_task(engine, session, principal: Principal, task_id: str, data: dic
                   expected_version: int | None = None) -> dict:
     authorize_completion(session, principal, task_id)
     return engine.complete_task(task_id, data, actor=principal.username, expected_version=expected_version)
+
+
+def assign_task(engine, session, manager: Principal, task_id: str, assignee: str) -> dict:
+    """A manager hands a task to someone who could take it: an existing user holding the
+    lane's role (for a decision, in the initiative's administration). Otherwise 422 on ``assignee``."""
+    demand(manager, TASK_MANAGERS, "assigning a task")
+    found = portfolio.task_context(session, task_id)
+    if found is None:
+        raise NotFound(f"task {task_id} does not exist")
+    task, _, administration, _ = found
+    role = LANE_ROLES.get(task.lane)
+    person = accounts.principal_for(session, assignee)
+    if person is None:
+        reason = f"user {assignee!r} does not exist"
+    elif role is None and not person.has(*TASK_MANAGERS):
+        reason = f"{assignee} is not a coordinator or admin, who act on task {task.element_id} (no lane role)"
+    elif role is not None and not person.has(role):
+        reason = f"{assignee} is not a {role}, the role of lane {task.lane}"
+    elif role == Role.DECISION_MAKER and administration not in person.administrations:
+        reason = f"{assignee} does not decide for {administration}, the initiative's administration"
+    else:
+        return engine.assign_task(task_id, assignee, actor=manager.username)
+    raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])

@@ -27,6 +27,23 @@ class Settings:
     # Background loop: the longest sleep between passes, in seconds.
     background_interval: float = 1.0
     extra: dict = field(default_factory=dict)  # Flask settings passed through unchanged (tests)
+    # Sign-in. Local accounts (user name and Argon2-hashed password) can be switched off
+    # when everyone signs in through the city's OpenID Connect provider (Entra ID or other),
+    # which is on when its issuer URL, client id and secret are set.
+    local_accounts: bool = True
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_label: str = "Single sign-on"  # the sign-in button names the provider, e.g. "Microsoft Entra ID"
+    # Behind HTTPS the session cookie is sent only over HTTPS; with trusted proxies their
+    # X-Forwarded-For/-Proto headers give the client's address (login throttling) and scheme.
+    behind_https: bool = False
+    trusted_proxies: int = 0
+    # Failed logins: this many per account, or per address, within the window -> 429.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_seconds: int = 15 * 60
 
     @property
     def embedded(self) -> bool:
@@ -36,9 +53,25 @@ class Settings:
     @classmethod
     def from_environment(cls, environ=None) -> Settings:
         environ = os.environ if environ is None else environ
+        def flag(name: str, default: bool) -> bool:
+            value = environ.get(name, "").strip().lower()
+            return default if not value else value in ("1", "true", "yes", "on")
         return cls(database_url=environ.get("DATABASE_URL") or cls.database_url,
                    redis_url=environ.get("REDIS_URL") or None,
-                   secret_key=environ.get("SECRET_KEY") or None)
+                   secret_key=environ.get("SECRET_KEY") or None,
+                   local_accounts=flag("LOCAL_ACCOUNTS", cls.local_accounts),
+                   oidc_issuer=environ.get("OIDC_ISSUER") or None,
+                   oidc_client_id=environ.get("OIDC_CLIENT_ID") or None,
+                   oidc_client_secret=environ.get("OIDC_CLIENT_SECRET") or None,
+                   oidc_scopes=environ.get("OIDC_SCOPES") or cls.oidc_scopes,
+                   oidc_label=environ.get("OIDC_LABEL") or cls.oidc_label,
+                   behind_https=flag("BEHIND_HTTPS", cls.behind_https),
+                   trusted_proxies=int(environ.get("TRUSTED_PROXIES") or 0))
+
+    @property
+    def oidc(self) -> bool:
+        """Single sign-on is configured: issuer, client id and secret are all set."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @classmethod
     def of(cls, value: Settings | str | None) -> Settings:

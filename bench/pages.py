@@ -152,14 +152,15 @@ def _flush(engine, tables, pending) -> None:
 
 
 class Visitor:
-    """One browser session on the UI (logged in with a token, or anonymous)."""
+    """One browser session on the UI (logged in with a password, or anonymous)."""
 
-    def __init__(self, app, token: str | None = None):
+    def __init__(self, app, username: str | None = None, password: str | None = None):
         self.client = app.test_client()
         with self.client.session_transaction() as session:
             session["csrf"] = "bench"
-        if token:
-            assert self.client.post("/login", data={"token": token, "csrf": "bench"}).status_code == 302
+        if username:
+            assert self.client.post("/login", data={"username": username, "password": password,
+                                                    "csrf": "bench"}).status_code == 302
 
     def time(self, path: str) -> list[float]:
         for _ in range(2):
@@ -185,13 +186,14 @@ def main() -> None:
     engine.operations.register("innovation.score", failing_score(engine.operations.get("innovation.score")),
                                RetryPolicy(attempts=1, backoff_seconds=0))
     engine.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="owner")
-    tokens = {}
+    passwords = {}
     with engine.db.unit_of_work(write=True) as uow:
         for username, grants in PEOPLE.items():
             users.add_user(uow.session, username)
             for role, administration in grants:
                 users.grant(uow.session, username, role, administration)
-            tokens[username] = users.issue_token(uow.session, username)
+            passwords[username] = f"{username}-bench-password"
+            users.set_password(uow.session, username, passwords[username])
         uow.commit()
     started = time.perf_counter()
     made = templates(engine, clock)
@@ -203,7 +205,7 @@ def main() -> None:
     print(f"database: {engine.db.dialect}, {count} instances ({len(made)} driven through the engine, "
           f"the rest bulk-inserted copies), seeded in {time.perf_counter() - started:.1f} s")
     app = create_app(engine)
-    visitors = {name: Visitor(app, tokens.get(name)) for name in (None, *PEOPLE)}
+    visitors = {name: Visitor(app, name, passwords.get(name)) for name in (None, *PEOPLE)}
     definition = engine.definitions("innovation")[0]["id"]
     pages = [
         ("public list", None, "/public/initiatives"),

@@ -12,6 +12,7 @@ import each other, and the command line reaches them through here.
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import register_api
 from api.inputs import guard_request
@@ -39,7 +40,10 @@ def create_app(engine=None, background: bool = False, settings: Settings | None 
     app.extensions["settings"] = settings
     app.before_request(guard_request)  # hostile input is refused before the API or a page sees it
     register_api(app)
-    register_ui(app, settings.secret_key)
+    register_ui(app, settings)
+    if settings.trusted_proxies:  # the client's address (login throttling) and scheme from the proxies
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.extensions["redis"] = None if settings.embedded else connect(settings.redis_url)
     if background:
         app.extensions["background"] = start_background(engine, settings)

@@ -1,6 +1,6 @@
 """The web UI: server-rendered pages over the application layer, as the API is.
 
-``register_ui(app, secret_key)`` adds the pages to the app the composition root builds.
+``register_ui(app, settings)`` adds the pages to the app the composition root builds.
 The pages sit beside the API, never on top of it: both call ``application`` for use
 cases, read models and role rules, so a rule changed there changes for both.
 """
@@ -10,19 +10,28 @@ import secrets
 
 from flask import Flask
 
-from ui import auth  # noqa: F401  (login, logout, home; like the views, it adds its routes to bp)
+from application.settings import Settings
+from ui import auth, sso  # noqa: F401  (sign-in, logout, home; like the views, they add their routes to bp)
 from ui.blueprint import bp
-from ui.views import dashboard, inbox, modeler, monitor, public  # noqa: F401
+from ui.views import dashboard, inbox, mappings, modeler, monitor, public, tokens  # noqa: F401
 
 
-def register_ui(app: Flask, secret_key: str | None = None) -> None:
-    """Mount the pages at / (the API keeps /api) and give the app a session key.
+def register_ui(app: Flask, settings: Settings | None = None) -> None:
+    """Mount the pages at / (the API keeps /api), give the app a session key and its cookie
+    rules, and connect the city's OpenID Connect provider when one is configured.
 
-    The session holds the username, language and CSRF token, signed with ``secret_key``
-    (the SECRET_KEY setting); without
-    it a random key is made per process, so sessions end when the process restarts and do not
-    carry across several worker processes (set SECRET_KEY when running more than one).
+    The session holds the username, session version, language and CSRF token, signed with
+    the SECRET_KEY setting; without it a random key is made per process, so sessions end
+    when the process restarts and do not carry across several worker processes (set
+    SECRET_KEY when running more than one). The cookie is HttpOnly and SameSite=Lax, and
+    Secure when the service is told it runs behind HTTPS.
     """
-    app.secret_key = app.secret_key or secret_key or secrets.token_hex(32)
+    settings = settings or Settings()
+    app.secret_key = app.secret_key or settings.secret_key or secrets.token_hex(32)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SECURE"] = settings.behind_https
+    app.config["PREFERRED_URL_SCHEME"] = "https" if settings.behind_https else "http"
+    if settings.oidc:
+        sso.register(app, settings)
     app.register_blueprint(bp)

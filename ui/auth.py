@@ -1,23 +1,28 @@
-"""Login with an API token, the signed session, CSRF and role checks for every page.
+"""Sign-in with a password (``ui.sso`` adds the city's provider), the session, CSRF and
+role checks for every page.
 
-The login page takes the token once, resolves it with ``application.accounts`` and
-keeps only the username in Flask's signed session; each request reloads the user's
-current roles, so a revoked role stops working at once. Role checks are the application's
-(``application.access``), the same the API applies; a refusal is a 403 page and is
-written to the audit log.
+Flask's signed session keeps the username and the user's session version; each request
+reloads the user's current roles and drops a session whose version is no longer the
+user's, so logout, a password change or a revocation ends every copy of the cookie. Failed
+sign-ins are throttled (``application.signin``) and audited as ``login_failed``. Role
+checks are the application's (``application.access``), the same the API applies; a
+refusal is a 403 page and is written to the audit log.
 """
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
+from datetime import datetime, timezone
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import BadRequest
 
-from application import access, accounts
+from application import access, accounts, signin
 from application.access import INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
+from application.settings import Settings
 from innovation.model import Role
 from ui import i18n
 from ui.blueprint import bp, error_page, public
@@ -30,11 +35,19 @@ NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.activity", "nav.activity", MODEL_READERS),
     ("ui.dashboard", "nav.dashboard", OPERATORS),
     ("ui.modeler", "nav.modeler", MODEL_READERS),
+    ("ui.tokens", "nav.tokens", None),
+    ("ui.mappings", "nav.mappings", OPERATORS),
 )
+# Pages a user whose one-time password must be replaced may still open.
+PASSWORD_CHANGE_OPEN = ("ui.password", "ui.logout")
 
 
 def engine():
     return current_app.extensions["engine"]
+
+
+def settings() -> Settings:
+    return current_app.extensions.get("settings") or Settings()
 
 
 def require(*roles: str):
@@ -81,12 +94,14 @@ def before():
     username = session.get("username")
     if username:
         with engine().db.unit_of_work() as uow:
-            g.principal = accounts.principal_for(uow.session, username)
-        if g.principal is None:
-            session.pop("username", None)
+            g.principal = accounts.session_principal(uow.session, username, session.get("version"))
+        if g.principal is None:  # logged out, revoked or password changed elsewhere: this cookie is dead
+            _end_session()
     view = current_app.view_functions.get(request.endpoint)
     if g.principal is None and not getattr(view, "ui_public", False):
         return redirect(url_for("ui.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    if g.principal is not None and session.get("change_password") and request.endpoint not in PASSWORD_CHANGE_OPEN:
+        return redirect(url_for("ui.password"))
     return None
 
 
@@ -113,32 +128,103 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _end_session() -> None:
+    """Forget everything but the language."""
+    language = session.get("lang")
+    session.clear()
+    session["lang"] = language or "sv"
+
+
+def start_session(signed: signin.SignedIn, method: str, next_path: str | None):
+    """A fresh session (nothing of the anonymous one survives) for the user who signed in."""
+    language = session.get("lang", "sv")
+    session.clear()
+    session.update(username=signed.principal.username, version=signed.session_version, lang=language)
+    if signed.change_password:
+        session["change_password"] = True
+    engine().record(actor=signed.principal.username, action="login",
+                    details={"method": method, "address": request.remote_addr})
+    flash(t("login.welcome", name=signed.principal.display_name), "success")
+    return redirect(url_for("ui.password") if signed.change_password else _safe_next(next_path))
+
+
+def audit_failure(username: str, method: str, reason: str) -> None:
+    """A failed sign-in in the audit log: who was tried, from where, why not; never a password."""
+    engine().record(actor="anonymous", action="login_failed",
+                    details={"username": username, "method": method, "address": request.remote_addr,
+                             "reason": reason})
+
+
+def login_page(error: str | None = None, status: int = 200, username: str = ""):
+    config = settings()
+    page = render_template("ui/login.html", error=error, username=username, next=request.values.get("next", ""),
+                           local_accounts=config.local_accounts,
+                           sso_label=config.oidc_label if config.oidc else None)
+    return page, status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    error = None
-    if request.method == "POST":
-        token = request.form.get("token", "").strip()
-        with engine().db.unit_of_work() as uow:
-            principal = accounts.authenticate(uow.session, token) if token else None
-        if principal is not None:
-            session.clear()
-            session["username"] = principal.username
-            session["lang"] = request.form.get("lang") if request.form.get("lang") in ("sv", "en") else "sv"
-            flash(t("login.welcome", name=principal.display_name), "success")
-            return redirect(_safe_next(request.form.get("next")))
-        error = t("login.invalid")
-    status = 401 if error else 200
-    return render_template("ui/login.html", error=error, next=request.values.get("next", "")), status
+    if request.method == "GET":
+        return login_page()
+    if request.form.get("lang") in ("sv", "en"):
+        session["lang"] = request.form["lang"]
+    username, password = request.form.get("username", "").strip(), request.form.get("password", "")
+    try:
+        signed = signin.with_password(engine().db, settings(), username, password,
+                                      request.remote_addr or "unknown", datetime.now(timezone.utc))
+    except signin.Throttled as refused:
+        audit_failure(username, "password", refused.reason)
+        page, _ = login_page(t("login.throttled", minutes=math.ceil(refused.retry_after / 60)), username=username)
+        return page, 429, {"Retry-After": str(refused.retry_after)}
+    except signin.SignInRefused as refused:
+        audit_failure(username, "password", refused.reason)
+        return login_page(t("login.invalid") if settings().local_accounts else t("login.local_off"), 401, username)
+    return start_session(signed, "password", request.form.get("next"))
 
 
 @bp.post("/logout")
 def logout():
-    language = session.get("lang")
-    session.clear()
-    session["lang"] = language or "sv"
+    """End this session and every other copy of it: the user's session version moves on."""
+    username = g.principal.username
+    with engine().db.unit_of_work(write=True) as uow:
+        accounts.end_sessions(uow.session, username)
+        uow.commit()
+    engine().record(actor=username, action="logout", details={"address": request.remote_addr})
+    _end_session()
     flash(t("login.bye"), "success")
     return redirect(url_for("ui.public_list"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    """Change one's own password (and replace a one-time password); other sessions end."""
+    errors = {}
+    if request.method == "POST":
+        current, new = request.form.get("current", ""), request.form.get("new", "")
+        if len(new) < accounts.MIN_PASSWORD_LENGTH:
+            errors["new"] = t("password.short", count=accounts.MIN_PASSWORD_LENGTH)
+        elif new != request.form.get("repeat", ""):
+            errors["repeat"] = t("password.mismatch")
+        with engine().db.unit_of_work(write=True) as uow:
+            if accounts.check_password(uow.session, g.principal.username, current) is None:
+                errors["current"] = t("password.wrong")
+            if not errors:
+                accounts.set_password(uow.session, g.principal.username, new)
+                version = accounts.session_version(uow.session, g.principal.username)
+                uow.commit()
+        if not errors:
+            session["version"] = version
+            session.pop("change_password", None)
+            engine().record(actor=g.principal.username, action="password_changed", details={})
+            flash(t("password.changed"), "success")
+            return redirect(url_for("ui.home"))
+    with engine().db.unit_of_work() as uow:
+        external = accounts.signs_in_externally(uow.session, g.principal.username)
+    return render_template("ui/password.html", errors=errors, external=external,
+                           must=session.get("change_password", False),
+                           min_length=accounts.MIN_PASSWORD_LENGTH), 422 if errors else 200
 
 
 @bp.get("/")

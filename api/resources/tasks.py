@@ -52,9 +52,10 @@ class Assign(MethodView):
     @require(*access.TASK_MANAGERS)
     @blp.arguments(AssignArgs)
     @blp.response(200, Task)
+    @blp.alt_response(422, schema=ErrorResponse, description="no such user, or one without the lane's role")
     def post(self, args, task_id):
-        """Reassign the task to a user (managers only)."""
-        return engine().assign_task(task_id, args["assignee"], actor=principal().username)
+        """Reassign the task to a user who holds the lane's role (managers only)."""
+        return access.assign_task(engine(), reader(), principal(), task_id, args["assignee"])
 
 
 @blp.route("/<task_id>/complete")

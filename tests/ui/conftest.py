@@ -5,15 +5,16 @@ import re
 
 import pytest
 
+from application import accounts
 from server import create_app
 from tests.api.conftest import api, tokens  # noqa: F401  (the API client, users and tokens, reused)
 
 
 class Page:
-    """One browser-like session on the UI: logs in with a token, posts forms with the CSRF token."""
+    """One browser-like session on the UI: signed in as a user, posts forms with the CSRF token."""
 
-    def __init__(self, client, tokens):
-        self.client, self.tokens = client, tokens
+    def __init__(self, client, engine):
+        self.client, self.engine = client, engine
 
     def csrf(self) -> str:
         with self.client.session_transaction() as session:
@@ -21,9 +22,16 @@ class Page:
             return session["csrf"]
 
     def login(self, user: str) -> "Page":
-        response = self.post("/login", data={"token": self.tokens[user]})
-        assert response.status_code == 302, response.text
+        """The session a sign-in leaves (user name and session version), without paying Argon2
+        in every page test; the sign-in itself is tested in tests/ui/test_signin.py."""
+        with self.engine.db.unit_of_work() as uow:
+            version = accounts.session_version(uow.session, user)
+        with self.client.session_transaction() as session:
+            session.update(username=user, version=version)
         return self
+
+    def sign_in(self, user: str, password: str, **extra):
+        return self.post("/login", data={"username": user, "password": password, **extra})
 
     def get(self, path, **kw):
         return self.client.get(path, **kw)
@@ -47,12 +55,24 @@ def app(engine):
 
 
 @pytest.fixture
-def page(app, tokens):
+def page(app, engine, tokens):
     """``page("ada")``: a fresh logged-in session; ``page(None)``: anonymous."""
     def make(user: str | None = None) -> Page:
-        made = Page(app.test_client(), tokens)
+        made = Page(app.test_client(), engine)
         return made.login(user) if user else made
     return make
+
+
+@pytest.fixture
+def password(engine, tokens):
+    """``password("ada")``: give the user a password (Argon2, as in production) and return it."""
+    def give(user: str, temporary: bool = False) -> str:
+        chosen = f"{user}-lösenord-för-test"
+        with engine.db.unit_of_work(write=True) as uow:
+            accounts.set_password(uow.session, user, chosen, temporary=temporary)
+            uow.commit()
+        return chosen
+    return give
 
 
 def text(response) -> str:

@@ -38,6 +38,7 @@ class Live:
     url: str
     engine: object
     tokens: dict
+    passwords: dict
 
     def until(self, check, what: str, timeout: float = 10.0):
         """``check()``'s first truthy answer while jobs and timers catch up (here and in the runner)."""
@@ -77,22 +78,27 @@ class Live:
         self.complete(instance, "bedom_kriterier", criteria(3), "ivar")
 
 
-def start_live(tmp_path) -> tuple[Live, callable]:
+def start_live(tmp_path, **settings) -> tuple[Live, callable]:
+    """The service on a fresh database with the people of tests/api/conftest.py, each with a
+    token and a password; ``settings`` go to its Settings (e.g. the OpenID Connect provider)."""
     url = f"sqlite:///{tmp_path / 'ui.db'}"
     upgrade(url)
     engine = build_engine(url)
     engine.operations.register(SCORE, _flaky(engine.operations.get(SCORE)),
                                RetryPolicy(attempts=1, backoff_seconds=0.1))
     engine.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="owner")
-    tokens = {}
+    tokens, passwords = {}, {}
     with engine.db.unit_of_work(write=True) as uow:
         for username, grants in PEOPLE.items():
             users.add_user(uow.session, username, username.title())
             for role, administration in grants:
                 users.grant(uow.session, username, role, administration)
             tokens[username] = users.issue_token(uow.session, username)
+            passwords[username] = f"{username}-lösenord-i-webbläsaren"
+            users.set_password(uow.session, username, passwords[username])
         uow.commit()
-    app = create_app(engine, background=True, settings=Settings(database_url=url))  # embedded, also where CI sets REDIS_URL
+    # embedded, also where CI sets REDIS_URL
+    app = create_app(engine, background=True, settings=Settings(database_url=url, **settings))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ui test server", daemon=True)
     thread.start()
@@ -101,4 +107,4 @@ def start_live(tmp_path) -> tuple[Live, callable]:
         server.shutdown()
         app.extensions["background"].stop()
         engine.db.dispose()
-    return Live(f"http://127.0.0.1:{server.server_port}", engine, tokens), stop
+    return Live(f"http://127.0.0.1:{server.server_port}", engine, tokens, passwords), stop

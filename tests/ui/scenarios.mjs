@@ -2,7 +2,7 @@
 // Drives the running web UI in headless Chromium, one scenario per run, and checks every page
 // it visits with axe-core (WCAG 2.1 A and AA rules).
 //
-//   UI_TEST_CONFIG='{"url": ..., "tokens": {...}, ...}' node tests/ui/scenarios.mjs SCENARIO
+//   UI_TEST_CONFIG='{"url": ..., "passwords": {...}, ...}' node tests/ui/scenarios.mjs SCENARIO
 //
 // Prints one JSON line: {"ok", "error", "pages", "violations", ...what the scenario reports}.
 // Exit code 0 when the scenario ran to its end (violations are judged by the caller), 1 when a
@@ -43,7 +43,8 @@ async function user(name) {
   if (name) {
     await page.goto(config.url + '/login');
     await audit(page, 'login');
-    await page.fill('#token', config.tokens[name]);
+    await page.fill('#username', name);
+    await page.fill('#password', config.passwords[name]);
     await navigate(page, 'form[action="/login"] button[type=submit]');
     expect(!page.url().includes('/login'), 'login failed for ' + name);
   }
@@ -250,6 +251,67 @@ const scenarios = {
     await page.goto(config.url + '/modeler?definition=' + config.definition);
     await page.waitForSelector('#canvas[data-ready]');
     await scenarios.save(page);
+  },
+
+  // Single sign-on through the real provider of tests/ui/oidc_provider.mjs: its own login
+  // and consent pages (not ours, so not audited by axe), then back to the service.
+  async sso() {
+    const page = await user(null);
+    await page.goto(config.url + '/login?next=/inbox');
+    await audit(page, 'login with single sign-on');
+    await navigate(page, '#sso');
+    expect(page.url().startsWith(config.issuer), 'not at the provider: ' + page.url());
+    await page.fill('input[name=login]', config.login);
+    await page.fill('input[name=password]', 'the provider decides');
+    await navigate(page, 'button[type=submit]');
+    if (page.url().startsWith(config.issuer)) await navigate(page, 'button[type=submit]');  // consent
+    await page.waitForURL((url) => url.href.startsWith(config.url), { timeout: 15000 });
+    report.landed = new URL(page.url()).pathname;
+    report.who = await text(page, '.account .who');
+    report.nav = await page.locator('nav a').allInnerTexts();
+    await audit(page, 'signed in through the provider');
+    await page.goto(config.url + '/monitor/instances');
+    report.instancesStatus = (await page.locator('h1').first().innerText());
+  },
+
+  // A caseworker's own tokens and password pages: create a token (shown once), revoke it,
+  // and a password change refused with the error at its field.
+  async account() {
+    const page = await user('ada');
+    await page.goto(config.url + '/tokens');
+    await audit(page, 'tokens');
+    await page.fill('#token-name', 'skript');
+    await page.check('input[name=scope][value=read]');
+    await navigate(page, 'form[action="/tokens"] button[type=submit]');
+    report.token = await text(page, '#new-token');
+    await audit(page, 'tokens with a new token');
+    report.tokenWorked = (await page.request.get(config.url + '/api/tasks',
+      { headers: { Authorization: 'Bearer ' + report.token } })).status();
+    await navigate(page, 'tr[data-token-id] form button[type=submit]');
+    report.flash = await text(page, '.flash');
+    report.tokenAfterRevoke = (await page.request.get(config.url + '/api/tasks',
+      { headers: { Authorization: 'Bearer ' + report.token } })).status();
+    await audit(page, 'tokens after revoking');
+    await page.goto(config.url + '/account/password');
+    await page.fill('#current', config.passwords.ada);
+    await page.fill('#new', 'ett nytt långt lösenord');
+    await page.fill('#repeat', 'ett annat långt lösenord');
+    await navigate(page, 'form[action="/account/password"] button[type=submit]');
+    report.passwordError = await text(page, '#repeat-error');
+    await audit(page, 'password with an error');
+  },
+
+  // An admin maps a group of the city's sign-in to a role on the page.
+  async mappings() {
+    const page = await user('admin');
+    await page.goto(config.url + '/admin/mappings');
+    await audit(page, 'sign-in roles');
+    await page.fill('#claim', config.claim);
+    await page.fill('#value', config.value);
+    await page.selectOption('#role', config.role);
+    await navigate(page, 'form[action="/admin/mappings"] button[type=submit]');
+    report.flash = await text(page, '.flash');
+    await audit(page, 'sign-in roles with a mapping');
   },
 
   async save(page) {

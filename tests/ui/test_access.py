@@ -10,17 +10,19 @@ from engine.tables import AuditEntry
 from tests.ui.conftest import text
 
 
-def test_login_keeps_only_the_username_in_a_signed_session(page, tokens):
+def test_login_keeps_only_the_username_in_a_signed_session(page, password):
+    secret = password("ada")
     anonymous = page()
     assert anonymous.get("/login").status_code == 200
-    wrong = anonymous.post("/login", data={"token": "not-a-token"})
-    assert wrong.status_code == 401 and "Nyckeln är inte giltig." in text(wrong)
+    wrong = anonymous.sign_in("ada", "not-the-password")
+    assert wrong.status_code == 401 and "Fel användarnamn eller lösenord." in text(wrong)
     assert 'aria-invalid="true"' in wrong.get_data(as_text=True)
-    ada = page("ada")
+    ada = page()
+    assert ada.sign_in("ada", secret).status_code == 302
     cookie = ada.client.get_cookie("session")
-    assert tokens["ada"] not in cookie.value and cookie.http_only and cookie.same_site == "Lax"
+    assert secret not in cookie.value and cookie.http_only and cookie.same_site == "Lax"
     with ada.client.session_transaction() as session:
-        assert session["username"] == "ada" and set(session) <= {"username", "lang", "csrf", "_flashes"}
+        assert session["username"] == "ada" and set(session) <= {"username", "version", "lang", "csrf", "_flashes"}
     assert ada.get("/inbox").status_code == 200
     assert ada.post("/logout").status_code == 302
     assert ada.get("/inbox").headers["Location"].startswith("/login?next=/inbox")
@@ -29,13 +31,13 @@ def test_login_keeps_only_the_username_in_a_signed_session(page, tokens):
 def test_posts_need_the_csrf_token(page, app):
     ada = page("ada")
     assert ada.client.post("/logout").status_code == 400
-    assert app.test_client().post("/login", data={"token": "x"}).status_code == 400
+    assert app.test_client().post("/login", data={"username": "ada", "password": "x"}).status_code == 400
 
 
 @pytest.mark.parametrize("target, landing", [("/monitor/instances", "/monitor/instances"),
                                              ("//evil.example/x", "/"), ("https://evil.example/", "/")])
-def test_login_returns_only_to_this_site(page, tokens, target, landing):
-    response = page().post("/login", data={"token": tokens["admin"], "next": target})
+def test_login_returns_only_to_this_site(page, password, target, landing):
+    response = page().sign_in("admin", password("admin"), next=target)
     assert response.headers["Location"] == landing
 
 

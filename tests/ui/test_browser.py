@@ -36,7 +36,7 @@ def live(node, tmp_path_factory):
 
 def run(node: str, live, scenario: str, **config) -> dict:
     """Run one scenario; it must finish, and no page it saw may break a WCAG 2.1 A/AA rule."""
-    env = {**os.environ, "UI_TEST_CONFIG": json.dumps({"url": live.url, "tokens": live.tokens, **config})}
+    env = {**os.environ, "UI_TEST_CONFIG": json.dumps({"url": live.url, "passwords": live.passwords, **config})}
     proc = subprocess.Popen([node, str(SCRIPT), scenario], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
