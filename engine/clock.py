@@ -83,11 +83,8 @@ _DURATION = (rf"P(?!$)(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D
 _OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
 _TIME = rf"T\d{{2}}(?::\d{{2}}(?::\d{{2}}(?:[.,]\d{{1,6}})?)?)?{_OFFSET}?"
 _DATE_TIME = rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}-W\d{{2}}-\d)(?:{_TIME})?"
-_SHAPES = {
-    "timeDuration": re.compile(_DURATION),
-    "timeDate": re.compile(_DATE_TIME),
-    "timeCycle": re.compile(rf"R\d*/(?:{_DURATION}|{_DATE_TIME}/{_DURATION}|{_DURATION}/{_DATE_TIME})"),
-}
+_CYCLE = rf"R\d*/(?:{_DURATION}|{_DATE_TIME}/{_DURATION}|{_DURATION}/{_DATE_TIME})"
+_ISO_VALUE = re.compile(f"{_DURATION}|{_DATE_TIME}|{_CYCLE}")
 _KINDS = {
     _spiff_timer.TimeDateEventDefinition: "timeDate",
     _spiff_timer.DurationTimerEventDefinition: "timeDuration",
@@ -97,13 +94,14 @@ EXAMPLES = {"timeDuration": "PT5M or P7D", "timeDate": "2026-12-15 or 2026-12-15
             "timeCycle": "R3/PT10M"}
 
 
-def timer_literal(kind: str, text: str) -> str | None:
+def timer_literal(text: str) -> str | None:
     """The ISO 8601 value an unquoted timer text stands for, or None if it is an expression.
 
-    ``kind`` is the BPMN element: timeDuration, timeDate or timeCycle.
+    Any of the three shapes counts whatever the element (timeDuration, timeDate or
+    timeCycle), so a duration written as a cycle is reported as such, not as a Python name.
     """
     text = text.strip()
-    return text if _SHAPES[kind].fullmatch(text) else None
+    return text if _ISO_VALUE.fullmatch(text) else None
 
 
 def timer_value_problem(kind: str, value) -> str | None:

@@ -185,7 +185,10 @@ class Runtime:
             row = self.lock(session, instance_id, expected_version, statuses, skip_locked)
             workflow, definition = self.load(session, row)
             before = instance_data(workflow)
-            details = change(session, row, workflow) or {}
+            try:
+                details = change(session, row, workflow) or {}
+            except WorkflowException as exc:  # diagram code run by the change itself (task.run)
+                raise process_failure(exc) from exc
             if row.status in ACTIVE:
                 advance(workflow)
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,

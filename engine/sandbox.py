@@ -437,7 +437,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
         kind = clock.timer_kind(getattr(task.task_spec, "event_definition", None), expression)
         if kind is None:
             return super().evaluate(task, expression, external_context)
-        literal = clock.timer_literal(kind, expression)
+        literal = clock.timer_literal(expression)
         value = literal if literal is not None else super().evaluate(task, expression, external_context)
         problem = clock.timer_value_problem(kind, value)
         if problem:

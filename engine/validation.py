@@ -164,7 +164,7 @@ def _timer_problems(node, source: str, kind: str) -> list[Problem]:
     hint = f"write an ISO 8601 value such as {clock.EXAMPLES[kind]}, or an expression that returns one"
     if not source:
         return [_problem(node, f"{kind} is empty; {hint}")]
-    value = clock.timer_literal(kind, source)
+    value = clock.timer_literal(source)
     if value is None:
         refused = compile_problem(source, "eval")
         if refused:
