@@ -39,6 +39,7 @@ from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import clock
 
@@ -435,14 +436,24 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression, external_context=None):
         kind = clock.timer_kind(getattr(task.task_spec, "event_definition", None), expression)
+        literal = clock.timer_literal(expression) if kind else None
+        value = literal if literal is not None else self._evaluate(task, expression, external_context)
         if kind is None:
-            return super().evaluate(task, expression, external_context)
-        literal = clock.timer_literal(expression)
-        value = literal if literal is not None else super().evaluate(task, expression, external_context)
+            return value
         problem = clock.timer_value_problem(kind, value)
         if problem:
             raise WorkflowTaskException(f"{kind} {expression.strip()!r} {problem}", task=task)
         return value
+
+    def _evaluate(self, task, expression, external_context):
+        """The library's evaluate, but the error says why (it only says that it failed)."""
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException:
+            raise
+        except Exception as exc:
+            raise WorkflowTaskException(f"{expression.strip()!r} failed: {type(exc).__name__}: {exc}",
+                                        task=task, exception=exc) from exc
 
 
 def restricted_script_engine(limits: ScriptLimits | None = None) -> RestrictedScriptEngine:
