@@ -265,9 +265,12 @@ class _Budget:
         return False
 
 
+_PUBLIC = {module: {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+           for module in (math, random)}
+
+
 def _namespace(module, overrides: dict) -> SimpleNamespace:
-    public = {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
-    return SimpleNamespace(**{**public, **overrides})
+    return SimpleNamespace(**{**_PUBLIC[module], **overrides})
 
 
 def _builtins() -> dict:
@@ -299,6 +302,10 @@ RESERVED_NAMES = frozenset(_globals()) | frozenset(_BUILTINS) | {"typename"}
 _GUARDED_OPERATORS = {ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
 
 
+def _is_number(node) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float, complex)
+
+
 class BoundedPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy plus the hooks the limits need: a clock check at the top of
     every loop body and function, size-checked ``+ * ** <<``, and refusals that say what to
@@ -318,7 +325,9 @@ class BoundedPolicy(RestrictingNodeTransformer):
     def visit_BinOp(self, node):
         node = self.node_contents_visit(node)
         guard = _GUARDED_OPERATORS.get(type(node.op))
-        return node if guard is None else self._call(guard, [node.left, node.right], node)
+        if guard is None or guard == "_add_" and (_is_number(node.left) or _is_number(node.right)):
+            return node  # adding a number cannot build a long sequence: no call in `n = n + 1`
+        return self._call(guard, [node.left, node.right], node)
 
     def visit_While(self, node):
         node = self.node_contents_visit(node)
