@@ -117,7 +117,11 @@ class ScriptLimitExceeded(Exception):
 
 _SEQUENCES = (str, bytes, list, tuple)
 _PADDING = frozenset({"ljust", "rjust", "center", "zfill"})
-_LN2 = math.log(2)
+
+
+def _log2_factorial(n) -> float:
+    """About how many bits n! has (0 where math itself will refuse the argument)."""
+    return math.lgamma(n + 1) / math.log(2) if isinstance(n, int) and n > 1 else 0
 
 
 class _Budget:
@@ -125,7 +129,6 @@ class _Budget:
 
     def __init__(self, limits: ScriptLimits, seconds: float):
         self.limits = limits
-        self.seconds = seconds
         self.started = time.monotonic()
         self.deadline = self.started + seconds
         self.items = 0
@@ -136,10 +139,14 @@ class _Budget:
         self.exceeded = self.exceeded or message
         raise ScriptLimitExceeded(self.exceeded)
 
+    def late(self) -> str | None:
+        if time.monotonic() <= self.deadline:
+            return None
+        return f"diagram code ran longer than its time budget of {self.limits.seconds:g} s (ScriptLimits.seconds)"
+
     def tick(self) -> None:
-        if time.monotonic() > self.deadline or self.exceeded:
-            self.fail(f"diagram code ran longer than its time budget of {self.limits.seconds:g} s "
-                      "(ScriptLimits.seconds)")
+        if self.exceeded or time.monotonic() > self.deadline:
+            self.fail(self.late() or self.exceeded)
 
     def size(self, count: int, what: str) -> None:
         if count > self.limits.max_items:
@@ -210,23 +217,28 @@ class _Budget:
         return value
 
     def big_number(self, function, bits):
+        """``function`` refused when ``bits(*args)`` says its result would be too large."""
         def guarded(*args):
             self.bits(bits(*args), f"{function.__name__}()")
             return function(*args)
         return guarded
 
+    def lcm(self, *numbers):
+        def pair(a, b):
+            self.bits(a.bit_length() + b.bit_length(), "lcm()")
+            return math.lcm(a, b)
+        return functools.reduce(pair, numbers, 1)
+
     def modules(self) -> dict:
         """``math`` and ``random`` with the functions that build huge results guarded."""
-        log_factorial = lambda n: math.lgamma(n + 1) / _LN2 if isinstance(n, int) and n > 1 else 0  # noqa: E731
         maths = _namespace(math, {
-            "factorial": self.big_number(math.factorial, log_factorial),
-            "comb": self.big_number(math.comb, lambda n, k: log_factorial(n) - log_factorial(k)
-                                    - log_factorial(n - k) if 0 <= k <= n else 0),
-            "perm": self.big_number(math.perm, lambda n, k=None: log_factorial(n) - log_factorial(
-                n - (n if k is None else k)) if 0 <= (k or 0) <= n else 0),
+            "factorial": self.big_number(math.factorial, _log2_factorial),
+            "comb": self.big_number(math.comb, lambda n, k: _log2_factorial(n) - _log2_factorial(k)
+                                    - _log2_factorial(n - k)),
+            "perm": self.big_number(math.perm, lambda n, k=None: _log2_factorial(n) - _log2_factorial(
+                n - (n if k is None else k))),
             "prod": lambda iterable, start=1: functools.reduce(self.mul, self.iterate(iterable), start),
-            "lcm": lambda *numbers: functools.reduce(
-                lambda a, b: self.mul(a, b) // math.gcd(a, b) if a and b else 0, numbers, 1),
+            "lcm": self.lcm,
         })
         randoms = _namespace(random, {
             "getrandbits": self.big_number(random.getrandbits, lambda k: k),
@@ -257,9 +269,7 @@ class _Budget:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.exceeded is None and time.monotonic() > self.deadline:
-            self.exceeded = (f"diagram code ran longer than its time budget of {self.limits.seconds:g} s "
-                             "(ScriptLimits.seconds)")
+        self.exceeded = self.exceeded or self.late()
         if self.exceeded and not isinstance(exc, ScriptLimitExceeded):
             raise ScriptLimitExceeded(self.exceeded) from exc
         return False
@@ -271,6 +281,11 @@ _PUBLIC = {module: {name: getattr(module, name) for name in dir(module) if not n
 
 def _namespace(module, overrides: dict) -> SimpleNamespace:
     return SimpleNamespace(**{**_PUBLIC[module], **overrides})
+
+
+def _apply(function, *args, **kwargs):
+    """RestrictedPython routes ``f(*args, **kwargs)`` through this; without it such calls fail."""
+    return function(*args, **kwargs)
 
 
 def _builtins() -> dict:
@@ -294,6 +309,7 @@ def _globals() -> dict:
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": full_write_guard,
         "_print_": PrintCollector,
+        "_apply_": _apply,
         **HELPERS,
     }
 
