@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def _problem(node, message: str) -> Problem:
     if owner is None:
         return Problem(message)
     return Problem(message, element_id=owner.get("id"), element_name=owner.get("name"),
-                   element_type=etree.QName(owner).localname)
+                   element_type=_local(owner))
 
 
 def _schema_problems(root) -> list[Problem]:
@@ -178,16 +179,29 @@ def _timer_problems(node, source: str, kind: str) -> list[Problem]:
     return [_problem(node, f"{kind} {source!r} {problem}")] if problem else []
 
 
+def _containers(root):
+    """(child elements by id, sequence flows) of every process and subprocess with flows."""
+    parents = {id(flow.getparent()): flow.getparent() for flow in root.iterfind(".//bpmn:sequenceFlow", NS)}
+    for container in parents.values():
+        nodes = {node.get("id"): node for node in container if isinstance(node.tag, str) and node.get("id")}
+        yield nodes, container.findall("bpmn:sequenceFlow", NS)
+
+
+def _local(node) -> str:
+    return etree.QName(node).localname
+
+
 def _branch_problems(root) -> list[Problem]:
     """Gateways wider than SpiffWorkflow can start or join quickly (its join is quadratic)."""
     problems = []
-    for gateway in root.iter(*(f"{{{NS['bpmn']}}}{tag}" for tag in _FORKING)):
+    for nodes, flows in _containers(root):
         for end, direction in (("sourceRef", "outgoing"), ("targetRef", "incoming")):
-            count = len(gateway.getparent().findall(f"bpmn:sequenceFlow[@{end}='{gateway.get('id')}']", NS))
-            if count > MAX_GATEWAY_BRANCHES:
-                problems.append(_problem(gateway, f"has {count} {direction} flows; the limit is "
-                                                  f"{MAX_GATEWAY_BRANCHES} (MAX_GATEWAY_BRANCHES): use a "
-                                                  "multi-instance task or split the work"))
+            for gateway_id, count in Counter(flow.get(end) for flow in flows).items():
+                gateway = nodes.get(gateway_id)
+                if count > MAX_GATEWAY_BRANCHES and gateway is not None and _local(gateway) in _FORKING:
+                    problems.append(_problem(gateway, f"has {count} {direction} flows; the limit is "
+                                                      f"{MAX_GATEWAY_BRANCHES} (MAX_GATEWAY_BRANCHES): use a "
+                                                      "multi-instance task or split the work"))
     return problems
 
 
@@ -249,12 +263,18 @@ def _reference_problems(root) -> list[Problem]:
     """Structure SpiffWorkflow follows without checking: it stops at the first such
     problem with a TypeError or a guess, so these are listed here, all of them."""
     problems = []
-    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
-        here = {node.get("id") for node in flow.getparent()}
-        for end in ("sourceRef", "targetRef"):
-            if flow.get(end) not in here:
-                problems.append(_problem(flow, f"{end} {flow.get(end)!r} names no element of the same "
-                                               "process or subprocess"))
+    for nodes, flows in _containers(root):
+        for flow in flows:
+            for end in ("sourceRef", "targetRef"):
+                if flow.get(end) not in nodes:
+                    problems.append(_problem(flow, f"{end} {flow.get(end)!r} names no element of the same "
+                                                   "process or subprocess"))
+            source, target = nodes.get(flow.get("sourceRef")), nodes.get(flow.get("targetRef"))
+            if (source is not None and target is not None and _local(source) == "eventBasedGateway"
+                    and _local(target) not in _EVENT_GATEWAY_TARGETS):
+                problems.append(_problem(flow, f"leads from event-based gateway {source.get('id')!r} to a "
+                                               f"{_local(target)}; it may only lead to an intermediate catch "
+                                               "event or a receive task"))
     for kind, attribute in (("message", "messageRef"), ("signal", "signalRef"), ("error", "errorRef"),
                             ("escalation", "escalationRef")):
         declared = {node.get("id") for node in root.iterfind(f"bpmn:{kind}", NS)}
@@ -272,13 +292,6 @@ def _reference_problems(root) -> list[Problem]:
         if call.get("calledElement") not in processes:
             problems.append(_problem(call, f"calls process {call.get('calledElement')!r}, which this diagram does "
                                            f"not contain; processes here: {', '.join(sorted(processes))}"))
-    for gateway in root.iterfind(".//bpmn:eventBasedGateway", NS):
-        for flow in gateway.getparent().iterfind(f"bpmn:sequenceFlow[@sourceRef='{gateway.get('id')}']", NS):
-            target = gateway.getparent().find(f"*[@id='{flow.get('targetRef')}']")
-            if target is not None and etree.QName(target).localname not in _EVENT_GATEWAY_TARGETS:
-                problems.append(_problem(flow, f"leads from event-based gateway {gateway.get('id')!r} to a "
-                                               f"{etree.QName(target).localname}; it may only lead to an "
-                                               "intermediate catch event or a receive task"))
     return problems
 
 
