@@ -148,11 +148,13 @@ class _Budget:
         if self.exceeded or time.monotonic() > self.deadline:
             self.fail(self.late() or self.exceeded)
 
-    def size(self, count: int, what: str) -> None:
+    def size(self, count: int, what: str, *, new: bool = True) -> None:
+        """Check one result's length; ``new`` items (not a copy of operands) also count
+        towards the snippet's total, so a loop cannot build many big results."""
         if count > self.limits.max_items:
             self.fail(f"{what} would hold {count:,} items; the limit is {self.limits.max_items:,} "
                       "(ScriptLimits.max_items)")
-        self.items += count
+        self.items += count if new else 0
         if self.items > self.limits.max_total_items:
             self.fail(f"diagram code built more than {self.limits.max_total_items:,} items in all "
                       "(ScriptLimits.max_total_items)")
@@ -171,7 +173,7 @@ class _Budget:
     def add(self, a, b):
         result = a + b
         if isinstance(result, _SEQUENCES):
-            self.size(len(result), "a concatenation")
+            self.size(len(result), "a concatenation", new=False)  # `s = s + x` in a loop is fine
         return result
 
     def mul(self, a, b):

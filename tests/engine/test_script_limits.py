@@ -163,3 +163,28 @@ def test_a_long_script_does_not_hold_up_an_unrelated_instance(engine):
     worker.join()
     assert "time budget" in outcome["slow"]
     assert waited < LIMITS.seconds + 1.0
+
+
+def test_ordinary_scripts_run_under_the_default_limits():
+    """The guards change nothing for code of ordinary size."""
+    code = """
+text = ""
+for i in range(20000):
+    text = text + "x"
+items = []
+for i in range(5000):
+    items = items + [i]
+def score(entry):
+    return entry["weight"] * 2 ** entry["level"]
+entries = sorted([{"weight": w, "level": w % 4} for w in range(100)], key=lambda e: -score(e))
+n = 0
+while True:
+    n += 1
+    if n == 1000:
+        break
+summary = max(*[score(e) for e in entries]), math.floor(2.7), len("ab" * 1000), 10 ** 100 > 1
+"""
+    data = {}
+    RestrictedEnvironment(ScriptLimits()).execute(code, data)
+    assert (len(data["text"]), len(data["items"]), data["n"]) == (20000, 5000, 1000)
+    assert data["summary"] == (792, 2, 2000, True)
