@@ -188,3 +188,19 @@ summary = max(*[score(e) for e in entries]), math.floor(2.7), len("ab" * 1000), 
     RestrictedEnvironment(ScriptLimits()).execute(code, data)
     assert (len(data["text"]), len(data["items"]), data["n"]) == (20000, 5000, 1000)
     assert data["summary"] == (792, 2, 2000, True)
+
+
+def test_a_long_script_after_a_timer_parks_its_instance_as_an_incident(engine, clock):
+    body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>'
+            '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1M'
+            '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="run"/>'
+            f'<bpmn:scriptTask id="run" name="Run"><bpmn:script>{escape(SPIN)}</bpmn:script></bpmn:scriptTask>'
+            '<bpmn:sequenceFlow id="f3" sourceRef="run" targetRef="e"/><bpmn:endEvent id="e"/>')
+    engine.deploy(diagram(body, "later"), deployed_by="owner")
+    instance = engine.start("later", {}, actor="a")
+    clock.advance(minutes=2)
+    engine.tick()
+    assert engine.instance(instance["id"])["status"] == "error"
+    (failed,) = [h for h in engine.history(instance["id"]) if h["action"] == "timer_failed"]
+    assert failed["element_id"] == "run" and "ScriptLimits.seconds" in failed["details"]["error"]
