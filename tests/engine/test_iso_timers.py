@@ -74,7 +74,7 @@ def test_timer_expression_that_is_not_text_fails_cleanly_and_writes_nothing(engi
 
 def test_timer_expression_failing_in_the_background_parks_the_instance(engine, clock):
     body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="first"/>'
-            '<bpmn:intermediateCatchEvent id="first"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1M'
+            '<bpmn:intermediateCatchEvent id="first"><bpmn:timerEventDefinition><bpmn:timeDuration>"PT1M"'
             '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
             '<bpmn:sequenceFlow id="f2" sourceRef="first" targetRef="second"/>'
             '<bpmn:intermediateCatchEvent id="second" name="Until"><bpmn:timerEventDefinition><bpmn:timeDate>'

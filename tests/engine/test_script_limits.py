@@ -192,7 +192,7 @@ summary = max(*[score(e) for e in entries]), math.floor(2.7), len("ab" * 1000), 
 
 def test_a_long_script_after_a_timer_parks_its_instance_as_an_incident(engine, clock):
     body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>'
-            '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1M'
+            '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>"PT1M"'
             '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
             '<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="run"/>'
             f'<bpmn:scriptTask id="run" name="Run"><bpmn:script>{escape(SPIN)}</bpmn:script></bpmn:scriptTask>'
