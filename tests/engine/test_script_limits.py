@@ -50,7 +50,7 @@ def test_a_long_script_is_stopped_at_the_budget_naming_its_element(engine):
     started = time.monotonic()
     with pytest.raises(ProcessFailure) as failure:
         engine.complete_task(task["id"], {}, actor="a")
-    assert time.monotonic() - started < LIMITS.seconds + 1.5
+    assert time.monotonic() - started < LIMITS.seconds + 2.0
     (problem,) = failure.value.details
     assert problem.element_id == "run" and "time budget of 0.5 s (ScriptLimits.seconds)" in problem.message
     after = engine.instance(instance["id"])
@@ -122,18 +122,19 @@ def _loop_of_scripts(iterations: int, rounds: int) -> bytes:
 
 
 def test_one_engine_step_shares_one_budget(engine):
-    """Ten scripts of a tenth of the budget each pass alone but not in one step: a chain of
-    scripts cannot hold the transaction (on SQLite, the write lock) longer than one may."""
-    probe = 20_000
-    started = time.monotonic()
-    RestrictedEnvironment(LIMITS).execute(f"n = 0\nwhile n < {probe}:\n    n = n + 1", {})
-    per_iteration = (time.monotonic() - started) / probe
-    iterations = int(LIMITS.seconds / 5 / per_iteration)  # a fifth of the budget per round
+    """Scripts of a quarter of the budget each pass alone but not twenty in one step: a chain
+    of scripts cannot hold the transaction (on SQLite, the write lock) longer than one may."""
+    probe, timings = 100_000, []
+    for _ in range(3):  # the fastest of three: a busy machine only makes the rounds longer
+        started = time.monotonic()
+        RestrictedEnvironment(LIMITS).execute(f"n = 0\nwhile n < {probe}:\n    n = n + 1", {})
+        timings.append(time.monotonic() - started)
+    iterations = int(probe * LIMITS.seconds / 4 / min(timings))  # a quarter of the budget per round
     engine.deploy(_loop_of_scripts(iterations, 1), deployed_by="owner")
     single = engine.start("rounds", {"rounds": 0}, actor="a")
     engine.complete_task(engine.tasks(instance_id=single["id"])[0]["id"], {}, actor="a")
     assert engine.instance(single["id"])["status"] == "completed"
-    engine.deploy(_loop_of_scripts(iterations, 15), deployed_by="owner")
+    engine.deploy(_loop_of_scripts(iterations, 20), deployed_by="owner")
     chained = engine.start("rounds", {"rounds": 0}, actor="a")
     with pytest.raises(ProcessFailure, match="time budget") as failure:
         engine.complete_task(engine.tasks(instance_id=chained["id"])[0]["id"], {}, actor="a")
@@ -162,7 +163,7 @@ def test_a_long_script_does_not_hold_up_an_unrelated_instance(engine):
     waited = time.monotonic() - started
     worker.join()
     assert "time budget" in outcome["slow"]
-    assert waited < LIMITS.seconds + 1.0
+    assert waited < LIMITS.seconds + 2.0  # the old code: the whole SPIN, about 15 s
 
 
 def test_ordinary_scripts_run_under_the_default_limits():
