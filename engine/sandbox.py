@@ -5,6 +5,12 @@ with ``compile_restricted`` (no imports, no underscore attributes, guarded item 
 attribute access) and see only vetted helpers. SpiffWorkflow's default engine runs with
 full builtins and its suggested ``safe_globals`` recipe is escapable, so neither is used.
 Task data is passed in as variables and never evaluated.
+
+Diagram code is also bounded (``ScriptLimits``): the compiler adds a clock check to every
+loop body and function and routes ``+ * ** <<`` through size checks, so ``while True`` or
+``10**10**8`` becomes a clear error naming the element instead of a worker (and, on
+SQLite, the only write lock) held for as long as it runs. No signals are used: the
+checks work in any thread.
 """
 from __future__ import annotations
 
