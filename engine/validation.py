@@ -287,6 +287,17 @@ def _reference_problems(root) -> list[Problem]:
         if not any(node.find(f"bpmn:{kind}", NS) is not None for kind in TIMER_KINDS):
             problems.append(_problem(node, "timer has no timeDuration, timeDate or timeCycle; add one, e.g. "
                                            "a timeDuration of PT5M"))
+    data_objects = {node.get("id") for node in root.iterfind(".//bpmn:dataObject", NS)}
+    for node in root.iterfind(".//bpmn:dataObjectReference", NS):
+        if node.get("dataObjectRef") not in data_objects:
+            problems.append(_problem(node, f"dataObjectRef {node.get('dataObjectRef')!r} names no bpmn:dataObject; "
+                                           "point it at a data object of the process"))
+    ids = {node.get("id") for node in root.iter() if isinstance(node.tag, str)}
+    for path in ("bpmn:dataInputAssociation/bpmn:sourceRef", "bpmn:dataOutputAssociation/bpmn:targetRef"):
+        for node in root.iterfind(f".//{path}", NS):
+            if (node.text or "").strip() not in ids:
+                problems.append(_problem(node, f"{path.replace('bpmn:', '')} {node.text!r} names no element "
+                                               "of this diagram"))
     processes = {node.get("id") for node in root.iterfind("bpmn:process", NS)}
     for call in root.iterfind(".//bpmn:callActivity", NS):
         if call.get("calledElement") not in processes:
@@ -296,7 +307,7 @@ def _reference_problems(root) -> list[Problem]:
 
 
 _EVENT_GATEWAY_TARGETS = ("intermediateCatchEvent", "receiveTask")
-_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-f]+>")
+_REPR = re.compile(r"<Element (?:\{[^}]*\})?(\w+) at 0x[0-9a-f]+>")
 _WRAPPED = re.compile(r"(\w+)\((['\"])(.*)\2\)", re.DOTALL)
 
 

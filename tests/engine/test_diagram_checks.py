@@ -8,8 +8,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
 from engine.operations import OperationRegistry
-from engine.validation import MAX_GATEWAY_BRANCHES, FormSource, validate
+from engine.validation import MAX_GATEWAY_BRANCHES, FormSource, _spiff_problem, validate
 from tests.engine.test_deploy import diagram
 
 
@@ -108,9 +111,9 @@ def test_every_structural_problem_is_listed_with_id_name_and_type():
         '<bpmn:endEvent id="e" name="Failed"><bpmn:errorEventDefinition errorRef="oops"/></bpmn:endEvent>'
         '<bpmn:callActivity id="c" name="Call other" calledElement="elsewhere"/>'
         '<bpmn:intermediateThrowEvent id="sig" name="Shout"><bpmn:signalEventDefinition signalRef="loud"/>'
-        '</bpmn:intermediateThrowEvent>')
+        '</bpmn:intermediateThrowEvent><bpmn:dataObjectReference id="dr" name="Notes" dataObjectRef="ghost"/>')
     assert sorted((p["element_type"], p["element_id"], p.get("element_name")) for p in listed) == [
-        ("callActivity", "c", "Call other"), ("endEvent", "e", "Failed"),
+        ("callActivity", "c", "Call other"), ("dataObjectReference", "dr", "Notes"), ("endEvent", "e", "Failed"),
         ("intermediateCatchEvent", "m", "Wait for reply"), ("intermediateThrowEvent", "sig", "Shout"),
         ("sequenceFlow", "f1", None), ("sequenceFlow", "f3", None)]
     for problem in listed:
@@ -137,3 +140,16 @@ def test_parallel_gateways_wider_than_the_limit_are_refused():
     assert [(p["element_id"], p["element_type"]) for p in listed] == [("split", "parallelGateway"),
                                                                       ("join", "parallelGateway")]
     assert f"{MAX_GATEWAY_BRANCHES + 1} outgoing flows; the limit is {MAX_GATEWAY_BRANCHES}" in listed[0]["message"]
+
+
+def test_reprs_in_what_spiffworkflow_reports_become_names():
+    """SpiffWorkflow formats some findings with ``%r``; the element's repr becomes its tag."""
+    task = etree.fromstring(diagram('<bpmn:task id="t" name="Write"><bpmn:dataOutputAssociation id="a">'
+                                    '<bpmn:targetRef>x</bpmn:targetRef></bpmn:dataOutputAssociation></bpmn:task>'))
+    node = task.find(".//{*}task")
+    inner = node.find(".//{*}targetRef")
+    for raised in (ValidationException(f"Cannot resolve dataOutputAssociation {inner}", node),
+                   ValidationException("%r" % KeyError(f"no {inner}"), node)):
+        problem = _spiff_problem(raised)
+        assert (problem.element_type, problem.element_id, problem.element_name) == ("task", "t", "Write")
+        assert "targetRef" in problem.message and "<Element" not in problem.message and "0x" not in problem.message
