@@ -17,14 +17,16 @@ class Problem:
     element_id: str | None = None
     element_name: str | None = None
     field: str | None = None
-    element_type: str | None = None
+    element_type: str | None = None  # the BPMN tag, e.g. scriptTask
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     def __str__(self) -> str:
-        label = ", ".join(part for part in (self.element_name, self.element_type) if part)
-        where = self.field or " ".join(part for part in (self.element_id, f"({label})" if label else None) if part)
+        where = self.field or " ".join(
+            part for part in (self.element_type, self.element_id,
+                              f"({self.element_name})" if self.element_name else None) if part
+        )
         return f"{where}: {self.message}" if where else self.message
 
 

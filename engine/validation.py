@@ -9,8 +9,10 @@ snippet with the same restricted compiler the running engine uses.
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +20,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from engine import clock
 from engine.errors import InvalidData, Problem
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
@@ -28,6 +30,11 @@ from engine.tables import HumanTask
 from engine.workflow import EngineParser, dump_spec
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
+# SpiffWorkflow 3.2.0 joins parallel branches in quadratic time or worse: branches that
+# finish in one step took 0.4-0.8 s for 100, 2-2.7 s for 200 and 77-143 s for 1,000.
+MAX_GATEWAY_BRANCHES = 100
+_FORKING = ("parallelGateway", "inclusiveGateway", "complexGateway")
+TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -71,6 +78,8 @@ def validate(xml: bytes, forms: "FormSource", operations, filename: str = "diagr
     result.problems += _length_problems(root)
     result.problems += _schema_problems(root)
     result.problems += _code_problems(root)
+    result.problems += _branch_problems(root)
+    result.problems += _reference_problems(root)
     result.problems += _operation_problems(root, operations)
     form_problems, result.forms = _form_problems(root, forms)
     result.problems += form_problems
@@ -90,7 +99,8 @@ def _problem(node, message: str) -> Problem:
     owner = _element(node)
     if owner is None:
         return Problem(message)
-    return Problem(message, element_id=owner.get("id"), element_name=owner.get("name"))
+    return Problem(message, element_id=owner.get("id"), element_name=owner.get("name"),
+                   element_type=_local(owner))
 
 
 def _length_problems(root) -> list[Problem]:
@@ -134,12 +144,14 @@ def _snippets(root):
     """Every piece of diagram code: (node, mode, source, kind)."""
     for node in root.iterfind(".//bpmn:conditionExpression", NS):
         yield node, "eval", node.text or "", "condition"
+    for node in root.iterfind(".//bpmn:conditionalEventDefinition/bpmn:condition", NS):
+        yield node, "eval", node.text or "", "event condition"
     for node in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
         yield node, "exec", node.text or "", "script"
     for tag in ("preScript", "postScript"):
         for node in root.iterfind(f".//spiffworkflow:{tag}", NS):
             yield node, "exec", node.text or "", tag
-    for tag in ("timeDate", "timeDuration", "timeCycle"):
+    for tag in TIMER_KINDS:
         for node in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{tag}", NS):
             yield node, "eval", node.text or "", tag
     for node in root.iterfind(".//spiffworkflow:parameter", NS):
@@ -151,36 +163,75 @@ def _snippets(root):
         yield node, "eval", node.text or "", "message payload"
 
 
+_EMPTY = {
+    "script": "write the Python to run in the task's script, or make it a plain task if nothing should run",
+    "condition": "write a Python expression such as amount > 1000, or remove it and mark the flow as default",
+    "event condition": "write a Python expression such as approved == True",
+}
+
+
 def _code_problems(root) -> list[Problem]:
     problems = []
+    for task in root.iterfind(".//bpmn:scriptTask", NS):
+        if task.find("bpmn:script", NS) is None:
+            problems.append(_problem(task, f"script task has no script; {_EMPTY['script']}"))
     for node, mode, source, kind in _snippets(root):
-        if not source.strip():
-            problems.append(_problem(node, f"{kind} is empty"))
-            continue
-        refused = compile_problem(source.strip(), mode)
-        if refused:
-            problems.append(_problem(node, f"{kind} {source.strip()!r} is refused: {refused}"))
-        elif kind.startswith("time"):
-            problems += _literal_timer_problems(node, source.strip(), kind)
+        source = source.strip()
+        if kind in TIMER_KINDS:
+            problems += _timer_problems(node, source, kind)
+        elif not source:
+            problems.append(_problem(node, f"{kind} is empty" + (f"; {_EMPTY[kind]}" if kind in _EMPTY else "")))
+        else:
+            refused = compile_problem(source, mode)
+            if refused:
+                problems.append(_problem(node, f"{kind} {source!r} is refused: {refused}"))
     return problems
 
 
-def _literal_timer_problems(node, source: str, kind: str) -> list[Problem]:
-    """A quoted timer literal can be checked now instead of failing weeks later."""
-    try:
-        literal = json.loads(source) if source[0] == '"' else None
-    except ValueError:
-        literal = None
-    if not isinstance(literal, str):
-        return []
-    parse = {"timeDuration": TimerEventDefinition.parse_iso_duration,
-             "timeDate": TimerEventDefinition.parse_time_or_duration,
-             "timeCycle": TimerEventDefinition.parse_iso_recurring_interval}[kind]
-    try:
-        parse(literal)
-    except Exception as exc:  # the library raises bare Exception for bad durations
-        return [_problem(node, f"{kind} {literal!r} is not a valid ISO-8601 value: {exc}")]
-    return []
+def _timer_problems(node, source: str, kind: str) -> list[Problem]:
+    """A timer is an ISO 8601 value, written bare (as Camunda Modeler does) or quoted, or an
+    expression producing one. Whatever can be known now is checked now, not weeks later."""
+    hint = f"write an ISO 8601 value such as {clock.EXAMPLES[kind]}, or an expression that returns one"
+    if not source:
+        return [_problem(node, f"{kind} is empty; {hint}")]
+    value = clock.timer_literal(source)
+    if value is None:
+        refused = compile_problem(source, "eval")
+        if refused:
+            return [_problem(node, f"{kind} {source!r} is neither an ISO 8601 value nor an expression "
+                                   f"({refused}); {hint}")]
+        try:
+            value = ast.literal_eval(source)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return []  # an expression: its value is checked when the timer starts
+    problem = clock.timer_value_problem(kind, value)
+    return [_problem(node, f"{kind} {source!r} {problem}")] if problem else []
+
+
+def _containers(root):
+    """(child elements by id, sequence flows) of every process and subprocess with flows."""
+    parents = {id(flow.getparent()): flow.getparent() for flow in root.iterfind(".//bpmn:sequenceFlow", NS)}
+    for container in parents.values():
+        nodes = {node.get("id"): node for node in container if isinstance(node.tag, str) and node.get("id")}
+        yield nodes, container.findall("bpmn:sequenceFlow", NS)
+
+
+def _local(node) -> str:
+    return etree.QName(node).localname
+
+
+def _branch_problems(root) -> list[Problem]:
+    """Gateways wider than SpiffWorkflow can start or join quickly (its join is quadratic)."""
+    problems = []
+    for nodes, flows in _containers(root):
+        for end, direction in (("sourceRef", "outgoing"), ("targetRef", "incoming")):
+            for gateway_id, count in Counter(flow.get(end) for flow in flows).items():
+                gateway = nodes.get(gateway_id)
+                if count > MAX_GATEWAY_BRANCHES and gateway is not None and _local(gateway) in _FORKING:
+                    problems.append(_problem(gateway, f"has {count} {direction} flows; the limit is "
+                                                      f"{MAX_GATEWAY_BRANCHES} (MAX_GATEWAY_BRANCHES): use a "
+                                                      "multi-instance task or split the work"))
+    return problems
 
 
 def _operation_problems(root, operations) -> list[Problem]:
@@ -237,19 +288,87 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
     return problems, forms
 
 
+def _reference_problems(root) -> list[Problem]:
+    """Structure SpiffWorkflow follows without checking: it stops at the first such
+    problem with a TypeError or a guess, so these are listed here, all of them."""
+    problems = []
+    for nodes, flows in _containers(root):
+        for flow in flows:
+            for end in ("sourceRef", "targetRef"):
+                if flow.get(end) not in nodes:
+                    problems.append(_problem(flow, f"{end} {flow.get(end)!r} names no element of the same "
+                                                   "process or subprocess"))
+            source, target = nodes.get(flow.get("sourceRef")), nodes.get(flow.get("targetRef"))
+            if (source is not None and target is not None and _local(source) == "eventBasedGateway"
+                    and _local(target) not in _EVENT_GATEWAY_TARGETS):
+                problems.append(_problem(flow, f"leads from event-based gateway {source.get('id')!r} to a "
+                                               f"{_local(target)}; it may only lead to an intermediate catch "
+                                               "event or a receive task"))
+    for kind, attribute in (("message", "messageRef"), ("signal", "signalRef"), ("error", "errorRef"),
+                            ("escalation", "escalationRef")):
+        declared = {node.get("id") for node in root.iterfind(f"bpmn:{kind}", NS)}
+        for node in root.iterfind(f".//bpmn:{kind}EventDefinition[@{attribute}]", NS):
+            if node.get(attribute) not in declared:
+                problems.append(_problem(node, f"{attribute} {node.get(attribute)!r} names no bpmn:{kind} of "
+                                               f"this diagram; declare <bpmn:{kind} id=\"{node.get(attribute)}\"> "
+                                               "or refer to one that exists"))
+    for node in root.iterfind(".//bpmn:timerEventDefinition", NS):
+        if not any(node.find(f"bpmn:{kind}", NS) is not None for kind in TIMER_KINDS):
+            problems.append(_problem(node, "timer has no timeDuration, timeDate or timeCycle; add one, e.g. "
+                                           "a timeDuration of PT5M"))
+    data_objects = {node.get("id") for node in root.iterfind(".//bpmn:dataObject", NS)}
+    for node in root.iterfind(".//bpmn:dataObjectReference", NS):
+        if node.get("dataObjectRef") not in data_objects:
+            problems.append(_problem(node, f"dataObjectRef {node.get('dataObjectRef')!r} names no bpmn:dataObject; "
+                                           "point it at a data object of the process"))
+    ids = {node.get("id") for node in root.iter() if isinstance(node.tag, str)}
+    for path in ("bpmn:dataInputAssociation/bpmn:sourceRef", "bpmn:dataOutputAssociation/bpmn:targetRef"):
+        for node in root.iterfind(f".//{path}", NS):
+            if (node.text or "").strip() not in ids:
+                problems.append(_problem(node, f"{path.replace('bpmn:', '')} {node.text!r} names no element "
+                                               "of this diagram"))
+    processes = {node.get("id") for node in root.iterfind("bpmn:process", NS)}
+    for call in root.iterfind(".//bpmn:callActivity", NS):
+        if call.get("calledElement") not in processes:
+            problems.append(_problem(call, f"calls process {call.get('calledElement')!r}, which this diagram does "
+                                           f"not contain; processes here: {', '.join(sorted(processes))}"))
+    return problems
+
+
+_EVENT_GATEWAY_TARGETS = ("intermediateCatchEvent", "receiveTask")
+_REPR = re.compile(r"<Element (?:\{[^}]*\})?(\w+) at 0x[0-9a-f]+>")
+_WRAPPED = re.compile(r"(\w+)\((['\"])(.*)\2\)", re.DOTALL)
+
+
+def _spiff_problem(exc: ValidationException) -> Problem:
+    """SpiffWorkflow's finding without its reprs: element id, name and type, plain message."""
+    message = _REPR.sub(lambda m: m.group(1), str(exc.args[0]) if exc.args else "invalid diagram")
+    wrapped = _WRAPPED.fullmatch(message)
+    if wrapped:  # an unexpected error inside SpiffWorkflow's parser, shown by it as a repr
+        message = f"SpiffWorkflow could not parse this element ({wrapped.group(1)}: {wrapped.group(3)})"
+    return Problem(message, element_id=exc.id or None, element_name=exc.name or None,
+                   element_type=(exc.tag or "").rpartition(":")[2].rpartition("}")[2] or None)
+
+
 def _parse(root, filename: str, result: Validated) -> list[Problem]:
+    """SpiffWorkflow's own parse, process by process, so each process's problem is listed."""
     parser = EngineParser()
     try:
         parser.add_bpmn_xml(root, filename)
-        keys = parser.get_process_ids()
-        if not keys:
-            return [Problem("the diagram has no executable process (isExecutable=\"true\")")]
-        for key in keys:
-            spec = parser.get_spec(key)
-            process = root.find(f"bpmn:process[@id='{key}']", NS)
-            name = process.get("name") if process is not None else None
-            result.processes.append(ParsedProcess(key, name, dump_spec(spec, parser.get_subprocess_specs(key))))
     except ValidationException as exc:
-        return [Problem(exc.msg if hasattr(exc, "msg") else str(exc), element_id=exc.id or None,
-                        element_name=exc.name or None)]
-    return []
+        return [_spiff_problem(exc)]
+    keys = parser.get_process_ids()
+    if not keys:
+        return [Problem("the diagram has no executable process (isExecutable=\"true\")")]
+    problems = []
+    for key in keys:
+        try:
+            spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+        except ValidationException as exc:
+            problems.append(_spiff_problem(exc))
+            continue
+        process = root.find(f"bpmn:process[@id='{key}']", NS)
+        name = process.get("name") if process is not None else None
+        result.processes.append(ParsedProcess(key, name, dump_spec(spec, subprocess_specs)))
+    return problems

@@ -27,9 +27,14 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 
-from engine.sandbox import restricted_script_engine
+from engine.sandbox import ScriptLimits, restricted_script_engine
 
 SCRIPT_ENGINE = restricted_script_engine()
+
+
+def set_script_limits(limits: ScriptLimits) -> None:
+    """Replace the time and size limits every workflow's diagram code runs under."""
+    SCRIPT_ENGINE.environment.limits = limits
 
 
 class AsyncServiceTask(SpiffServiceTask):
@@ -53,6 +58,12 @@ class EngineWorkflow(BpmnWorkflow):
 
     def __init__(self, spec, subprocess_specs=None, script_engine=None, **kwargs):
         super().__init__(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, **kwargs)
+
+    def do_engine_steps(self, *args, **kwargs):
+        """One step's diagram code shares one time budget, so a chain of scripts cannot hold
+        the transaction (on SQLite the write lock) longer than a single script may."""
+        with SCRIPT_ENGINE.environment.step():
+            super().do_engine_steps(*args, **kwargs)
 
 
 class EngineWorkflowConverter(BpmnWorkflowConverter):
