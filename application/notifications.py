@@ -192,7 +192,8 @@ def _insert(session, model, rows: list[dict]) -> int:
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return session.execute(insert(model).values(rows).on_conflict_do_nothing(index_elements=["key"])).rowcount
+    statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    return len(session.execute(statement.returning(model.id)).all())
 
 
 def _notification(key: str, username: str, kind: Kind, at: datetime, params: dict, task_id=None) -> dict:
@@ -330,6 +331,11 @@ def preferences(session, username: str) -> dict:
     row = session.get(Preference, username)
     modes = {str(kind): str(DEFAULT_MODES[kind]) for kind in Kind} | (row.modes if row else {})
     return {"language": row.language if row else "sv", "modes": modes}
+
+
+def address(session, username: str) -> str | None:
+    """Where the person's e-mail goes (None: they get none)."""
+    return session.scalar(select(User.email).where(User.username == username))
 
 
 def save_preferences(session, username: str, language: str, modes: dict) -> None:

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ui import auth  # noqa: F401  (login, logout, home; like the views, it adds its routes to bp)
 from ui.blueprint import bp
-from ui.views import dashboard, inbox, modeler, monitor, public  # noqa: F401
+from ui.views import dashboard, inbox, modeler, monitor, notifications, public  # noqa: F401
 
 
 def register_ui(app: Flask, secret_key: str | None = None) -> None:
