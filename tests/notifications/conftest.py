@@ -3,6 +3,7 @@ loopback (aiosmtpd) that a test can stop and start again on the same port."""
 from __future__ import annotations
 
 import email
+import email.policy
 import socket
 from email.message import Message
 
@@ -42,7 +43,7 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=email.policy.default)))
         return "250 OK"
 
     def message_ids(self) -> list[str]:
