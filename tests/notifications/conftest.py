@@ -21,7 +21,7 @@ REFUSED = "nobody@helsingborg.se"  # the server answers 550 for this one
 
 
 @pytest.fixture
-def people(engine, tokens):
+def people(engine, tokens):  # noqa: F811  (the imported fixture)
     """The API's users; those in ADDRESSES have an e-mail address."""
     with engine.db.unit_of_work(write=True) as uow:
         for username, address in ADDRESSES.items():
@@ -43,7 +43,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))
         return "250 OK"
 
     def message_ids(self) -> list[str]:
