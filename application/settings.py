@@ -63,7 +63,8 @@ class Settings:
                    smtp_user=environ.get("SMTP_USER") or None,
                    smtp_password=environ.get("SMTP_PASSWORD") or None,
                    smtp_tls=environ.get("SMTP_TLS") or cls.smtp_tls,
-                   mail_from=environ.get("MAIL_FROM") or cls.mail_from, **number)
+                   mail_from=environ.get("MAIL_FROM") or cls.mail_from,
+                   mail_retry_seconds=float(environ.get("MAIL_RETRY_SECONDS") or cls.mail_retry_seconds), **number)
 
     @classmethod
     def of(cls, value: "Settings | str | None") -> "Settings":

@@ -22,7 +22,7 @@ DUE = sa.text("state IN ('pending', 'sending')")
 
 
 def upgrade() -> None:
-    outbox = op.create_table('mail_outbox',
+    op.create_table('mail_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('message_id', sa.String(length=250), nullable=False),
@@ -73,14 +73,15 @@ def upgrade() -> None:
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
-    old = op.get_bind().execute(sa.text(
-        "SELECT key, recipient, subject, body, created_at FROM notifications ORDER BY id")).all()
-    op.bulk_insert(outbox, [
-        {"key": f"reminder:{key}", "message_id": make_msgid("innovation", domain=recipient.rpartition("@")[2]
-                                                            or "localhost"),
-         "recipient": recipient, "subject": subject, "body": body, "state": "pending", "attempts": 0,
-         "next_attempt_at": created_at, "created_at": created_at, "sent_at": None, "last_error": None}
-        for key, recipient, subject, body, created_at in old])
+    # Copied in SQL, so the stored times keep their form; each gets its Message-ID after.
+    op.execute("INSERT INTO mail_outbox (key, message_id, recipient, subject, body, state, attempts, "
+               "next_attempt_at, created_at) SELECT 'reminder:' || key, 'reminder:' || key, recipient, subject, "
+               "body, 'pending', 0, created_at, created_at FROM notifications")
+    connection = op.get_bind()
+    for row_id, recipient in connection.execute(sa.text("SELECT id, recipient FROM mail_outbox")).all():
+        domain = recipient.rpartition("@")[2] or "localhost"
+        connection.execute(sa.text("UPDATE mail_outbox SET message_id = :message_id WHERE id = :id"),
+                           {"message_id": make_msgid("innovation", domain=domain), "id": row_id})
     op.drop_table('notifications')
 
 
