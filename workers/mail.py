@@ -37,7 +37,7 @@ SCAN_EVERY = 30.0  # seconds between scans for overdue tasks, assignments and du
 class SmtpTransport:
     """Sends one message per connection; the settings say where and how securely."""
 
-    def __init__(self, settings: Settings, timeout: float = 30.0):
+    def __init__(self, settings: Settings, timeout: float = 10.0):
         self.settings = settings
         self.timeout = timeout
 
@@ -116,18 +116,27 @@ class Mailer:
         return self._write(lambda session, now: notifications.plan_mail(session, now, self.settings.base_url))
 
     def deliver(self, limit: int = 20) -> int:
-        """Claim due messages, send each, record each outcome; returns how many were tried."""
-        letters = self._write(lambda session, now: notifications.claim_mail(session, now, LEASE, limit))
-        for letter in letters:
-            try:
-                self.transport.send(compose(letter, self.settings.mail_from, self.engine.now()))
-            except (OSError, smtplib.SMTPException) as error:  # refused, unreachable, timed out, 4xx, 5xx
-                state = self._write(lambda session, now, letter=letter, error=error: notifications.mail_failed(
-                    session, letter, now, f"{type(error).__name__}: {error}", permanent=permanent(error),
-                    attempts=self.settings.mail_attempts,
-                    backoff=timedelta(seconds=self.settings.mail_retry_seconds)))
-                log.warning("mail %s to %s, attempt %d: %s -> %s", letter.message_id, letter.recipient,
-                            letter.attempt, error, state)
-            else:
-                self._write(lambda session, now, letter=letter: notifications.mail_sent(session, letter, now))
-        return len(letters)
+        """Send due messages one by one; returns how many were tried.
+
+        Stops at the first failure to reach the server: the rest would wait for the same
+        timeout, and in the embedded mode this pass holds up the engine's timers and jobs.
+        """
+        for tried in range(limit):
+            letters = self._write(lambda session, now: notifications.claim_mail(session, now, LEASE, limit=1))
+            if not letters or not self.send(letters[0]):
+                return tried + len(letters)
+        return limit
+
+    def send(self, letter: notifications.Letter) -> bool:
+        """Send one claimed message and record the outcome; False if the server could not be reached."""
+        try:
+            self.transport.send(compose(letter, self.settings.mail_from, self.engine.now()))
+        except (OSError, smtplib.SMTPException) as error:  # refused, unreachable, timed out, 4xx, 5xx
+            state = self._write(lambda session, now: notifications.mail_failed(
+                session, letter, now, f"{type(error).__name__}: {error}", permanent=permanent(error),
+                attempts=self.settings.mail_attempts, backoff=timedelta(seconds=self.settings.mail_retry_seconds)))
+            log.warning("mail %s to %s, attempt %d: %s -> %s", letter.message_id, letter.recipient,
+                        letter.attempt, error, state)
+            return isinstance(error, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
+        self._write(lambda session, now: notifications.mail_sent(session, letter, now))
+        return True
