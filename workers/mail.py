@@ -132,9 +132,10 @@ class Mailer:
         try:
             self.transport.send(compose(letter, self.settings.mail_from, self.engine.now()))
         except (OSError, smtplib.SMTPException) as error:  # refused, unreachable, timed out, 4xx, 5xx
+            reason, final = f"{type(error).__name__}: {error}", permanent(error)
             state = self._write(lambda session, now: notifications.mail_failed(
-                session, letter, now, f"{type(error).__name__}: {error}", permanent=permanent(error),
-                attempts=self.settings.mail_attempts, backoff=timedelta(seconds=self.settings.mail_retry_seconds)))
+                session, letter, now, reason, permanent=final, attempts=self.settings.mail_attempts,
+                backoff=timedelta(seconds=self.settings.mail_retry_seconds)))
             log.warning("mail %s to %s, attempt %d: %s -> %s", letter.message_id, letter.recipient,
                         letter.attempt, error, state)
             return isinstance(error, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
