@@ -40,17 +40,18 @@ class SmtpTransport:
     def __init__(self, settings: Settings, timeout: float = 10.0):
         self.settings = settings
         self.timeout = timeout
+        # Loading the system's certificates costs tens of milliseconds: once, and only for TLS.
+        self.context = ssl.create_default_context() if settings.smtp_tls != "none" else None
 
     def send(self, message: EmailMessage) -> None:
         s = self.settings
-        context = ssl.create_default_context()
         if s.smtp_tls == "ssl":
-            client = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout, context=context)
+            client = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout, context=self.context)
         else:
             client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
         with client:
             if s.smtp_tls == "starttls":
-                client.starttls(context=context)
+                client.starttls(context=self.context)
             if s.smtp_user:
                 client.login(s.smtp_user, s.smtp_password or "")
             client.send_message(message)
