@@ -201,10 +201,12 @@ def _notification(key: str, username: str, kind: Kind, at: datetime, params: dic
             "params": params, "created_at": at, "read_at": None, "mail": "new", "outbox_id": None}
 
 
-def _holders(session, role: Role, administration: str | None) -> list[str]:
+def _holders(session, role: Role, administration: str | None, among=None) -> list[str]:
     query = select(User.username).join(RoleGrant, RoleGrant.user_id == User.id).where(RoleGrant.role == role)
     if role == Role.DECISION_MAKER:
         query = query.where(RoleGrant.administration == administration)
+    if among is not None:
+        query = query.where(User.username.in_(among))
     return list(session.scalars(query.distinct()))
 
 
@@ -215,8 +217,8 @@ def _may_work_on(session, task: HumanTask, started_by: str | None, administratio
     role = LANE_ROLES.get(task.lane)
     if role is None:
         return []
-    if role == Role.IDEA_OWNER:
-        return [started_by] if started_by else []
+    if role == Role.IDEA_OWNER:  # only the one who submitted it, while they hold the role
+        return [started_by] if started_by in _holders(session, role, None, among=[started_by]) else []
     return _holders(session, role, administration)
 
 
@@ -462,6 +464,14 @@ def mail_failed(session, letter: Letter, now: datetime, error: str, *, permanent
     session.execute(_claimed(letter).values(state=state, last_error=error[:2000],
                                             next_attempt_at=now if give_up else retry_at))
     return state
+
+
+def outbox_state(session, now: datetime) -> tuple[dict[str, int], float]:
+    """Messages per state, and how long the oldest due one has waited (0 if none): for metrics."""
+    counts = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
+    oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.state.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now))
+    return counts, (now - oldest).total_seconds() if oldest else 0.0
 
 
 # -- in-app ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from application import notifications
 from application.notifications import Notification, OutboxMessage
-from innovation.driver import criteria
+from innovation.driver import criteria, start_data
 from tests.api.flows import ApiInitiative
 
 BASE = "https://innovation.helsingborg.se"
@@ -113,3 +113,21 @@ def test_no_address_or_no_mail_chosen_means_in_the_app_only(api, engine, clock, 
     assert [m.recipient for m in outbox(engine)] == []  # ivar chose none, bo has no address, frida's is daily
     with engine.reading() as session:
         assert notifications.unread_count(session, "bo") == 1
+
+
+
+def test_an_idea_owner_lane_task_reaches_the_submitter_only_while_they_hold_the_role(engine, people):
+    """An admin may submit an initiative, but only idea owners work in its lane (the access rules)."""
+    instance = engine.start("innovation", start_data("Öppna skolgårdar"), actor="admin")["id"]
+    steps = [("utforska_behov", "ada", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
+                                        "estimated_effects": "e"}),
+             ("bedom_kriterier", "ivar", criteria(3)),
+             ("beslut_tid", "frida", {"time_decision": "go", "time_rationale": "Ja."})]
+    for element_id, actor, data in steps:
+        engine.tick()
+        [task] = [t for t in engine.tasks(instance_id=instance) if t["element_id"] == element_id]
+        engine.complete_task(task["id"], data, actor=actor)
+    engine.tick()
+    assert [t["element_id"] for t in engine.tasks(instance_id=instance)] == ["utforma_upplagg"]
+    assert ("admin", "decision") in received(engine)
+    assert ("admin", "task_available") not in received(engine)

@@ -1,7 +1,7 @@
 """Settings from the environment, and the migration that retires the model's undelivered outbox."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from application.settings import Settings
 from cli.database import alembic_config
 from engine import UtcDateTime
 
-AT = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 OLD_OUTBOX = sa.table("notifications", *(sa.column(name) for name in ("key", "recipient", "subject", "body")),
                       sa.column("created_at", UtcDateTime()))
 

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from application import health as monitoring
 from application import notifications
 from application.notifications import OutboxMessage
 from server import create_app
@@ -164,3 +165,19 @@ def test_the_background_loop_delivers(engine, smtp, mail_settings, down_first):
         app.extensions["background"].stop()
     assert [to for to, _ in smtp.inbox.received] == [[ADDRESSES[0]]]
     assert outbox(engine)[ADDRESSES[0]].state == "sent"
+
+
+def test_metrics_show_mail_waiting_and_failed(engine, clock, smtp, mail_settings):
+    reminders(engine, REFUSED, ADDRESSES[0])
+    mailer = Mailer(engine, mail_settings, SmtpTransport(mail_settings, timeout=5))
+    clock.advance(seconds=30)
+    assert mailer.deliver() == 1  # down: the first is tried, then the pass stops
+    found = monitoring.metrics_text(engine)
+    assert 'innovation_mail_outbox{state="pending"} 2' in found
+    assert "innovation_mail_wait_seconds 30.0" in found  # the untried one is due and waiting
+    smtp.start()
+    clock.advance(seconds=61)
+    assert mailer.deliver() == 2
+    found = monitoring.metrics_text(engine)
+    assert 'innovation_mail_outbox{state="failed"} 1' in found and 'innovation_mail_outbox{state="sent"} 1' in found
+    assert "innovation_mail_wait_seconds 0" in found
