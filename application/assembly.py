@@ -1,8 +1,9 @@
-"""The engine wired with the innovation model: its service-task operations and its record."""
+"""The engine wired with the innovation model: its service-task operations, its record and notifications."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from application import notifications
 from application.settings import Settings
 from engine import Engine, OperationRegistry
 from innovation.adapters.operations import InnovationOperations, release_when_ended
@@ -17,7 +18,8 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     registry = OperationRegistry()
     engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
-    InnovationOperations(engine.db).register(registry)
+    InnovationOperations(engine.db, notify=notifications.remind).register(registry)
     engine.listeners.append(project_initiative)
     engine.listeners.append(release_when_ended)
+    engine.listeners.append(notifications.record_changes)  # after the record: it reads the initiative's title
     return engine

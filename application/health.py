@@ -10,6 +10,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import case, func, select, text
 
+from application import notifications
 from application.settings import JOB_QUEUE as QUEUE
 from engine import InstanceStatus, Job, JobState, ProcessInstance, Timer
 
@@ -23,7 +24,7 @@ def health(engine, redis=None) -> dict:
 
 
 def metrics_text(engine, redis=None) -> str:
-    """The Prometheus text exposition of jobs, incidents, timers and the queue."""
+    """The Prometheus text exposition of jobs, incidents, timers, the queue and the e-mail outbox."""
     jobs = _job_stats(engine)
     runs = sum(s["attempts"] for s in jobs.values())
     lines = []
@@ -47,6 +48,12 @@ def metrics_text(engine, redis=None) -> str:
     _metric(lines, "innovation_timer_lag_seconds", "gauge", "Age of the oldest overdue timer of a running "
             "instance (0 when none is overdue).", [("", round(lag, 3))])
     _metric(lines, "innovation_timers_waiting", "gauge", "Timers waiting in the timer table.", [("", waiting)])
+    with engine.db.unit_of_work() as uow:
+        mail, mail_wait = notifications.outbox_state(uow.session, engine.now())
+    _metric(lines, "innovation_mail_outbox", "gauge", "E-mail messages by state (failed: given up on).",
+            [(f'{{state="{state}"}}', mail.get(state, 0)) for state in ("pending", "sending", "sent", "failed")])
+    _metric(lines, "innovation_mail_wait_seconds", "gauge", "Age of the oldest e-mail due and not yet sent "
+            "(the mail server down, or no SMTP_HOST set).", [("", round(mail_wait, 3))])
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB_QUEUE = "innovation-jobs"  # the rq queue that carries job ids to workers
+TLS_MODES = ("starttls", "ssl", "none")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,19 @@ class Settings:
     max_request_bytes: int = 8 * 1024 * 1024
     # Background loop: the longest sleep between passes, in seconds.
     background_interval: float = 1.0
+    # Links in e-mail point here.
+    base_url: str = "http://127.0.0.1:5000"
+    # E-mail (workers/mail.py). Without a host nothing is sent: messages wait in the outbox
+    # (mail_outbox) and the in-app notifications work as ever.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "starttls"  # starttls, ssl (implicit TLS, usually port 465) or none (a relay on loopback)
+    mail_from: str = "innovation@localhost"
+    mail_attempts: int = 8  # then the message is marked failed
+    mail_retry_seconds: float = 60.0  # the first retry's delay; doubled for each further one
+    digest_hour: int = 6  # the daily digest goes out at this hour, UTC
     extra: dict = field(default_factory=dict)  # Flask settings passed through unchanged (tests)
     # Sign-in. Local accounts (user name and Argon2-hashed password) can be switched off
     # when everyone signs in through the city's OpenID Connect provider (Entra ID or other),
@@ -56,6 +70,11 @@ class Settings:
         def flag(name: str, default: bool) -> bool:
             value = environ.get(name, "").strip().lower()
             return default if not value else value in ("1", "true", "yes", "on")
+        number = {name: int(environ[key]) for name, key in (
+            ("smtp_port", "SMTP_PORT"), ("mail_attempts", "MAIL_ATTEMPTS"), ("digest_hour", "DIGEST_HOUR"))
+            if environ.get(key)}
+        if environ.get("SMTP_TLS", "starttls") not in TLS_MODES:
+            raise ValueError(f"SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {environ['SMTP_TLS']!r}")
         return cls(database_url=environ.get("DATABASE_URL") or cls.database_url,
                    redis_url=environ.get("REDIS_URL") or None,
                    secret_key=environ.get("SECRET_KEY") or None,
@@ -66,7 +85,14 @@ class Settings:
                    oidc_scopes=environ.get("OIDC_SCOPES") or cls.oidc_scopes,
                    oidc_label=environ.get("OIDC_LABEL") or cls.oidc_label,
                    behind_https=flag("BEHIND_HTTPS", cls.behind_https),
-                   trusted_proxies=int(environ.get("TRUSTED_PROXIES") or 0))
+                   trusted_proxies=int(environ.get("TRUSTED_PROXIES") or 0),
+                   base_url=environ.get("BASE_URL") or cls.base_url,
+                   smtp_host=environ.get("SMTP_HOST") or None,
+                   smtp_user=environ.get("SMTP_USER") or None,
+                   smtp_password=environ.get("SMTP_PASSWORD") or None,
+                   smtp_tls=environ.get("SMTP_TLS") or cls.smtp_tls,
+                   mail_from=environ.get("MAIL_FROM") or cls.mail_from,
+                   mail_retry_seconds=float(environ.get("MAIL_RETRY_SECONDS") or cls.mail_retry_seconds), **number)
 
     @property
     def oidc(self) -> bool:

@@ -5,10 +5,11 @@ from sqlalchemy import engine_from_config, pool
 from engine.tables import Base
 from application.accounts import UsersBase
 from innovation.adapters.tables import InnovationBase
+from application.notifications import NotificationsBase
 
 
 config = context.config
-target_metadata = [Base.metadata, InnovationBase.metadata, UsersBase.metadata]
+target_metadata = [Base.metadata, InnovationBase.metadata, UsersBase.metadata, NotificationsBase.metadata]
 
 
 def run_migrations() -> None:

@@ -23,6 +23,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from application.settings import Settings
 from workers.embedded import BackgroundRunner
+from workers.mail import Mailer
 from workers.queue import Dispatcher, connect
 from workers.tasks import worker
 
@@ -97,11 +98,11 @@ def run_worker(settings: Settings, factory: str = DEFAULT_ENGINE, name: str | No
 
 
 def run_scheduler(settings: Settings, factory: str = DEFAULT_ENGINE, interval: float = 1.0) -> None:
-    """Fire due timers and recover lost jobs until SIGTERM/SIGINT (embedded: run the jobs too)."""
+    """Fire due timers, recover lost jobs and send notifications until SIGTERM/SIGINT (embedded: run the jobs too)."""
     engine = _engine(settings, factory)
     dispatcher = None if settings.embedded else Dispatcher(engine, connect(settings.redis_url)).start()
     runner = BackgroundRunner(engine, interval, name=f"{socket.gethostname()}:{os.getpid()}:scheduler",
-                              dispatcher=dispatcher).start()
+                              dispatcher=dispatcher, chores=[Mailer.of(engine, settings)]).start()
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())

@@ -17,6 +17,7 @@ from engine.clock import ManualClock
 from engine.tables import Base
 from application.accounts import UsersBase
 from innovation.adapters.tables import InnovationBase
+from application.notifications import NotificationsBase
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -34,7 +35,7 @@ def postgres_url() -> str:
     return url.set(database=f"{url.database}_{os.getpid()}").render_as_string(hide_password=False)
 
 
-METADATA = (UsersBase.metadata, InnovationBase.metadata, Base.metadata)
+METADATA = (NotificationsBase.metadata, UsersBase.metadata, InnovationBase.metadata, Base.metadata)
 @pytest.fixture(scope="session")
 def postgres_database():
     url = postgres_url()

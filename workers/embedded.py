@@ -5,7 +5,8 @@ engine's job observers the moment new jobs are committed, so a service task comp
 within milliseconds. Several service processes may each run one against one database:
 jobs are claimed and timers fired under row locks, never twice. `innovation scheduler`
 runs the same thread with a ``dispatcher``: jobs are then left to rq workers and the
-sweep queues again whatever Redis lost.
+sweep queues again whatever Redis lost. Either way it also runs the notification mailer
+when it is given one as a chore.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from workers.loop import Loop
 
 
 class BackgroundRunner:
-    def __init__(self, engine, interval: float = 1.0, name: str | None = None, dispatcher=None):
+    def __init__(self, engine, interval: float = 1.0, name: str | None = None, dispatcher=None, chores=()):
         self.engine = engine
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:embedded"
-        self.loop = Loop(engine, self.name, interval, dispatcher)
+        self.loop = Loop(engine, self.name, interval, dispatcher, chores)
         self._thread: threading.Thread | None = None
 
     def start(self) -> "BackgroundRunner":

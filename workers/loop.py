@@ -5,7 +5,9 @@ an ``interval`` it also sweeps: fails the attempts whose worker stopped reportin
 with a dispatcher, queues again the jobs Redis lost. Between passes it sleeps until the
 next timer or job falls due, at most ``interval``, and wakes at once when ``wake`` is set
 (new jobs were committed). Everything it touches is claimed in the database, so any
-number of loops may run against one database.
+number of loops may run against one database. ``chores`` are further callables run after
+the engine's work in each pass (the notification mailer); one that fails is logged and
+does not hold up the others or the engine's work.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ SLACK = 0.001  # a timer fires strictly after its due time
 
 
 class Loop:
-    def __init__(self, engine, worker: str, interval: float = 1.0, dispatcher=None):
+    def __init__(self, engine, worker: str, interval: float = 1.0, dispatcher=None, chores=()):
         self.engine = engine
+        self.chores = list(chores)
         self.worker = worker
         self.interval = interval
         self.dispatcher = dispatcher
@@ -37,6 +40,11 @@ class Loop:
             done += self.engine.jobs.expire_leases(actor=self.worker)
             if self.dispatcher is not None:
                 done += self.dispatcher.requeue()
+        for chore in self.chores:
+            try:
+                done += chore()
+            except Exception:
+                log.exception("background chore %s failed; it runs again next pass", chore)
         return done
 
     def delay(self) -> float:

@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Protocol
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-from engine import BpmnError, OperationContext, OperationRegistry, RetryPolicy
+from engine import BpmnError, InstanceStatus, OperationContext, OperationRegistry, RetryPolicy
 from innovation.adapters import ledger_store
-from innovation.adapters.tables import Notification
 from innovation.domain.errors import GrantNotRequested, InsufficientFunds
 from innovation.domain.ledger import check_grant, reserve_many, spend_many
 from innovation.domain.scoring import assess
@@ -37,9 +34,17 @@ def _money(entries: dict) -> list[dict]:
             for code, entry in sorted(entries.items())]
 
 
+class Notify(Protocol):
+    """Where the diagram's reminders go (the application's notifications), inside the job's
+    transaction; ``key`` is the job id, so a retried job sends nothing twice."""
+
+    def __call__(self, session, *, key: str, recipient: str, task: str, instance_id: str, at) -> None: ...
+
+
 class InnovationOperations:
-    def __init__(self, db):
+    def __init__(self, db, notify: Notify):
         self.db = db
+        self.notify = notify
 
     def register(self, registry: OperationRegistry) -> None:
         registry.register("innovation.score", self.score, RetryPolicy(attempts=1))
@@ -102,13 +107,9 @@ class InnovationOperations:
         return {"released": float(sum(e.amount for e in released.values())), "lines": _money(released)}
 
     def remind(self, params: dict, ctx: OperationContext) -> dict:
-        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         with self.db.unit_of_work(write=True) as uow:
-            uow.session.execute(insert(Notification).values(
-                key=ctx.job_id, recipient=params["recipient"], created_at=ctx.now,
-                subject="Påminnelse: utvärdering av pilot / Reminder: pilot evaluation",
-                body=f"Uppgiften {params['task']} väntar på dig / The task {params['task']} is waiting for you.",
-            ).on_conflict_do_nothing())
+            self.notify(uow.session, key=ctx.job_id, recipient=params["recipient"], task=params["task"],
+                        instance_id=ctx.instance_id, at=ctx.now)
             uow.commit()
         return {"sent": True}
 
@@ -116,5 +117,5 @@ class InnovationOperations:
 def release_when_ended(session, event) -> None:
     """Engine listener: an initiative that ended (completed, or terminated by an admin)
     gives back every reservation it still holds, in the transaction that ends it."""
-    if event.status in ("completed", "terminated"):
+    if event.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
         ledger_store.release_initiative(session, event.instance_id, f"ended:{event.instance_id}", event.at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Integer, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine import UtcDateTime
@@ -52,14 +52,3 @@ class Initiative(InnovationBase):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-
-class Notification(InnovationBase):
-    """Outbox of messages to people (reminders); a mailer delivers them."""
-
-    __tablename__ = "notifications"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), unique=True)
-    recipient: Mapped[str] = mapped_column(String(300))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from application import notifications
 from engine.operations import BpmnError, OperationContext
 from innovation.adapters import ledger_store
 from innovation.adapters.operations import InnovationOperations
@@ -24,7 +25,7 @@ def available(engine, code: str) -> Decimal:
 
 
 def test_the_same_job_twice_books_once(engine, clock):
-    ops = InnovationOperations(engine.db)
+    ops = InnovationOperations(engine.db, notify=notifications.remind)
     before = available(engine, "SOF")
     params = {"grants": [{"administration": "SOF", "amount": 1000}],
               "requested_funds": [{"administration": "SOF", "amount": 1000}], "year": 2026}
@@ -41,7 +42,7 @@ def test_the_same_job_twice_books_once(engine, clock):
 
 
 def test_overspending_a_reservation_is_refused(engine, clock):
-    ops = InnovationOperations(engine.db)
+    ops = InnovationOperations(engine.db, notify=notifications.remind)
     line = [{"administration": "MF", "amount": 100}]
     ops.reserve_funds({"grants": line, "requested_funds": line, "year": 2026}, context(clock, "r"))
     with pytest.raises(Exception, match="reserv"):
@@ -54,7 +55,7 @@ def test_concurrent_reservations_never_overdraw(engine, clock):
     with engine.db.unit_of_work(write=True) as uow:
         ledger_store.set_budget(uow.session, "FF", 2026, 250_000)
         uow.commit()
-    ops = InnovationOperations(engine.db)
+    ops = InnovationOperations(engine.db, notify=notifications.remind)
     outcomes, barrier = [], threading.Barrier(10)
 
     def reserve(n: int) -> None:

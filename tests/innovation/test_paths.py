@@ -8,7 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from application.notifications import OutboxMessage
 from innovation.adapters import ledger_store
 from innovation.domain.vocabulary import Phase, Status
 
@@ -171,9 +173,9 @@ def test_pilot_reminder_and_forced_end(funded_pilot, engine):
     d.wait(days=31)
     assert [t["element_id"] for t in d.open_tasks()] == ["utvardera_pilot"]
     d.wait(days=8)  # the evaluation is now overdue
-    notifications = engine.db.engine.connect().exec_driver_sql(
-        "SELECT recipient FROM notifications").fetchall()
-    assert notifications == [("ada.lind@helsingborg.se",)]
+    with engine.reading() as session:
+        reminders = session.execute(select(OutboxMessage.recipient, OutboxMessage.subject)).all()
+    assert reminders == [("ada.lind@helsingborg.se", "Påminnelse: Utvärdera pilot / Reminder: Utvärdera pilot")]
     assert [t["element_id"] for t in d.open_tasks()] == ["utvardera_pilot"]
     d.wait(days=14)  # past the planned end date (12 weeks)
     assert [t["element_id"] for t in d.open_tasks()] == ["tvingande_beslut"]

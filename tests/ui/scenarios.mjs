@@ -181,6 +181,23 @@ const scenarios = {
     report.json = await (await page.request.get(config.url + '/public/initiatives.json')).json();
   },
 
+  // A decision maker sees her unread count in the header, reads one notification, and
+  // chooses a daily summary for decisions.
+  async notifications() {
+    const page = await user('frida');
+    report.unreadBefore = await text(page, '#unread-count');
+    await navigate(page, '.notifications-link');
+    await audit(page, 'notifications');
+    await navigate(page, 'tr.unread button.secondary');
+    await audit(page, 'notifications after marking one read');
+    report.unreadAfter = await page.locator('#unread-count').count() ? await text(page, '#unread-count') : '0';
+    await navigate(page, 'a[href="/notifications/preferences"]');
+    await audit(page, 'notification settings');
+    await page.check('input[name="mode-decision"][value="daily"]');
+    await navigate(page, 'form[action="/notifications/preferences"] button[type=submit]');
+    report.flash = await text(page, '.flash');
+  },
+
   // A process owner breaks a gateway condition, sees the engine's objection on the flow,
   // fixes it and deploys; then edits a form as JSON.
   async modeler() {

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from application import notifications
 from application import portfolio as queries
 from engine import versions
 from engine.validation import NS, FormSource, validate
@@ -101,6 +102,17 @@ def test_public_database_lists_the_initiative(node, live):
     assert "Öppen data för cykelvägar" in report["csv"]
     assert any(item["title"] == "Öppen data för cykelvägar" for item in report["json"])
     assert all("idea_owner" in item and "@" not in json.dumps(item) for item in report["json"])
+
+
+def test_notifications_show_in_the_header_and_are_marked_read(node, live):
+    live.to_money_gate("Cykelpool")  # frida is told of the time gate and the money gate
+    report = run(node, live, "notifications")
+    assert report["pages"] == ["login", "notifications", "notifications after marking one read",
+                               "notification settings"]
+    assert int(report["unreadBefore"]) >= 2 and int(report["unreadAfter"]) == int(report["unreadBefore"]) - 1
+    assert report["flash"] == "Inställningarna är sparade."
+    with live.engine.reading() as session:
+        assert notifications.preferences(session, "frida")["modes"]["decision"] == "daily"
 
 
 def test_process_owner_fixes_a_condition_and_deploys(node, live):
