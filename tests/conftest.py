@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cli.database import drop, empty_tables, recreate, upgrade
+from cli.database import upgrade
 from engine.clock import ManualClock
-from engine.tables import Base
-from api.users import UsersBase
-from innovation.adapters.tables import InnovationBase
+from tests.databases import Emptier, drop, recreate
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -34,29 +32,43 @@ def postgres_url() -> str:
     return url.set(database=f"{url.database}_{os.getpid()}").render_as_string(hide_password=False)
 
 
-METADATA = (UsersBase.metadata, InnovationBase.metadata, Base.metadata)
+def postgres_unavailable(url: str, exc: Exception) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required under CI=true and is unreachable at {url}: {exc}")
+    pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
+
+
 @pytest.fixture(scope="session")
 def postgres_database():
+    """The run's PostgreSQL database, migrated once, and the callable that empties it."""
     url = postgres_url()
     try:
         recreate(url)
     except sa.exc.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true and is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
-    yield url
+        postgres_unavailable(url, exc)
+    empty = Emptier(url)
+    yield url, empty
+    empty.dispose()
     drop(url)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated once per run; each test works on a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> str:
+def database_url(request, tmp_path) -> str:
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'engine.db'}"
-        upgrade(url)
-        return url
-    url = request.getfixturevalue("postgres_database")
-    empty_tables(url, METADATA)
+        path = tmp_path / "engine.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url, empty = request.getfixturevalue("postgres_database")
+    empty()
     return url
 
 
