@@ -94,7 +94,7 @@ def bare_engine() -> float:
 # -- 2. the database -----------------------------------------------------------------
 def setup() -> tuple[dict[str, str], dict[str, str]]:
     """Returns ({coordinator: token}, {real instance id: open task id})."""
-    from cli.database import recreate
+    from tests.databases import recreate
     from api import users
     from engine.tables import HumanTask
     from innovation.bootstrap import build_engine

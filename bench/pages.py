@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from api import create_app, users  # noqa: E402
-from cli.database import scratch  # noqa: E402
+from bench._support import scratch  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.operations import RetryPolicy  # noqa: E402
 from engine.tables import AuditEntry, HumanTask, Job, ProcessInstance, Timer  # noqa: E402
