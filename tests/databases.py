@@ -19,10 +19,15 @@ def recreate(database_url: str) -> None:
     """An empty database at the latest schema; a PostgreSQL database is dropped and created
     again, so nothing an older schema or an interrupted run left behind can leak in."""
     drop(database_url)
+    create(database_url)
+    upgrade(database_url)
+
+
+def create(database_url: str) -> None:
+    """A database without tables (a SQLite file comes into being when first opened)."""
     url = sa.make_url(database_url)
     if url.get_backend_name() == "postgresql":
         _as_admin(url, f'CREATE DATABASE "{url.database}"')
-    upgrade(database_url)
 
 
 def drop(database_url: str) -> None:

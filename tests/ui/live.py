@@ -1,4 +1,4 @@
-"""The real service for the browser tests: a SQLite file, the system clock, the embedded
+"""The real service for the browser tests: a migrated SQLite file, the system clock, the embedded
 runner for jobs and timers, the API and the UI on a werkzeug server thread on 127.0.0.1.
 
 Scoring fails on its first attempt for initiatives whose business key starts with
@@ -14,7 +14,6 @@ from datetime import date
 from werkzeug.serving import make_server
 
 from api import create_app, users
-from cli.database import upgrade
 from engine.operations import RetryPolicy
 from innovation.bootstrap import ROOT, build_engine
 from innovation.driver import criteria, setup, start_data
@@ -75,10 +74,8 @@ class Live:
         self.complete(instance, "bedom_kriterier", criteria(3), "ivar")
 
 
-def start_live(tmp_path) -> tuple[Live, callable]:
-    url = f"sqlite:///{tmp_path / 'ui.db'}"
-    upgrade(url)
-    engine = build_engine(url)
+def start_live(database_url: str) -> tuple[Live, callable]:
+    engine = build_engine(database_url)
     engine.operations.register(SCORE, _flaky(engine.operations.get(SCORE)),
                                RetryPolicy(attempts=1, backoff_seconds=0.1))
     engine.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="owner")

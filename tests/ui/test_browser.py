@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,8 +29,10 @@ FLOW = "flow_tid_vagval__ide_samman"
 
 
 @pytest.fixture(scope="module")
-def live(node, tmp_path_factory):
-    service, stop = start_live(tmp_path_factory.mktemp("ui"))
+def live(node, sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("ui") / "ui.db"
+    shutil.copy(sqlite_template, path)
+    service, stop = start_live(f"sqlite:///{path}")
     yield service
     stop()
 
