@@ -82,20 +82,17 @@ class Jobs:
             return "failed", {"message": f"{type(exc).__name__}: {exc}",
                               "trace": traceback.format_exc(limit=5)}
 
-    def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker", attempt: int | None = None):
+    def _apply(self, job_id: str, instance_id: str, element_id: str, outcome: str, payload: dict, actor: str,
+               attempt: int):
         """Hand a job's outcome to its instance: complete the task, throw the error, or retry.
 
         ``attempt`` names the claim the outcome belongs to; an outcome for any other
         attempt than the one running now is ignored.
         """
-        return self._apply(job_id, *self._locate(job_id), outcome, payload, actor, attempt)
-
-    def _apply(self, job_id: str, instance_id: str, element_id: str, outcome: str, payload: dict, actor: str,
-               attempt: int | None):
         def change(session, row, workflow):
             job = session.get(Job, job_id, populate_existing=True)
             task = find_task(workflow, job.task_id)
-            current = job.state == "running" and attempt in (None, job.attempts)
+            current = job.state == "running" and attempt == job.attempts
             if not current or task is None or task.state != TaskState.STARTED:
                 log.info("ignoring %s result of job %s attempt %s: job is %s at attempt %s",
                          outcome, job_id, attempt, job.state, job.attempts)
