@@ -1,11 +1,12 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (the whole suite; `make test-unit`
+# runs only the pure, database-free tests of tests/unit/ in a few seconds).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= sqlite:///var/innovation.db
 export DATABASE_URL
 
-.PHONY: run test install
+.PHONY: run test test-unit install
 
 $(BIN)/innovation: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +31,6 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+test-unit: $(BIN)/innovation
+	$(BIN)/python -m pytest tests/unit
