@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cli.database import upgrade
 from engine.clock import ManualClock
-from tests.databases import Emptier, drop, recreate
+from tests.databases import PostgresStates, SqliteStates, drop, recreate
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,38 +37,55 @@ def postgres_unavailable(url: str, exc: Exception) -> None:
     pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
 
 
+def deploy_innovation(url: str) -> None:
+    """processes/innovation.bpmn deployed as the ``engine`` fixture's clock would (at its start)."""
+    from innovation.bootstrap import build_engine
+    eng = build_engine(url, clock=ManualClock())
+    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
+    eng.db.dispose()
+
+
+# The starting states of a test database, each built once per run and kind.
+STATES = {"migrated": None, "innovation": deploy_innovation}
+
+
 @pytest.fixture(scope="session")
-def postgres_database():
-    """The run's PostgreSQL database, migrated once, and the callable that empties it."""
+def postgres_states():
+    """The run's PostgreSQL database, migrated once, and its recorded states."""
     url = postgres_url()
     try:
         recreate(url)
     except sa.exc.OperationalError as exc:
         postgres_unavailable(url, exc)
-    empty = Emptier(url)
-    yield url, empty
-    empty.dispose()
+    states = PostgresStates(url, STATES)
+    yield states
+    states.dispose()
     drop(url)
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    """A SQLite file migrated once per run; each test works on a copy of it."""
-    path = tmp_path_factory.mktemp("template") / "migrated.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+def sqlite_states(tmp_path_factory) -> SqliteStates:
+    """SQLite files of every state, built once per run, copied per test."""
+    return SqliteStates(tmp_path_factory.mktemp("states"), STATES)
+
+
+def fresh_database(request, state: str) -> str:
+    """A database of the test's kind (its parameter) in ``state``, for this test alone."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_states").fresh(state, request.getfixturevalue("tmp_path") / "engine.db")
+    return request.getfixturevalue("postgres_states").fresh(state)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
+def database_url(request) -> str:
     """A migrated, empty database of each kind."""
-    if request.param == "sqlite":
-        path = tmp_path / "engine.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url, empty = request.getfixturevalue("postgres_database")
-    empty()
-    return url
+    return fresh_database(request, "migrated")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def innovation_database_url(request) -> str:
+    """A database of each kind with processes/innovation.bpmn deployed (version 1)."""
+    return fresh_database(request, "innovation")
 
 
 @pytest.fixture
@@ -78,11 +94,10 @@ def clock():
 
 
 @pytest.fixture
-def engine(database_url, clock):
-    """The innovation engine with processes/innovation.bpmn deployed (tests/engine/ overrides it)."""
+def engine(innovation_database_url, clock):
+    """The innovation engine on processes/innovation.bpmn (tests/engine/ and tests/workers/ override it)."""
     from innovation.bootstrap import build_engine
-    eng = build_engine(database_url, clock=clock)
-    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
+    eng = build_engine(innovation_database_url, clock=clock)
     yield eng
     eng.db.dispose()
 

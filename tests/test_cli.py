@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -23,9 +22,9 @@ def cli(tmp_path, monkeypatch, capsys):
 
 
 @pytest.fixture
-def migrated(tmp_path, sqlite_template):
+def migrated(tmp_path, sqlite_states):
     """The CLI's database already migrated (test_deploy_start_complete_and_show runs the upgrade)."""
-    shutil.copy(sqlite_template, tmp_path / "cli.db")
+    sqlite_states.fresh("migrated", tmp_path / "cli.db")
 
 
 def test_deploy_start_complete_and_show(cli, tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -29,10 +28,8 @@ FLOW = "flow_tid_vagval__ide_samman"
 
 
 @pytest.fixture(scope="module")
-def live(node, sqlite_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ui") / "ui.db"
-    shutil.copy(sqlite_template, path)
-    service, stop = start_live(f"sqlite:///{path}")
+def live(node, sqlite_states, tmp_path_factory):
+    service, stop = start_live(sqlite_states.fresh("migrated", tmp_path_factory.mktemp("ui") / "ui.db"))
     yield service
     stop()
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 UNIT = Path(__file__).resolve().parent
-SERVICES = {"database_url", "postgres_database", "sqlite_template", "engine", "redis_url", "node"}
+SERVICES = {"database_url", "innovation_database_url", "postgres_states", "sqlite_states", "engine", "redis_url",
+            "node"}
 
 
 def pytest_collection_modifyitems(items):
