@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,9 @@ def _browser_unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    """Node with the npm packages the browser tests drive Debian's Chromium with.
+    """Node with the npm packages the browser tests drive Debian's Chromium with, and one
+    Chromium for the whole run: the scripts connect to it (BROWSER_WS_ENDPOINT) instead of
+    each starting their own.
 
     Skipped with the reason when something is missing, except under CI=true, where a
     browser test must run.
@@ -124,4 +127,18 @@ def node() -> str:
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not os.access(chromium, os.X_OK):
         _browser_unavailable(f"Chromium not found at {chromium} (apt-get install chromium, or set CHROMIUM)")
-    return found
+    server = subprocess.Popen([found, str(ROOT / "tests" / "browser" / "server.mjs")], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    endpoint = server.stdout.readline().strip()  # the script gives up after 20 s itself
+    if not endpoint.startswith("ws://"):
+        server.kill()
+        _browser_unavailable(f"Chromium did not start: {server.communicate()[1][-2000:]}")
+    os.environ["BROWSER_WS_ENDPOINT"] = endpoint
+    yield found
+    del os.environ["BROWSER_WS_ENDPOINT"]
+    server.stdin.close()  # the server closes the browser and exits
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
