@@ -1,6 +1,6 @@
 """The migrations build exactly the schema the models declare, on each kind of database.
 
-Every other database test starts from a copy or an emptied instance of one migrated
+Every other database test starts from a copy or a restored state of one migrated
 database, so this is where running ``upgrade`` on an empty database is tested; comparing
 the result with the SQLAlchemy models also catches a model changed without a migration.
 """
