@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (the whole suite; `make test-unit`
+# runs only the pure, database-free tests of tests/unit/ in a few seconds).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,5 +38,5 @@ test: lint
 	$(BIN)/python -m pytest
 
 # Seconds, no database: engine logic and the innovation domain.
-test-unit: install
+test-unit: $(BIN)/innovation
 	$(BIN)/python -m pytest tests/unit -q

@@ -94,8 +94,8 @@ def bare_engine() -> float:
 # -- 2. the database -----------------------------------------------------------------
 def setup() -> tuple[dict[str, str], dict[str, str]]:
     """Returns ({coordinator: token}, {real instance id: open task id})."""
-    from cli.database import recreate
     from application import accounts as users
+    from tests.databases import recreate
     from engine.tables import HumanTask
     from application.assembly import build_engine
     from sqlalchemy import select

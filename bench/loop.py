@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.database import scratch  # noqa: E402
+from bench._support import scratch  # noqa: E402
 from engine.core import Engine  # noqa: E402
 
 ITERATIONS = int(os.environ.get("LOOP_ITERATIONS", "10000"))

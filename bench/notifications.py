@@ -26,7 +26,7 @@ from aiosmtpd.handlers import Sink  # noqa: E402
 from application import notifications  # noqa: E402
 from application.assembly import build_engine  # noqa: E402
 from application.settings import Settings  # noqa: E402
-from cli.database import scratch  # noqa: E402
+from bench._support import scratch  # noqa: E402
 from engine import ManualClock  # noqa: E402
 from innovation.driver import Driver, start_data  # noqa: E402
 from workers.mail import Mailer, SmtpTransport  # noqa: E402

@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from application import accounts as users
+from application import accounts as users  # noqa: E402
+from bench._support import scratch  # noqa: E402
 from server import create_app  # noqa: E402
-from cli.database import scratch  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.operations import RetryPolicy  # noqa: E402
 from engine.tables import AuditEntry, HumanTask, Job, ProcessInstance, Timer  # noqa: E402

@@ -7,8 +7,10 @@
 
 Everything runs as real `innovation scheduler` / `innovation worker` processes against
 PostgreSQL (database innovation_bench, created if missing) and Redis DB 14, both on
-127.0.0.1. The last line is `timer_lag_p99_s: X` from (a). Goals: that under 1 s, and
-job latency p50 under 50 ms. A run stops by itself within about ten minutes.
+127.0.0.1 (BENCH_DATABASE_URL names another database). The last line is
+`timer_lag_p99_s: X` from (a). Goals: that under 1 s, and job latency p50 under 50 ms. A run
+stops by itself within about ten minutes; BENCH_SCALE=0.05 shrinks every count and the
+minute of (a) for a quick check that it works.
 
     python bench/workers.py
 """
@@ -32,16 +34,21 @@ import sqlalchemy as sa  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Worker  # noqa: E402
 
-from cli.database import recreate  # noqa: E402
 from engine import queries  # noqa: E402
 from engine.core import Engine  # noqa: E402
 from engine.operations import OperationRegistry  # noqa: E402
+from tests.databases import recreate  # noqa: E402
 from workers.queue import Dispatcher  # noqa: E402
 
-DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/innovation_bench"
+# The one database of a run: this process and the scheduler and worker processes it starts
+# (which inherit the environment) all read it here.
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/innovation_bench")
 REDIS_URL = "redis://127.0.0.1:6379/14"
 FIXTURES = ROOT / "tests" / "fixtures" / "workers"
-WAITING = 100_000
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+WAITING = int(100_000 * SCALE)
+BATCH = max(10, int(1000 * SCALE))  # timers in a burst (b), jobs in each part of (c)
+STEADY_SECONDS = max(2, round(60 * SCALE))
 DEADLINE = time.monotonic() + 570  # everything, including clean-up, ends within ten minutes
 CLONE = (
     """INSERT INTO process_instances (id, definition_id, business_key, status, state_json, version,
@@ -64,7 +71,7 @@ def build_engine(settings=None) -> Engine:
     """The engine of the benchmark's worker and scheduler processes (``--engine``, given the settings)."""
     registry = OperationRegistry()
     registry.register("bench.echo", lambda params, ctx: {"echo": params["x"]})
-    return Engine(os.environ.get("DATABASE_URL", DATABASE_URL), operations=registry)
+    return Engine(DATABASE_URL, operations=registry)
 
 
 def percentile(values: list[float], pct: int) -> float:
@@ -96,7 +103,7 @@ class Bench:
 
     # -- processes ---------------------------------------------------------------------
     def spawn(self, command: str, *args: str) -> None:
-        env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL}
+        env = {**os.environ, "REDIS_URL": REDIS_URL}
         log = open(self.logs / f"{command}-{len(self.processes)}.log", "w")
         process = subprocess.Popen(
             [sys.executable, "-m", "cli.main", command, "--engine", "bench.workers:build_engine", *args],
@@ -171,7 +178,7 @@ class Bench:
         self.stop_all()
         return {f"{tag}-{n}": moment for n, moment in enumerate(due)}
 
-    def steady(self, rate: int = 50, seconds: int = 60) -> list[float]:
+    def steady(self, rate: int = 50, seconds: int = STEADY_SECONDS) -> list[float]:
         self.rate = self.start("wake", "probe", [{"wake_at": "2099-06-01T00:00:00+00:00"}] * 100)
         first = datetime.now(timezone.utc) + timedelta(seconds=rate * seconds / self.rate * 1.5 + 5)
         due = [first + timedelta(seconds=n / rate) for n in range(rate * seconds)]
@@ -179,14 +186,14 @@ class Bench:
         ended = self.ended("steady")
         return [(ended[key] - moment).total_seconds() for key, moment in expected.items()]
 
-    def burst(self, schedulers: int, count: int = 1000) -> tuple[float, float]:
+    def burst(self, schedulers: int, count: int = BATCH) -> tuple[float, float]:
         tag = f"burst{schedulers}"
         moment = datetime.now(timezone.utc) + timedelta(seconds=count / self.rate * 1.5 + 5)
         self.timers(tag, [moment] * count, schedulers)
         lags = [(ended - moment).total_seconds() for ended in self.ended(tag).values()]
         return max(lags), statistics.median(lags)
 
-    def jobs(self, workers: int, count: int = 1000, rate: int = 50) -> tuple[float, list[float]]:
+    def jobs(self, workers: int, count: int = BATCH, rate: int = 50) -> tuple[float, list[float]]:
         """Jobs per second draining a backlog, then latencies at a steady ``rate``."""
         backlog, steady = f"backlog{workers}", f"paced{workers}"
         self.start("deadline_bench.echo", backlog, [{"number": n, "deadline": "PT1H"} for n in range(count)])
@@ -210,19 +217,19 @@ def main() -> None:
     try:
         began = time.monotonic()
         bench.seed_waiting(WAITING)
-        print(f"database: PostgreSQL (innovation_bench), Redis 127.0.0.1 DB 14; python {sys.version.split()[0]}; "
+        print(f"database: {sa.make_url(DATABASE_URL).render_as_string()}, Redis 127.0.0.1 DB 14; python {sys.version.split()[0]}; "
               f"cores: {os.cpu_count()}; {WAITING:,} waiting timers cloned in {time.monotonic() - began:.1f} s")
         print(f"due-timer query with {WAITING:,} timers waiting: median {bench.due_query_ms():.2f} ms")
         lags = bench.steady()
-        print(f"(a) {len(lags)} timers due at 50/s for 60 s, 1 scheduler: lag p50 {percentile(lags, 50) * 1000:.1f} ms"
+        print(f"(a) {len(lags)} timers due at 50/s for {STEADY_SECONDS} s, 1 scheduler: lag p50 {percentile(lags, 50) * 1000:.1f} ms"
               f"  p99 {percentile(lags, 99) * 1000:.1f} ms  max {max(lags) * 1000:.1f} ms")
         for schedulers in (1, 2):
             last, median = bench.burst(schedulers)
-            print(f"(b) 1000 timers due at one instant, {schedulers} scheduler(s): all fired {last:.2f} s after "
+            print(f"(b) {BATCH} timers due at one instant, {schedulers} scheduler(s): all fired {last:.2f} s after "
                   f"due (median {median:.2f} s)")
         for workers in (1, 2):
             throughput, latency = bench.jobs(workers)
-            print(f"(c) 1000 jobs, {workers} rq worker(s): latency at 50 jobs/s p50 {percentile(latency, 50):.1f} ms"
+            print(f"(c) {BATCH} jobs, {workers} rq worker(s): latency at 50 jobs/s p50 {percentile(latency, 50):.1f} ms"
                   f"  p99 {percentile(latency, 99):.1f} ms; backlog drained at {throughput:.0f} jobs/s")
         print(f"run time {time.monotonic() - began:.0f} s")
         print(f"timer_lag_p99_s: {percentile(lags, 99):.3f}")

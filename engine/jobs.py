@@ -86,20 +86,17 @@ class Jobs:
             raise JobSuperseded(f"job {job_id} attempt {attempt} no longer runs (the job is {where}); "
                                 "nothing was written")
 
-    def apply(self, job_id: str, outcome: str, payload: dict, actor: str = "worker", attempt: int | None = None):
+    def _apply(self, job_id: str, instance_id: str, element_id: str, outcome: str, payload: dict, actor: str,
+               attempt: int):
         """Hand a job's outcome to its instance: complete the task, throw the error, or retry.
 
         ``attempt`` names the claim the outcome belongs to; an outcome for any other
         attempt than the one running now is ignored.
         """
-        return self._apply(job_id, *self._locate(job_id), outcome, payload, actor, attempt)
-
-    def _apply(self, job_id: str, instance_id: str, element_id: str, outcome: str, payload: dict, actor: str,
-               attempt: int | None):
         def change(session, row, workflow):
             job = session.get(Job, job_id, populate_existing=True)
             task = find_task(workflow, job.task_id)
-            current = job.state == "running" and attempt in (None, job.attempts)
+            current = job.state == "running" and attempt == job.attempts
             if not current or task is None or task.state != TaskState.STARTED:
                 log.info("ignoring %s result of job %s attempt %s: job is %s at attempt %s",
                          outcome, job_id, attempt, job.state, job.attempts)
@@ -123,7 +120,7 @@ class Jobs:
 
     def run(self, job: dict, worker: str) -> None:
         """Execute a claimed job and apply its outcome to that same attempt."""
-        self._settle(job, *self.execute(job), actor=worker)
+        self.settle(job, *self.execute(job), actor=worker)
 
     def run_pending(self, worker: str = "in-process", limit: int = 50) -> int:
         """Run due jobs here, batch after batch, until none is left.
@@ -179,7 +176,7 @@ class Jobs:
             message = f"lease expired: {job['claimed_by']} did not report attempt {job['attempts']} " \
                       f"by {job['run_after'].isoformat()}"
             try:
-                self._settle(job, "failed", {"message": message}, actor=actor)
+                self.settle(job, "failed", {"message": message}, actor=actor)
             except Exception:  # the next sweep tries it again; the other lost jobs go on now
                 log.exception("could not settle the lost attempt of job %s", job["id"])
         return len(lost)
@@ -237,7 +234,7 @@ class Jobs:
         return self.runtime.mutate(instance_id, actor=actor, action="incident_cancelled", change=change,
                                    element_id=element_id)
 
-    def _settle(self, job, outcome: str, payload: dict, actor: str) -> None:
+    def settle(self, job, outcome: str, payload: dict, actor: str) -> None:
         """Apply an attempt's outcome; if the diagram then fails, park the instance instead
         and make the job an incident."""
         self.runtime.contain(job["instance_id"], lambda: self._apply(

@@ -2,10 +2,10 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from engine.tables import Base
 from application.accounts import UsersBase
-from innovation.adapters.tables import InnovationBase
 from application.notifications import NotificationsBase
+from engine import Base
+from innovation.adapters.tables import InnovationBase
 
 
 config = context.config

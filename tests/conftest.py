@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from cli.database import drop, empty_tables, recreate, upgrade
-from engine.clock import ManualClock
-from engine.tables import Base
-from application.accounts import UsersBase
-from innovation.adapters.tables import InnovationBase
-from application.notifications import NotificationsBase
+from engine import ManualClock
+from tests.databases import PostgresStates, SqliteStates, drop, recreate
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -35,30 +32,61 @@ def postgres_url() -> str:
     return url.set(database=f"{url.database}_{os.getpid()}").render_as_string(hide_password=False)
 
 
-METADATA = (NotificationsBase.metadata, UsersBase.metadata, InnovationBase.metadata, Base.metadata)
+def postgres_unavailable(url: str, exc: Exception) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required under CI=true and is unreachable at {url}: {exc}")
+    pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
+
+
+def deploy_innovation(url: str) -> None:
+    """processes/innovation.bpmn deployed as the ``engine`` fixture's clock would (at its start)."""
+    from application.assembly import build_engine
+    eng = build_engine(url, clock=ManualClock())
+    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
+    eng.db.dispose()
+
+
+# The starting states of a test database, each built once per run and kind.
+STATES = {"migrated": None, "innovation": deploy_innovation}
+
+
 @pytest.fixture(scope="session")
-def postgres_database():
+def postgres_states():
+    """The run's PostgreSQL database, migrated once, and its recorded states."""
     url = postgres_url()
     try:
         recreate(url)
     except sa.exc.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true and is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
-    yield url
+        postgres_unavailable(url, exc)
+    states = PostgresStates(url, STATES)
+    yield states
+    states.dispose()
     drop(url)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> str:
-    """A migrated, empty database of each kind."""
+@pytest.fixture(scope="session")
+def sqlite_states(tmp_path_factory) -> SqliteStates:
+    """SQLite files of every state, built once per run, copied per test."""
+    return SqliteStates(tmp_path_factory.mktemp("states"), STATES)
+
+
+def fresh_database(request, state: str) -> str:
+    """A database of the test's kind (its parameter) in ``state``, for this test alone."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'engine.db'}"
-        upgrade(url)
-        return url
-    url = request.getfixturevalue("postgres_database")
-    empty_tables(url, METADATA)
-    return url
+        return request.getfixturevalue("sqlite_states").fresh(state, request.getfixturevalue("tmp_path") / "engine.db")
+    return request.getfixturevalue("postgres_states").fresh(state)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    """A migrated, empty database of each kind."""
+    return fresh_database(request, "migrated")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def innovation_database_url(request) -> str:
+    """A database of each kind with processes/innovation.bpmn deployed (version 1)."""
+    return fresh_database(request, "innovation")
 
 
 @pytest.fixture
@@ -67,11 +95,10 @@ def clock():
 
 
 @pytest.fixture
-def engine(database_url, clock):
-    """The innovation engine with processes/innovation.bpmn deployed (tests/engine/ overrides it)."""
+def engine(innovation_database_url, clock):
+    """The innovation engine on processes/innovation.bpmn (tests/engine/ and tests/workers/ override it)."""
     from application.assembly import build_engine
-    eng = build_engine(database_url, clock=clock)
-    eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
+    eng = build_engine(innovation_database_url, clock=clock)
     yield eng
     eng.db.dispose()
 
@@ -84,7 +111,9 @@ def _browser_unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    """Node with the npm packages the browser tests drive Debian's Chromium with.
+    """Node with the npm packages the browser tests drive Debian's Chromium with, and one
+    Chromium for the whole run: the scripts connect to it (BROWSER_WS_ENDPOINT) instead of
+    each starting their own.
 
     Skipped with the reason when something is missing, except under CI=true, where a
     browser test must run.
@@ -98,4 +127,18 @@ def node() -> str:
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not os.access(chromium, os.X_OK):
         _browser_unavailable(f"Chromium not found at {chromium} (apt-get install chromium, or set CHROMIUM)")
-    return found
+    server = subprocess.Popen([found, str(ROOT / "tests" / "browser" / "server.mjs")], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    endpoint = server.stdout.readline().strip()  # the script gives up after 20 s itself
+    if not endpoint.startswith("ws://"):
+        server.kill()
+        _browser_unavailable(f"Chromium did not start: {server.communicate()[1][-2000:]}")
+    os.environ["BROWSER_WS_ENDPOINT"] = endpoint
+    yield found
+    del os.environ["BROWSER_WS_ENDPOINT"]
+    server.stdin.close()  # the server closes the browser and exits
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

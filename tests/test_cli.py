@@ -17,6 +17,7 @@ from innovation.driver import start_data
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch, capsys):
+    """`innovation` on an empty SQLite file (tmp_path/cli.db)."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
 
     def run(*argv) -> tuple[int, str, str]:
@@ -24,6 +25,12 @@ def cli(tmp_path, monkeypatch, capsys):
         out, err = capsys.readouterr()
         return code, out, err
     return run
+
+
+@pytest.fixture
+def migrated(tmp_path, sqlite_states):
+    """The CLI's database already migrated (test_deploy_start_complete_and_show runs the upgrade)."""
+    sqlite_states.fresh("migrated", tmp_path / "cli.db")
 
 
 def test_deploy_start_complete_and_show(cli, tmp_path):
@@ -49,8 +56,7 @@ def test_deploy_start_complete_and_show(cli, tmp_path):
     assert shown["business_key"] == "cykel" and [h["actor"] for h in shown["history"]] == ["tester", "tester"]
 
 
-def test_errors_are_one_clear_line_and_non_zero(cli, tmp_path):
-    cli("db", "upgrade")
+def test_errors_are_one_clear_line_and_non_zero(cli, migrated, tmp_path):
     broken = tmp_path / "broken.bpmn"
     broken.write_text("<bpmn:definitions", encoding="utf-8")
     code, _, err = cli("deploy", str(broken))
@@ -61,8 +67,7 @@ def test_errors_are_one_clear_line_and_non_zero(cli, tmp_path):
     assert code == 2 and "no such file" in err
 
 
-def test_demo_prints_every_outcome(cli):
-    cli("db", "upgrade")
+def test_demo_prints_every_outcome(cli, migrated):
     code, out, _ = cli("demo")
     assert code == 0
     assert "slut_realiserad" in out and "slut_avbruten" in out

@@ -11,7 +11,8 @@ from alembic import command
 
 from application import accounts
 from application.assembly import build_engine
-from cli.database import alembic_config, drop, recreate, upgrade
+from cli.database import alembic_config, upgrade
+from tests.databases import drop, recreate
 from tests.conftest import postgres_url
 from tests.test_cli import cli  # noqa: F401  (the command line on a SQLite file)
 

@@ -90,22 +90,11 @@ class Account:
     def entry(self, key: str) -> Entry | None:
         return next((e for e in self.entries if e.key == key), None)
 
-    def reserve(self, initiative_id: str, amount: Amount, entry_key: str) -> Entry:
-        """Grant the initiative funds out of what is available."""
-        return self._record(self.plan_reserve(initiative_id, amount, entry_key))
-
-    def spend(self, initiative_id: str, amount: Amount, entry_key: str) -> Entry:
-        """Turn part of the initiative's reservation into spent money."""
-        return self._record(self.plan_spend(initiative_id, amount, entry_key))
-
-    def release(self, initiative_id: str, entry_key: str, amount: Amount | None = None) -> Entry:
-        """Return the initiative's unspent reservation (all of it unless an amount is given)."""
-        return self._record(self.plan_release(initiative_id, entry_key, amount))
-
     # The plan_* methods check an operation without changing the account, so several
     # accounts can be checked before any of them is changed (see reserve_many).
 
     def plan_reserve(self, initiative_id: str, amount: Amount, entry_key: str) -> Entry:
+        """Grant the initiative funds out of what is available."""
         amount = to_amount(amount)
         if done := self._replayed(entry_key, EntryKind.RESERVE, initiative_id):
             return done
@@ -114,25 +103,20 @@ class Account:
         return Entry(entry_key, EntryKind.RESERVE, initiative_id, amount)
 
     def plan_spend(self, initiative_id: str, amount: Amount, entry_key: str) -> Entry:
+        """Turn part of the initiative's reservation into spent money."""
         amount = to_amount(amount)
         if done := self._replayed(entry_key, EntryKind.SPEND, initiative_id):
             return done
-        self._check_reservation(initiative_id, amount)
-        return Entry(entry_key, EntryKind.SPEND, initiative_id, amount)
-
-    def plan_release(
-        self, initiative_id: str, entry_key: str, amount: Amount | None = None
-    ) -> Entry:
-        amount = self.reserved_for(initiative_id) if amount is None else to_amount(amount)
-        if done := self._replayed(entry_key, EntryKind.RELEASE, initiative_id):
-            return done
-        self._check_reservation(initiative_id, amount)
-        return Entry(entry_key, EntryKind.RELEASE, initiative_id, amount)
-
-    def _check_reservation(self, initiative_id: str, amount: Decimal) -> None:
         reserved = self.reserved_for(initiative_id)
         if amount > reserved:
             raise ReservationExceeded(self.administration, initiative_id, amount, reserved)
+        return Entry(entry_key, EntryKind.SPEND, initiative_id, amount)
+
+    def plan_release(self, initiative_id: str, entry_key: str) -> Entry:
+        """Return all of the initiative's unspent reservation."""
+        if done := self._replayed(entry_key, EntryKind.RELEASE, initiative_id):
+            return done
+        return Entry(entry_key, EntryKind.RELEASE, initiative_id, self.reserved_for(initiative_id))
 
     def _replayed(self, key: str, kind: EntryKind, initiative_id: str) -> Entry | None:
         """The entry this job already made, if any; a key reused for other work is a bug."""

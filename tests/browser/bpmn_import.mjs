@@ -7,23 +7,18 @@
 // Exit codes: 0 imported (warnings may still be listed), 2 importXML threw, 3 anything else
 // (missing packages, Chromium would not start, timeout).
 //
-// Packages come from web/node_modules (`npm ci --prefix web`); Chromium is $CHROMIUM or
-// /usr/bin/chromium (Debian's package: a test tool's own browser download can't work here).
+// Packages come from web/node_modules (`npm ci --prefix web`); Chromium: see chromium.mjs.
 // Nothing is served: the page is set from a string and the bundle is inlined from disk, and
 // every network request the page might still make is aborted.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { openBrowser } from './chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WEB = path.join(ROOT, 'web');
 const TIMEOUT_MS = Number(process.env.BPMN_IMPORT_TIMEOUT_MS || 25000);
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 function fail(code, message) {
   console.error(`bpmn_import: ${message}`);
@@ -71,16 +66,11 @@ async function importDiagram(context, xml) {
 
 async function main() {
   const xml = fs.readFileSync(bpmnPath, 'utf8');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpmn-import-chromium-'));
-  let context;
+  let browser;
   let timer;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      timeout: TIMEOUT_MS,
-    });
+    browser = await openBrowser(chromium, TIMEOUT_MS);
+    const context = await browser.newContext();
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     });
@@ -93,8 +83,7 @@ async function main() {
     return 0;
   } finally {
     clearTimeout(timer);
-    if (context) await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    if (browser) await browser.close().catch(() => {});
   }
 }
 

@@ -6,7 +6,6 @@ import threading
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from engine.compaction import compact
 from engine.errors import Conflict, InvalidData, NotFound, StaleVersion
 from engine.validation import FormSource, validate
 from engine.workflow import new_workflow
@@ -138,16 +137,3 @@ def test_reloading_before_every_step_matches_running_in_memory(engine, deploy):
         workflow.do_engine_steps()
     assert persisted["status"] == "completed"
     assert persisted["data"] == workflow.data == {"limit": 25, "count": 25}
-
-
-def test_compaction_keeps_only_unfinished_work(deploy, engine):
-    validated = validate((FIXTURES / "loop.bpmn").read_bytes(), FormSource(), engine.operations)
-    workflow = new_workflow(validated.processes[0].spec_json)
-    workflow.task_tree.data.update({"limit": 400})
-    workflow.do_engine_steps()
-    for _ in range(300):
-        workflow.get_next_task(state=TaskState.READY, manual=True).run()
-        workflow.do_engine_steps()
-        compact(workflow)
-    assert len(workflow.tasks) < 20
-    assert workflow.get_next_task(state=TaskState.READY, manual=True).data["count"] == 300

@@ -74,7 +74,7 @@ def test_late_result_after_timeout_is_ignored(engine, deploy, clock):
     clock.advance(hours=1, seconds=1)
     engine.fire_due_timers()
     assert engine.instance(instance["id"])["end_element"] == "end_timeout"
-    engine.jobs.apply(claimed["id"], *engine.jobs.execute(claimed))
+    engine.jobs.run(claimed, "slow-worker")  # the worker answers after all
     done = engine.instance(instance["id"])
     assert "answer" not in done["data"]
     last = engine.history(instance["id"])[-1]
@@ -85,9 +85,8 @@ def test_same_result_twice_applies_once(engine, deploy):
     deploy("service.bpmn")
     instance = engine.start("service", {"number": 5}, actor="a")
     (claimed,) = engine.jobs.claim("w1")
-    outcome = engine.jobs.execute(claimed)
-    engine.jobs.apply(claimed["id"], *outcome)
-    engine.jobs.apply(claimed["id"], *outcome)
+    engine.jobs.run(claimed, "w1")
+    engine.jobs.run(claimed, "w1")  # the same claim delivered twice
     actions = [h["action"] for h in engine.history(instance["id"])]
     assert actions.count("job_ok") == 2
     assert engine.history(instance["id"])[-1]["details"]["ignored"] is True

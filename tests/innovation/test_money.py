@@ -72,7 +72,7 @@ def test_a_reservation_booked_before_the_abort_is_released_by_it(submit):
     assert outcome[0] == "ok"
     d.abort("Idén drogs tillbaka.")
     d.lessons()
-    d.engine.jobs.apply(job["id"], *outcome, attempt=job["attempts"])
+    d.engine.jobs.settle(job, *outcome, actor="slow-worker")
     found = assert_ledger_whole(d.engine, [d.instance_id])
     assert found["SOF"].granted_for(d.instance_id) == Decimal("300000.00")
 

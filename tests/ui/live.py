@@ -1,4 +1,4 @@
-"""The real service for the browser tests: a SQLite file, the system clock, the embedded
+"""The real service for the browser tests: a migrated SQLite file, the system clock, the embedded
 runner for jobs and timers, the API and the UI on a werkzeug server thread on 127.0.0.1.
 
 Scoring fails on its first attempt for initiatives whose business key starts with
@@ -15,7 +15,6 @@ from werkzeug.serving import make_server
 
 from application import accounts as users
 from server import create_app
-from cli.database import upgrade
 from engine.operations import RetryPolicy
 from application.assembly import build_engine
 from application.settings import ROOT, Settings
@@ -78,12 +77,10 @@ class Live:
         self.complete(instance, "bedom_kriterier", criteria(3), "ivar")
 
 
-def start_live(tmp_path, **settings) -> tuple[Live, callable]:
-    """The service on a fresh database with the people of tests/api/conftest.py, each with a
-    token and a password; ``settings`` go to its Settings (e.g. the OpenID Connect provider)."""
-    url = f"sqlite:///{tmp_path / 'ui.db'}"
-    upgrade(url)
-    engine = build_engine(url)
+def start_live(database_url: str, **settings) -> tuple[Live, callable]:
+    """The service on ``database_url`` (migrated) with the people of tests/api/conftest.py, each
+    with a token and a password; ``settings`` go to its Settings (e.g. the OpenID Connect provider)."""
+    engine = build_engine(database_url)
     engine.operations.register(SCORE, _flaky(engine.operations.get(SCORE)),
                                RetryPolicy(attempts=1, backoff_seconds=0.1))
     engine.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="owner")
@@ -98,7 +95,7 @@ def start_live(tmp_path, **settings) -> tuple[Live, callable]:
             users.set_password(uow.session, username, passwords[username])
         uow.commit()
     # embedded, also where CI sets REDIS_URL
-    app = create_app(engine, background=True, settings=Settings(database_url=url, **settings))
+    app = create_app(engine, background=True, settings=Settings(database_url=database_url, **settings))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="ui test server", daemon=True)
     thread.start()

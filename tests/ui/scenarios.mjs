@@ -7,20 +7,17 @@
 // Prints one JSON line: {"ok", "error", "pages", "violations", ...what the scenario reports}.
 // Exit code 0 when the scenario ran to its end (violations are judged by the caller), 1 when a
 // step failed, 3 when the browser could not start. Packages come from web/node_modules;
-// Chromium is $CHROMIUM or /usr/bin/chromium; nothing but the service is reachable.
+// Chromium: see tests/browser/chromium.mjs; nothing but the service is reachable.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { openBrowser } from '../browser/chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(ROOT, 'web', 'package.json'));
 const { chromium } = require('playwright-core');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const config = JSON.parse(process.env.UI_TEST_CONFIG || '{}');
 const report = { ok: false, error: null, pages: [], violations: [] };
@@ -342,8 +339,7 @@ async function main(name) {
   const scenario = scenarios[name];
   if (!scenario) throw new Error('no scenario ' + name);
   try {
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true, args: CHROMIUM_ARGS, timeout: 20000 });
+    browser = await openBrowser(chromium, 20000);
   } catch (error) {
     console.log(JSON.stringify({ ...report, error: 'browser: ' + error.message }));
     return 3;

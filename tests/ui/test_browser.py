@@ -29,8 +29,8 @@ FLOW = "flow_tid_vagval__ide_samman"
 
 
 @pytest.fixture(scope="module")
-def live(node, tmp_path_factory):
-    service, stop = start_live(tmp_path_factory.mktemp("ui"))
+def live(node, sqlite_states, tmp_path_factory):
+    service, stop = start_live(sqlite_states.fresh("migrated", tmp_path_factory.mktemp("ui") / "ui.db"))
     yield service
     stop()
 

@@ -42,8 +42,8 @@ def provider_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live(node, tmp_path_factory, provider_port):
-    service, stop = start_live(tmp_path_factory.mktemp("sso"), oidc_issuer=f"http://127.0.0.1:{provider_port}",
+def live(node, sqlite_states, tmp_path_factory, provider_port):
+    service, stop = start_live(sqlite_states.fresh("migrated", tmp_path_factory.mktemp("sso") / "ui.db"), oidc_issuer=f"http://127.0.0.1:{provider_port}",
                                oidc_client_id=CLIENT["client_id"], oidc_client_secret=CLIENT["client_secret"],
                                oidc_scopes="openid profile email groups", oidc_label="Helsingborgs inloggning")
     yield service

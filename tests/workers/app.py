@@ -29,6 +29,13 @@ def _slow_once(params, ctx):
     return {"attempt": ctx.attempt}
 
 
+def _slow_retry(params, ctx):
+    """Quick the first time, slow on every retry: a stalled first attempt answers first."""
+    slept = params["x"] if ctx.attempt > 1 else 0
+    time.sleep(slept)
+    return {"slept": slept, "attempt": ctx.attempt}
+
+
 def _flaky(params, ctx):
     if ctx.attempt <= 2:
         raise ConnectionError(f"backend unavailable (attempt {ctx.attempt})")
@@ -42,7 +49,7 @@ def _broken(params, ctx):
 def operations() -> OperationRegistry:
     registry = OperationRegistry()
     for name, function in [("test.double", _double), ("test.slow", _slow), ("test.slow_once", _slow_once),
-                           ("test.flaky", _flaky), ("test.broken", _broken)]:
+                           ("test.slow_retry", _slow_retry), ("test.flaky", _flaky), ("test.broken", _broken)]:
         registry.register(name, function, QUICK)
     return registry
 

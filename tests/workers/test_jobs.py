@@ -69,11 +69,11 @@ def test_result_of_a_job_its_deadline_cancelled_is_ignored(engine, background):
 
 
 def test_result_of_a_superseded_attempt_is_ignored(engine, background):
-    instance_id = start(engine, "test.slow", number=0.5)
+    instance_id = start(engine, "test.slow_retry", number=0.5)
     (stalled,) = engine.jobs.claim("stalled-worker", lease_seconds=0.2)  # then it hangs
     background()
     wait_for(lambda: job_of(engine, instance_id).attempts == 2, what="a second attempt")
-    engine.jobs.apply(stalled["id"], "ok", {"late": True}, attempt=1)  # attempt 2 is still running
+    engine.jobs.run(stalled, "stalled-worker")  # it wakes up and answers while attempt 2 still runs
     done = wait_for(lambda: finished(engine, instance_id))
     outcome = results(engine, instance_id)
     assert done["data"]["answer"] == {"slept": 0.5, "attempt": 2}

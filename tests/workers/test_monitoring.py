@@ -5,6 +5,8 @@ import re
 
 import pytest
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from cli.main import main
 from tests.workers.conftest import job_of, start, wait_for
@@ -60,7 +62,8 @@ def test_health_and_queue_state(engine, mode, request, background):
 
 
 def test_health_and_metrics_name_what_is_down(engine):
-    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    # No retries: redis-py's default three, with backoff, take about 4 s per call here.
+    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     health = monitoring.health(engine, down)
     assert not health["ok"] and health["database"]["ok"] and not health["redis"]["ok"]
     assert "ConnectionError" in health["redis"]["error"] and health["queue_depth"] is None

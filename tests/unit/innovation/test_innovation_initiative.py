@@ -19,7 +19,7 @@ from innovation.domain.initiative import (
     set_effect_goals,
     sync_funds,
 )
-from innovation.domain.ledger import Account, reserve_many, spend_many
+from innovation.domain.ledger import Account, release_all, reserve_many, spend_many
 from innovation.domain.scoring import CRITERIA, assess
 from innovation.domain.vocabulary import Decision, Gate, Kind, Phase, Status
 
@@ -181,11 +181,11 @@ def test_funds_follow_the_ledger_across_years():
     accounts = {c: Account(c, 2025, 1_000_000) for c in ("SOF", "SF")}
     reserve_many(accounts, {"SOF": 400_000, "SF": 200_000}, "i1", "gate-2")
     spend_many(accounts, {"SOF": 150_000}, "i1", "inv-1")
-    accounts["SF"].release("i1", "rel", amount=50_000)
-    next_year = Account("SOF", 2026, 1_000_000)
-    next_year.reserve("i1", 100_000, "gate-2b")
-    next_year.spend("i1", 25_000, "inv-2")
-    r = sync_funds(new(), [*accounts.values(), next_year], "i1")
+    release_all({"SF": accounts["SF"]}, "i1", "rel")
+    next_year = {"SOF": Account("SOF", 2026, 1_000_000)}
+    reserve_many(next_year, {"SOF": 100_000}, "i1", "gate-2b")
+    spend_many(next_year, {"SOF": 25_000}, "i1", "inv-2")
+    r = sync_funds(new(), [*accounts.values(), *next_year.values()], "i1")
     assert r.funds_granted == {"SOF": Decimal("500000.00"), "SF": Decimal("200000.00")}
     assert r.funds_spent == {"SOF": Decimal("175000.00")}
 
