@@ -1,7 +1,9 @@
 """Comparing two versions of a diagram, and whether a running instance may move between them."""
 from __future__ import annotations
 
-from engine.versions import diff, migration_problems
+from SpiffWorkflow.util.task import TaskState
+
+from engine.versions import diff, migrate
 from engine.workflow import dump_state
 from tests.unit.engine.workflows import LOOP, spec_json, started, step
 
@@ -21,15 +23,20 @@ def test_diff_names_what_was_added_removed_and_changed():
     assert [e["element_id"] for e in swapped["changed"]] == ["f_done"]  # its target changed, not its process
 
 
-def test_an_instance_moves_only_where_every_task_it_holds_exists_alike():
+def test_an_instance_moves_where_every_task_it_holds_maps_and_is_refused_otherwise():
     old = spec_json(LOOP)
-    workflow = started(old, {"limit": 3})
-    step(workflow)
-    state = dump_state(workflow)
-    assert migration_problems(state, old, spec_json(RENAMED_STEP)) == []
-    gone = migration_problems(state, old, spec_json(LOOP.replace(b'"step"', b'"stride"')))
-    assert [(p.element_id, "lacks" in p.message) for p in gone] == [("step", True)]
+
+    def waiting_at_step():
+        workflow = started(old, {"limit": 3})
+        step(workflow)
+        return workflow
+    moved = waiting_at_step()
+    assert migrate(moved, spec_json(RENAMED_STEP)) == []
+    assert moved.get_next_task(state=TaskState.READY).task_spec.bpmn_name == "Take one step"
     manual = LOOP.replace(b'<bpmn:userTask id="step" name="Take a step"/>',
                           b'<bpmn:manualTask id="step" name="Take a step"/>')
-    (changed,) = migration_problems(state, old, spec_json(manual))
-    assert changed.element_id == "step" and "changes from UserTask to ManualTask" in changed.message
+    refused = waiting_at_step()
+    before = dump_state(refused)
+    (changed,) = migrate(refused, spec_json(manual))
+    assert (changed.element_id, changed.element_type) == ("step", "UserTask")
+    assert "as a ManualTask" in changed.message and dump_state(refused) == before
