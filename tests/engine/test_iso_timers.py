@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.clock import timer_literal, timer_value_problem
 from engine.errors import ProcessFailure
-from tests.engine.test_deploy import diagram
+from tests.unit.engine.test_validation import diagram
 
 
 def _timer_elements(engine, instance_id):

@@ -17,7 +17,7 @@ import pytest
 from engine.errors import ProcessFailure
 from engine.sandbox import RestrictedEnvironment, ScriptLimitExceeded, ScriptLimits
 from engine.workflow import set_script_limits
-from tests.engine.test_deploy import diagram
+from tests.unit.engine.test_validation import diagram
 
 LIMITS = ScriptLimits(seconds=0.5, max_items=10_000, max_total_items=50_000, max_int_bits=10_000)
 SPIN = "n = 0\nwhile n < 10**8:\n    n = n + 1"  # seconds of work, bounded so the old code ended too

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.operations import OperationRegistry
 from engine.validation import MAX_GATEWAY_BRANCHES, FormSource, _spiff_problem, validate
-from tests.engine.test_deploy import diagram
+from tests.unit.engine.test_validation import diagram
 
 
 def problems(body: str) -> list[dict]:
