@@ -46,6 +46,7 @@ def deploy_innovation(url: str) -> None:
     eng.db.dispose()
 
 
+DATABASE_STATE = pytest.StashKey[str]()
 # The starting states of a test database, each built once per run and kind.
 STATES = {"migrated": None, "innovation": deploy_innovation}
 
@@ -71,7 +72,14 @@ def sqlite_states(tmp_path_factory) -> SqliteStates:
 
 
 def fresh_database(request, state: str) -> str:
-    """A database of the test's kind (its parameter) in ``state``, for this test alone."""
+    """A database of the test's kind (its parameter) in ``state``, for this test alone.
+
+    A test has one database: asking for two states would hand both fixtures the same file
+    or PostgreSQL database, the later state overwriting the earlier, so it is refused.
+    """
+    chosen = request.node.stash.setdefault(DATABASE_STATE, state)
+    if chosen != state:
+        pytest.fail(f"{request.node.name} asks for database states {chosen!r} and {state!r}; use one fixture")
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_states").fresh(state, request.getfixturevalue("tmp_path") / "engine.db")
     return request.getfixturevalue("postgres_states").fresh(state)

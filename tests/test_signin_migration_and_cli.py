@@ -23,7 +23,7 @@ def fresh_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.db'}"
         return
-    request.getfixturevalue("postgres_database")  # skips or fails like the other PostgreSQL cases
+    request.getfixturevalue("postgres_states")  # skips or fails like the other PostgreSQL cases
     url = sa.make_url(postgres_url())
     url = url.set(database=url.database + "_migration").render_as_string(hide_password=False)
     yield url

@@ -42,8 +42,8 @@ def failures(engine, instance_id: str) -> list[dict]:
 @pytest.mark.parametrize("data, element, message", [
     ({"later_kind": "range"}, "compute_later", "variable 'stored_later' holds a range"),
     ({"later_kind": "items"}, "compute_later", "variable 'stored_later' holds a dict_items"),
-    ({"wait": 7}, "wait_duration", "AttributeError: 'int' object has no attribute 'lower'"),
-    ({"until": "P7D"}, "wait_date", "TypeError"),
+    ({"wait": 7}, "wait_duration", "gave int 7, not an ISO 8601 text"),
+    ({"until": "P7D"}, "wait_date", "'P7D', which is not a valid ISO 8601 date"),
 ])
 def test_a_failing_timer_parks_its_instance_and_the_others_fire(engine, faults, clock, data, element, message):
     broken = reviewed(engine, faults, clock, **data)
@@ -83,7 +83,7 @@ def test_a_result_the_diagram_cannot_take_parks_its_instance_and_the_batch_goes_
     ({"divisor": 0}, "review", "ZeroDivisionError"),
     ({"kind": "range"}, "compute", "variable 'stored' holds a range"),
     ({"kind": "items"}, "compute", "variable 'stored' holds a dict_items"),
-    ({"first": 7}, "wait_first", "AttributeError"),
+    ({"first": 7}, "wait_first", "gave int 7, not an ISO 8601 text"),
 ])
 def test_a_completion_whose_follow_up_fails_is_refused_and_changes_nothing(engine, faults, data, element, message):
     instance_id, task_id = faults()

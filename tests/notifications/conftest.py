@@ -78,7 +78,7 @@ def smtp():
 
 
 @pytest.fixture
-def mail_settings(database_url, smtp) -> Settings:
-    return Settings(database_url=database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none",
+def mail_settings(engine, smtp) -> Settings:
+    return Settings(database_url=engine.db.url, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none",
                     mail_from="innovation@helsingborg.se", base_url="https://innovation.helsingborg.se",
                     mail_retry_seconds=60, mail_attempts=3)
