@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
-from application import accounts
+from application import accounts, people
+from engine import Conflict, InvalidData, NotFound
 from engine.tables import AuditEntry
 from tests.ui.conftest import text
 
@@ -119,3 +121,47 @@ def test_only_admins_see_and_use_the_page_and_refusals_are_audited(page, engine)
         ("ivar", "POST", "/admin/users/ada/password")]
     with engine.db.unit_of_work() as uow:
         assert accounts.principal_for(uow.session, "kim") is None
+
+
+# -- the use cases themselves (application.people), on both databases ----------------------
+def test_create_gives_a_temporary_password_and_refuses_a_taken_name_by_field(engine, tokens):
+    roles = people.Roles(frozenset({"coordinator"}), frozenset({"SOF"}))
+    with engine.db.unit_of_work(write=True) as uow:
+        secret = people.create(uow.session, " kim ", "Kim", "kim@helsingborg.se", roles)
+        uow.commit()
+    with engine.db.unit_of_work(write=True) as uow:
+        user = accounts.check_password(uow.session, "kim", secret)
+        assert user is not None and user.password_temporary and user.email == "kim@helsingborg.se"
+        assert people.person(uow.session, "kim")["roles"] == roles
+        with pytest.raises(Conflict, match="user 'kim' already exists") as taken:
+            people.create(uow.session, "kim", "Kim två", "", people.Roles())
+        assert [p.field for p in taken.value.details] == ["username"]
+        with pytest.raises(InvalidData) as bad:
+            people.create(uow.session, "-x", " ", "a@b", people.Roles(frozenset({"decision_maker"})))
+        assert [p.field for p in bad.value.details] == ["username", "display_name", "email", "roles"]
+
+
+def test_a_decision_maker_always_has_an_administration(engine, tokens):
+    with engine.db.unit_of_work(write=True) as uow:
+        people.set_roles(uow.session, "bo", people.Roles(frozenset({"idea_owner"}), frozenset({"MF", "KF"})))
+        uow.commit()
+    with engine.db.unit_of_work() as uow:
+        grants = uow.session.scalars(select(accounts.RoleGrant).join(accounts.User)
+                                     .where(accounts.User.username == "bo")).all()
+    assert sorted((g.role, g.administration) for g in grants) == [
+        ("decision_maker", "KF"), ("decision_maker", "MF"), ("idea_owner", None)]
+
+
+def test_reset_bumps_the_session_version_and_is_refused_for_single_sign_on_users(engine, tokens):
+    with engine.db.unit_of_work(write=True) as uow:
+        before = accounts.session_version(uow.session, "ada")
+        secret = people.reset_password(uow.session, "ada")
+        assert accounts.session_version(uow.session, "ada") == before + 1
+        assert accounts.session_principal(uow.session, "ada", before) is None
+        assert accounts.check_password(uow.session, "ada", secret).password_temporary
+        uow.session.execute(update(accounts.User).where(accounts.User.username == "bo")
+                            .values(external_id="https://idp.example#bo"))
+        with pytest.raises(Conflict, match="signs in through the identity provider"):
+            people.reset_password(uow.session, "bo")
+        with pytest.raises(NotFound, match="user 'nobody' does not exist"):
+            people.reset_password(uow.session, "nobody")
