@@ -175,6 +175,9 @@ TEXT: dict[str, tuple[str, str]] = {
                              "nästa inloggning.", "This person logs in through the city's sign-in; the roles "
                              "are replaced by the mapped ones at the next login."),
     "users.reset": ("Återställ lösenord", "Reset password"),
+    "users.reset_confirm": ("Återställa lösenordet för {username}? Hen loggas ut överallt.",
+                            "Reset the password of {username}? They are logged out everywhere."),
+    "users.access": ("Behörighet", "Access"),
     "users.reset_help": ("Ger ett nytt engångslösenord och loggar ut personen överallt.",
                          "Makes a new one-time password and logs the person out everywhere."),
     "users.reset_once": ("Nytt engångslösenord för {username} (visas bara nu):",
