@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from application import accounts
 from application.accounts import RoleGrant, User
@@ -64,9 +65,13 @@ def create(session, username: str, display_name: str, email: str, roles: Roles) 
     problems = [] if USERNAME.fullmatch(username) else [
         Problem("2 to 100 of a-z, 0-9, dot, dash, underscore; starting with a letter or digit", field="username")]
     _refuse(f"user {username!r} cannot be created", problems + _details(display_name, email) + roles.problems())
+    taken = Conflict(f"user {username!r} already exists", [Problem("this user name is taken", field="username")])
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists", [Problem("this user name is taken", field="username")])
-    accounts.add_user(session, username, display_name.strip(), email or None)
+        raise taken
+    try:
+        accounts.add_user(session, username, display_name.strip(), email or None)
+    except IntegrityError as race:  # another admin created the name since the check
+        raise taken from race
     set_roles(session, username, roles)
     return accounts.one_time_password(session, username)
 

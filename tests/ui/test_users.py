@@ -4,6 +4,8 @@ clear messages for bad input, roles granted and revoked, a reset that ends sessi
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
@@ -165,3 +167,28 @@ def test_reset_bumps_the_session_version_and_is_refused_for_single_sign_on_users
             people.reset_password(uow.session, "bo")
         with pytest.raises(NotFound, match="user 'nobody' does not exist"):
             people.reset_password(uow.session, "nobody")
+
+
+def test_two_admins_taking_one_name_at_once_get_a_conflict_not_an_error(engine, tokens, innovation_database_url):
+    """PostgreSQL lets both check the name before either commits; the unique index decides.
+    (SQLite lets one writer in at a time, so there the second sees the first's user.)"""
+    if not innovation_database_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL runs two writers at once")
+    outcome = {}
+
+    def second_admin():
+        with engine.db.unit_of_work(write=True) as uow:
+            try:
+                people.create(uow.session, "kim", "Kim två", "", people.Roles())
+            except Conflict as error:
+                outcome["refused"] = error
+    with engine.db.unit_of_work(write=True) as first:
+        people.create(first.session, "kim", "Kim", "", people.Roles())  # inserted, not yet committed
+        racer = threading.Thread(target=second_admin)
+        racer.start()
+        time.sleep(0.5)  # the second insert now waits on the unique index
+        first.commit()
+    racer.join(10)
+    assert [p.field for p in outcome["refused"].details] == ["username"]
+    with engine.db.unit_of_work() as uow:
+        assert people.person(uow.session, "kim")["display_name"] == "Kim"
