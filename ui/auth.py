@@ -36,6 +36,7 @@ NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.dashboard", "nav.dashboard", OPERATORS),
     ("ui.modeler", "nav.modeler", MODEL_READERS),
     ("ui.tokens", "nav.tokens", None),
+    ("ui.users", "nav.users", OPERATORS),
     ("ui.mappings", "nav.mappings", OPERATORS),
 )
 # Pages a user whose one-time password must be replaced may still open.

@@ -28,7 +28,7 @@ function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function user(name) {
+async function user(name, password = config.passwords[name]) {
   const context = await browser.newContext({ acceptDownloads: true });
   // Only the service under test: anything else (a CDN, fonts) would be a bug here.
   await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
@@ -41,7 +41,7 @@ async function user(name) {
     await page.goto(config.url + '/login');
     await audit(page, 'login');
     await page.fill('#username', name);
-    await page.fill('#password', config.passwords[name]);
+    await page.fill('#password', password);
     await navigate(page, 'form[action="/login"] button[type=submit]');
     expect(!page.url().includes('/login'), 'login failed for ' + name);
   }
@@ -326,6 +326,47 @@ const scenarios = {
     await navigate(page, 'form[action="/admin/mappings"] button[type=submit]');
     report.flash = await text(page, '.flash');
     await audit(page, 'sign-in roles with a mapping');
+  },
+
+  // An admin creates a coordinator on the users page (first with a taken user name) and resets
+  // her password once; she signs in with that one-time password and must choose her own.
+  async people() {
+    const admin = await user('admin');
+    await admin.goto(config.url + '/admin/users');
+    await audit(admin, 'users');
+    const create = async (username) => {
+      await admin.fill('#username', username);
+      await admin.fill('#display_name', 'Kim Karlsson');
+      await admin.fill('#email', 'kim@helsingborg.se');
+      await admin.check('input[name=roles][value=coordinator]');
+      await navigate(admin, 'form[action="/admin/users"] button[type=submit]');
+    };
+    await create('ada');
+    report.takenError = await text(admin, '#username-error');
+    report.takenMarked = await admin.getAttribute('#username', 'aria-invalid');
+    await audit(admin, 'users with an error');
+    await create('kim');
+    const oneTime = await text(admin, '#one-time-password');
+    await audit(admin, 'users with a new user');
+    await admin.screenshot({ path: config.screenshot, fullPage: true });
+    report.listed = await text(admin, 'tr[data-username=kim]');
+    await navigate(admin, 'a[href="/admin/users/kim"]');
+    await audit(admin, 'user kim');
+    await navigate(admin, 'form[action="/admin/users/kim/password"] button[type=submit]'); // confirmed
+    const reset = await text(admin, '#one-time-password');
+    report.resetDiffers = reset !== oneTime;
+    await audit(admin, 'user kim with a new password');
+    const kim = await user('kim', reset);
+    expect(kim.url().endsWith('/account/password'), 'no forced password change: ' + kim.url());
+    report.must = await text(kim, '.flash.info');
+    await audit(kim, 'first password change');
+    await kim.fill('#current', reset);
+    await kim.fill('#new', config.newPassword);
+    await kim.fill('#repeat', config.newPassword);
+    await navigate(kim, 'form[action="/account/password"] button[type=submit]');
+    expect(kim.url().endsWith('/inbox'), 'the password change did not lead on: ' + kim.url());
+    report.flash = await text(kim, '.flash');
+    await audit(kim, 'inbox after the change');
   },
 
   async save(page) {

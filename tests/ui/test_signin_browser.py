@@ -106,3 +106,19 @@ def test_a_caseworker_creates_and_revokes_a_token_and_meets_a_password_error(nod
     assert report["tokenWorked"] == 200 and report["tokenAfterRevoke"] == 401
     assert report["flash"] == "Nyckeln skript är återkallad."
     assert report["passwordError"] == "Lösenorden är inte lika."
+
+
+def test_an_admin_creates_a_coordinator_who_replaces_her_one_time_password(node, live, tmp_path):
+    shot = tmp_path / "users.png"
+    report = run(node, live, "people", screenshot=str(shot), newPassword="kims-eget-långa-lösenord")
+    assert report["pages"] == ["login", "users", "users with an error", "users with a new user", "user kim",
+                               "user kim with a new password", "login",
+                               "first password change", "inbox after the change"]
+    assert report["takenError"] == "Användarnamnet är upptaget; välj ett annat." and report["takenMarked"] == "true"
+    assert "kim\tKim Karlsson\tkim@helsingborg.se\tInnovationsledare" in report["listed"]
+    assert report["resetDiffers"] is True
+    assert report["must"].startswith("Ditt lösenord var engångs.")
+    with live.engine.db.unit_of_work() as uow:
+        assert accounts.check_password(uow.session, "kim", "kims-eget-långa-lösenord") is not None
+        assert accounts.principal_for(uow.session, "kim").roles == {"coordinator"}
+    assert shot.stat().st_size > 10_000
