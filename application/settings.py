@@ -40,6 +40,8 @@ class Settings:
     mail_attempts: int = 8  # then the message is marked failed
     mail_retry_seconds: float = 60.0  # the first retry's delay; doubled for each further one
     digest_hour: int = 6  # the daily digest goes out at this hour, UTC
+    # Seconds between the background scans for assignments, overdue tasks and due digests.
+    notification_scan_seconds: float = 30.0
     extra: dict = field(default_factory=dict)  # Flask settings passed through unchanged (tests)
     # Sign-in. Local accounts (user name and Argon2-hashed password) can be switched off
     # when everyone signs in through the city's OpenID Connect provider (Entra ID or other),
@@ -92,7 +94,9 @@ class Settings:
                    smtp_password=environ.get("SMTP_PASSWORD") or None,
                    smtp_tls=environ.get("SMTP_TLS") or cls.smtp_tls,
                    mail_from=environ.get("MAIL_FROM") or cls.mail_from,
-                   mail_retry_seconds=float(environ.get("MAIL_RETRY_SECONDS") or cls.mail_retry_seconds), **number)
+                   mail_retry_seconds=float(environ.get("MAIL_RETRY_SECONDS") or cls.mail_retry_seconds),
+                   notification_scan_seconds=float(environ.get("NOTIFICATION_SCAN_SECONDS")
+                                                   or cls.notification_scan_seconds), **number)
 
     @property
     def oidc(self) -> bool:

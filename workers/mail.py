@@ -31,7 +31,6 @@ from application.settings import Settings
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a sender silent this long is taken for dead; its messages are sent again
-SCAN_EVERY = 30.0  # seconds between scans for overdue tasks, assignments and due digests
 
 
 class SmtpTransport:
@@ -79,11 +78,11 @@ def permanent(error: Exception) -> bool:
 class Mailer:
     """The notification chore; ``transport`` None (no SMTP host) leaves e-mail in the outbox."""
 
-    def __init__(self, engine, settings: Settings, transport=None, scan_every: float = SCAN_EVERY):
+    def __init__(self, engine, settings: Settings, transport=None):
         self.engine = engine
         self.settings = settings
         self.transport = transport
-        self.scan_every = scan_every
+        self.scan_every = settings.notification_scan_seconds
         self._next_scan = 0.0
 
     @classmethod

@@ -31,7 +31,8 @@ def service(request):
     smtp = SmtpServer()
     smtp.start()
     live, stop = start_live(fresh_database(request, "migrated"), smtp_host="127.0.0.1", smtp_port=smtp.port,
-                            smtp_tls="none", mail_from="innovation@helsingborg.se", base_url=BASE_URL)
+                            smtp_tls="none", mail_from="innovation@helsingborg.se", base_url=BASE_URL,
+                            notification_scan_seconds=1.0)
     yield live, smtp
     stop()
     smtp.stop()
