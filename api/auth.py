@@ -7,7 +7,7 @@ and written to the audit log (who, what they tried, why not).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, g, request
@@ -27,7 +27,7 @@ def authenticate_request():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         abort(401, message="this endpoint needs a bearer token (Authorization: Bearer …)")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     principal = accounts.authenticate(reader(), header.removeprefix("Bearer ").strip(), now)
     if principal is None:
         abort(401, message="the bearer token is not valid (unknown, expired or revoked)")

@@ -1,7 +1,7 @@
 """Marshmallow schemas: request validation and the single source of the OpenAPI document."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -26,12 +26,12 @@ class Moment(fields.AwareDateTime):
     default_error_messages = {"range": "Must lie between years 1 and 9999 in UTC."}
 
     def __init__(self, **kwargs):
-        super().__init__(default_timezone=timezone.utc, **kwargs)
+        super().__init__(default_timezone=UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return moment.astimezone(timezone.utc)
+            return moment.astimezone(UTC)
         except OverflowError:
             raise self.make_error("range") from None
 

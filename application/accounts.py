@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -133,7 +133,7 @@ def add_user(session, username: str, display_name: str | None = None, email: str
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"user {username!r} already exists")
     user = User(username=username, display_name=display_name or username, email=email,
-                created_at=datetime.now(timezone.utc))
+                created_at=datetime.now(UTC))
     session.add(user)
     session.flush()
     return user
@@ -245,7 +245,7 @@ def issue_token(session, username: str, name: str = "api", *, scope: str = WRITE
     if problems:
         raise InvalidData("the token cannot be issued: " + "; ".join(p.message for p in problems), problems)
     user = _user(session, username)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), created_at=now, name=name.strip(),
                          scope=scope, expires_at=now + timedelta(days=days)))
@@ -254,7 +254,7 @@ def issue_token(session, username: str, name: str = "api", *, scope: str = WRITE
 
 def authenticate(session, token: str, now: datetime | None = None) -> Principal | None:
     """The token's owner, unless the token is unknown, expired or revoked."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     found = session.execute(select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
                             .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None),
                                    ApiToken.expires_at > now)).first()
@@ -274,7 +274,7 @@ def note_token_use(session, credential: Credential, now: datetime, every: timede
 
 def list_tokens(session, owner: Principal, now: datetime | None = None) -> list[dict]:
     """The caller's tokens; an admin sees everyone's. Newest first; never the token itself."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
     if not owner.has(Role.ADMIN):
         query = query.where(User.username == owner.username)
@@ -293,7 +293,7 @@ def revoke_token(session, by: Principal, token_id: int, now: datetime | None = N
         raise NotFound(f"token {token_id} does not exist")
     token, username = found
     if token.revoked_at is None:
-        token.revoked_at = now or datetime.now(timezone.utc)
+        token.revoked_at = now or datetime.now(UTC)
     return {"id": token.id, "username": username, "name": token.name}
 
 

@@ -45,7 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,11 +94,12 @@ def bare_engine() -> float:
 # -- 2. the database -----------------------------------------------------------------
 def setup() -> tuple[dict[str, str], dict[str, str]]:
     """Returns ({coordinator: token}, {real instance id: open task id})."""
-    from application import accounts as users
-    from tests.databases import recreate
-    from engine.tables import HumanTask
-    from application.assembly import build_engine
     from sqlalchemy import select
+
+    from application import accounts as users
+    from application.assembly import build_engine
+    from engine.tables import HumanTask
+    from tests.databases import recreate
 
     recreate(URL)
     engine = build_engine(URL)
@@ -127,7 +128,7 @@ def setup() -> tuple[dict[str, str], dict[str, str]]:
 def insert_ballast(engine, count: int) -> None:
     """COPY ``count`` open instances: a real instance's state row, one open task, one initiative."""
     rng = random.Random(7)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     raw = engine.db.engine.raw_connection()
     try:
         conn = raw.driver_connection
@@ -273,7 +274,7 @@ def main() -> None:
                 load = pool.submit(caseworkers, port, list(tokens.values()), open_tasks).result()
             first = next(iter(tokens.values()))
             inbox_times = inbox(port, first, "/api/tasks?limit=50", INBOX_QUERIES)
-            due = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            due = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
             filtered = {f: inbox(port, first, f"/api/tasks?limit=50&{f}", 50)
                         for f in ("lane=Innovationsledare", "scope=mine", f"due_before={due}")}
         finally:

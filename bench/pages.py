@@ -35,15 +35,15 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from application import accounts as users  # noqa: E402
+from application.assembly import build_engine  # noqa: E402
 from bench._support import scratch  # noqa: E402
-from server import create_app  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.operations import RetryPolicy  # noqa: E402
 from engine.tables import AuditEntry, HumanTask, Job, ProcessInstance, Timer  # noqa: E402
 from innovation.adapters.tables import Initiative, LedgerEntry  # noqa: E402
-from application.assembly import build_engine  # noqa: E402
 from innovation.domain.administrations import ADMINISTRATIONS  # noqa: E402
 from innovation.driver import Driver, start_data  # noqa: E402
+from server import create_app  # noqa: E402
 
 INSTANCES = int(os.environ.get("PAGES_INSTANCES", "10000"))
 REPEATS = int(os.environ.get("PAGES_REPEATS", "40"))

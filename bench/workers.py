@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,7 @@ class Bench:
         ``count`` minutes; the clones only wait (they are never due during the run)."""
         template_due = "2099-01-01T00:00:00+00:00"
         self.start("wake", "template", [{"wake_at": template_due}])
-        base = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+        base = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
         with self.engine.db.engine.begin() as conn:
             for statement in CLONE:
                 conn.execute(sa.text(statement), {"template_due": template_due, "base": base, "count": count})
@@ -163,7 +163,7 @@ class Bench:
         samples = []
         for _ in range(50):
             began = time.perf_counter()
-            queries.due_timers(self.engine.db, datetime.now(timezone.utc), 100)
+            queries.due_timers(self.engine.db, datetime.now(UTC), 100)
             samples.append((time.perf_counter() - began) * 1000)
         return statistics.median(samples)
 
@@ -174,13 +174,13 @@ class Bench:
         for _ in range(schedulers):
             self.spawn("scheduler")
         wait_until(lambda: len(self.ended(tag)) == len(due), f"{tag} timers to fire",
-                   (max(due) - datetime.now(timezone.utc)).total_seconds() + 120)
+                   (max(due) - datetime.now(UTC)).total_seconds() + 120)
         self.stop_all()
         return {f"{tag}-{n}": moment for n, moment in enumerate(due)}
 
     def steady(self, rate: int = 50, seconds: int = STEADY_SECONDS) -> list[float]:
         self.rate = self.start("wake", "probe", [{"wake_at": "2099-06-01T00:00:00+00:00"}] * 100)
-        first = datetime.now(timezone.utc) + timedelta(seconds=rate * seconds / self.rate * 1.5 + 5)
+        first = datetime.now(UTC) + timedelta(seconds=rate * seconds / self.rate * 1.5 + 5)
         due = [first + timedelta(seconds=n / rate) for n in range(rate * seconds)]
         expected = self.timers("steady", due, schedulers=1)
         ended = self.ended("steady")
@@ -188,7 +188,7 @@ class Bench:
 
     def burst(self, schedulers: int, count: int = BATCH) -> tuple[float, float]:
         tag = f"burst{schedulers}"
-        moment = datetime.now(timezone.utc) + timedelta(seconds=count / self.rate * 1.5 + 5)
+        moment = datetime.now(UTC) + timedelta(seconds=count / self.rate * 1.5 + 5)
         self.timers(tag, [moment] * count, schedulers)
         lags = [(ended - moment).total_seconds() for ended in self.ended(tag).values()]
         return max(lags), statistics.median(lags)
@@ -217,11 +217,13 @@ def main() -> None:
     try:
         began = time.monotonic()
         bench.seed_waiting(WAITING)
-        print(f"database: {sa.make_url(DATABASE_URL).render_as_string()}, Redis 127.0.0.1 DB 14; python {sys.version.split()[0]}; "
+        print(f"database: {sa.make_url(DATABASE_URL).render_as_string()}, Redis 127.0.0.1 DB 14; "
+              f"python {sys.version.split()[0]}; "
               f"cores: {os.cpu_count()}; {WAITING:,} waiting timers cloned in {time.monotonic() - began:.1f} s")
         print(f"due-timer query with {WAITING:,} timers waiting: median {bench.due_query_ms():.2f} ms")
         lags = bench.steady()
-        print(f"(a) {len(lags)} timers due at 50/s for {STEADY_SECONDS} s, 1 scheduler: lag p50 {percentile(lags, 50) * 1000:.1f} ms"
+        print(f"(a) {len(lags)} timers due at 50/s for {STEADY_SECONDS} s, 1 scheduler: "
+              f"lag p50 {percentile(lags, 50) * 1000:.1f} ms"
               f"  p99 {percentile(lags, 99) * 1000:.1f} ms  max {max(lags) * 1000:.1f} ms")
         for schedulers in (1, 2):
             last, median = bench.burst(schedulers)

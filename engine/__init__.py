@@ -16,7 +16,15 @@ here and never from a submodule (an import-linter contract checks it).
 from engine.clock import ManualClock, SystemClock
 from engine.core import Engine
 from engine.errors import (
-    Busy, Conflict, DeploymentRejected, EngineError, InvalidData, NotFound, Problem, ProcessFailure, StaleVersion,
+    Busy,
+    Conflict,
+    DeploymentRejected,
+    EngineError,
+    InvalidData,
+    NotFound,
+    Problem,
+    ProcessFailure,
+    StaleVersion,
 )
 from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH, MalformedJson
 from engine.forms import loads as loads_json
@@ -24,7 +32,15 @@ from engine.operations import BpmnError, OperationContext, OperationRegistry, Re
 from engine.runtime import InstanceChanged
 from engine.states import OPEN_JOBS, UNFINISHED, InstanceStatus, JobState, TaskStatus
 from engine.tables import (
-    INT_MAX, AuditEntry, Base, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer, UtcDateTime,
+    INT_MAX,
+    AuditEntry,
+    Base,
+    HumanTask,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+    UtcDateTime,
 )
 from engine.validation import NS as BPMN_NAMESPACES
 from engine.validation import FormSource

@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
@@ -20,14 +20,14 @@ class SystemClock:
     """Wall-clock time in UTC."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
     """A clock that only moves when told to; safe to share between threads."""
 
     def __init__(self, start: datetime | None = None):
-        self._now = start or datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+        self._now = start or datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
@@ -44,7 +44,8 @@ class ManualClock:
             self._now = moment
 
 
-_current: contextvars.ContextVar = contextvars.ContextVar("engine_clock", default=SystemClock())
+_current: contextvars.ContextVar = contextvars.ContextVar(
+    "engine_clock", default=SystemClock())  # noqa: B039  (a SystemClock holds no state)
 
 
 def now() -> datetime:

@@ -9,12 +9,12 @@ import contextlib
 import uuid
 from pathlib import Path
 
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from engine import clock as engine_clock
 from engine import deployments, forms, queries, scheduling, versions

@@ -16,10 +16,10 @@ import logging
 import traceback
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, or_, select, update
 
 from engine import clock
 from engine.errors import Conflict, NotFound

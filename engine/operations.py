@@ -5,9 +5,9 @@ package that registers it. Deploy refuses a diagram naming an unregistered opera
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.projections import current_rows, snapshot
-from engine.views import definition_view, instance_summary, iso, job_view, task_view
 from engine.tables import AuditEntry, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
+from engine.views import definition_view, instance_summary, iso, job_view, task_view
 
 
 def definition(session, process_key: str, version: int | None = None) -> ProcessDefinition:

@@ -24,7 +24,7 @@ import operator
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from RestrictedPython import (
@@ -58,17 +58,17 @@ def _as_datetime(value: str) -> datetime:
     moment = datetime.fromisoformat(value) if "T" in value else datetime.combine(
         date.fromisoformat(value), datetime.min.time()
     )
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def now_iso() -> str:
     """The engine clock's current time as an ISO-8601 UTC string."""
-    return clock.now().astimezone(timezone.utc).isoformat()
+    return clock.now().astimezone(UTC).isoformat()
 
 
 def add_days(value: str, days: float) -> str:
     """An ISO date or datetime plus ``days``, as an ISO datetime in UTC."""
-    return (_as_datetime(value) + timedelta(days=days)).astimezone(timezone.utc).isoformat()
+    return (_as_datetime(value) + timedelta(days=days)).astimezone(UTC).isoformat()
 
 
 def date_start(value: str) -> str:

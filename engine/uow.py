@@ -46,7 +46,7 @@ class Database:
         self._readers = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._writers = sessionmaker(bind=writer_bind, expire_on_commit=False)
 
-    def unit_of_work(self, write: bool = False) -> "UnitOfWork":
+    def unit_of_work(self, write: bool = False) -> UnitOfWork:
         return UnitOfWork(self._writers if write else self._readers)
 
     def dispose(self) -> None:
@@ -60,7 +60,7 @@ class UnitOfWork:
         self._factory = factory
         self.session: Session | None = None
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
         return self
 

@@ -10,7 +10,6 @@ snippet with the same restricted compiler the running engine uses.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ class Validated:
     forms: dict = field(default_factory=dict)
 
 
-def validate(xml: bytes, forms: "FormSource", operations, filename: str = "diagram.bpmn") -> Validated:
+def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn") -> Validated:
     result = Validated()
     if len(xml) > MAX_BPMN_BYTES:
         result.problems.append(Problem(f"{filename} is {len(xml)} bytes; the limit is {MAX_BPMN_BYTES}"))

@@ -17,7 +17,8 @@ from innovation.model import ABORT_MESSAGE, PROCESS_KEY, Lane
 CRITERIA = ("strategic_need", "scalability", "national_global_benefit", "technical_height", "data_driven",
             "outside_development_plan", "collaboration", "engaged_idea_owner", "uncertain_result")
 
-PEOPLE = {Lane.IDEBARARE: "idea-owner", Lane.INNOVATIONSLEDARE: "coordinator", Lane.FORVALTNINGSLEDNING: "decision-maker"}
+PEOPLE = {Lane.IDEBARARE: "idea-owner", Lane.INNOVATIONSLEDARE: "coordinator",
+          Lane.FORVALTNINGSLEDNING: "decision-maker"}
 
 
 def start_data(title: str, administration: str = "SOF", kind: str = "idedriven", **extra) -> dict:
@@ -33,7 +34,8 @@ def criteria(score: int = 2) -> dict:
 
 def setup(funds: list[tuple[str, float]], start: date, weeks: int = 16, interval_days: int = 30) -> dict:
     return {"start_date": start.isoformat(), "pilot_end_date": (start + timedelta(weeks=weeks)).isoformat(),
-            "estimated_cost": sum(a for _, a in funds), "test_group": "Två förskolor", "partners": ["Lunds universitet"],
+            "estimated_cost": sum(a for _, a in funds), "test_group": "Två förskolor",
+            "partners": ["Lunds universitet"],
             "effect_goals": [{"indicator": "tid_sparad", "unit": "timmar/vecka", "baseline": 0, "target": 5}],
             "evaluation_interval_days": interval_days,
             "requested_funds": [{"administration": c, "amount": a} for c, a in funds]}
@@ -51,7 +53,7 @@ class Driver:
         self.path: list[str] = []
 
     @classmethod
-    def submit(cls, engine, clock, data: dict) -> "Driver":
+    def submit(cls, engine, clock, data: dict) -> Driver:
         instance = engine.start(PROCESS_KEY, data, actor="idea-owner", business_key=data["title"])
         driver = cls(engine, clock, instance["id"])
         driver.settle()

@@ -7,7 +7,6 @@ from application.notifications import NotificationsBase
 from engine import Base
 from innovation.adapters.tables import InnovationBase
 
-
 config = context.config
 target_metadata = [Base.metadata, InnovationBase.metadata, UsersBase.metadata, NotificationsBase.metadata]
 

@@ -3,7 +3,7 @@ expiry and keep working), and the `innovation users` commands for passwords, tok
 single sign-on mappings."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +12,8 @@ from alembic import command
 from application import accounts
 from application.assembly import build_engine
 from cli.database import alembic_config, upgrade
-from tests.databases import drop, recreate
 from tests.conftest import postgres_url
+from tests.databases import drop, recreate
 from tests.test_cli import cli  # noqa: F401  (the command line on a SQLite file)
 
 
@@ -34,7 +34,7 @@ def test_tokens_issued_before_0012_get_a_name_a_scope_and_an_expiry(fresh_url):
     recreate(fresh_url) if fresh_url.startswith("postgresql") else upgrade(fresh_url)
     command.downgrade(alembic_config(fresh_url), "0011")
     token = "ein-alter-token-aus-der-zeit-vor-0012"
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     db = sa.create_engine(fresh_url)
     with db.begin() as conn:
         conn.execute(sa.text("INSERT INTO users (id, username, display_name, created_at) "

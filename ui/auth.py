@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
@@ -174,7 +174,7 @@ def login():
     username, password = request.form.get("username", "").strip(), request.form.get("password", "")
     try:
         signed = signin.with_password(engine().db, settings(), username, password,
-                                      request.remote_addr or "unknown", datetime.now(timezone.utc))
+                                      request.remote_addr or "unknown", datetime.now(UTC))
     except signin.Throttled as refused:
         audit_failure(username, "password", refused.reason)
         page, _ = login_page(t("login.throttled", minutes=math.ceil(refused.retry_after / 60)), username=username)

@@ -24,7 +24,7 @@ class BackgroundRunner:
         self.loop = Loop(engine, self.name, interval, dispatcher, chores)
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "BackgroundRunner":
+    def start(self) -> BackgroundRunner:
         self.engine.on_jobs_committed(self._jobs_committed)
         self._thread = threading.Thread(target=self.loop.run, name=f"background {self.name}", daemon=True)
         self._thread.start()

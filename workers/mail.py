@@ -86,7 +86,7 @@ class Mailer:
         self._next_scan = 0.0
 
     @classmethod
-    def of(cls, engine, settings: Settings) -> "Mailer":
+    def of(cls, engine, settings: Settings) -> Mailer:
         return cls(engine, settings, SmtpTransport(settings) if settings.smtp_host else None)
 
     def __call__(self) -> int:

@@ -14,7 +14,8 @@ from datetime import timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from rq.job import Job as RqJob, JobStatus
+from rq.job import Job as RqJob
+from rq.job import JobStatus
 from rq.utils import now as rq_now
 
 from application.settings import JOB_QUEUE as QUEUE
@@ -37,7 +38,7 @@ class Dispatcher:
         self.engine = engine
         self.queue = Queue(queue_name, connection=redis)
 
-    def start(self) -> "Dispatcher":
+    def start(self) -> Dispatcher:
         self.engine.on_jobs_committed(self.jobs_committed)
         return self
 

@@ -15,12 +15,19 @@ from innovation.adapters import ledger_store
 from innovation.adapters.records import from_dict, to_dict
 from innovation.adapters.tables import Initiative
 from innovation.domain.initiative import (
-    InitiativeRecord, add_lesson, apply_measurements, enter_phase, finish, record_assessment,
-    record_from_start_data, record_gate_decision, set_effect_goals, sync_funds,
+    InitiativeRecord,
+    add_lesson,
+    apply_measurements,
+    enter_phase,
+    finish,
+    record_assessment,
+    record_from_start_data,
+    record_gate_decision,
+    set_effect_goals,
+    sync_funds,
 )
 from innovation.domain.scoring import assess
 from innovation.model import DECISIONS, GATE_TASKS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
-
 
 
 def current_phase(active_elements: list[dict]) -> str | None:

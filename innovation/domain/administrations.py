@@ -1,9 +1,9 @@
 """The city's nine administrations (förvaltningar), each deciding over its own innovation funds."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping
 
 from innovation.domain.errors import UnknownAdministration
 from innovation.domain.money import Amount, to_amount

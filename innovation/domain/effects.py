@@ -5,9 +5,10 @@ measurement that arrives late (older than the one held) does not overwrite a new
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from innovation.domain.errors import InitiativeError
 

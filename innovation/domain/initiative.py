@@ -6,10 +6,11 @@ twice leaves the record as it was after the first time.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from innovation.domain.administrations import by_code
 from innovation.domain.effects import EffectGoal, measure, plan_goals

@@ -6,10 +6,10 @@ key of the engine job that caused it, so a job that runs twice moves money once.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Mapping
 
 from innovation.domain.administrations import by_code, yearly_budgets
 from innovation.domain.errors import (

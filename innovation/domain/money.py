@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Union
 
 from innovation.domain.errors import InvalidAmount
 
-Amount = Union[Decimal, int, float, str]
+Amount = Decimal | int | float | str
 ZERO = Decimal("0.00")
 _ORE = Decimal("0.01")
 

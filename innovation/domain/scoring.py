@@ -6,9 +6,10 @@ recommendation a gate decision-maker can weigh (never a decision in itself).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from innovation.domain.errors import InvalidAssessment
 

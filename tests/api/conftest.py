@@ -35,7 +35,7 @@ class Client:
     def __init__(self, flask_client, tokens):
         self.flask, self.tokens, self.user = flask_client, tokens, None
 
-    def as_(self, user: str | None) -> "Client":
+    def as_(self, user: str | None) -> Client:
         other = Client(self.flask, self.tokens)
         other.user = user
         return other

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from engine.tables import AuditEntry
-
 from tests.api.flows import ApiInitiative
 
 

@@ -14,11 +14,11 @@ import time
 import pytest
 from sqlalchemy import event, func, select
 
+from application.settings import ROOT
 from cli.database import upgrade
 from engine import InvalidData
 from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH
 from engine.tables import AuditEntry, ProcessDefinition, ProcessInstance
-from application.settings import ROOT
 from innovation.driver import start_data
 from tests.conftest import FIXTURES
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import io
 
-from engine.operations import RetryPolicy
-
 from application.settings import ROOT
+from engine.operations import RetryPolicy
 from tests.api.flows import ApiInitiative
 from tests.conftest import FIXTURES
 

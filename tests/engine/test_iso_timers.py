@@ -5,10 +5,11 @@ such a diagram deployed and then failed when the timer was reached.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.clock import timer_literal, timer_value_problem
@@ -32,7 +33,7 @@ def test_bare_iso_timers_deploy_and_run(engine, deploy, clock):
     assert engine.tick()["timers"] == 1
     (timer,) = engine.instance(instance["id"])["timers"]
     assert (timer["element_id"], timer["due_at"]) == ("wait_date", "2026-12-15T00:00:00+00:00")
-    clock.set(datetime(2026, 12, 15, 0, 0, 1, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 12, 15, 0, 0, 1, tzinfo=UTC))
     engine.tick()
     assert [t["element_id"] for t in engine.instance(instance["id"])["tasks"]] == ["review"]
     assert _timer_elements(engine, instance["id"]) == ["give_up", "remind"]

@@ -21,7 +21,7 @@ class Page:
             session.setdefault("csrf", "test-csrf")
             return session["csrf"]
 
-    def login(self, user: str) -> "Page":
+    def login(self, user: str) -> Page:
         """The session a sign-in leaves (user name and session version), without paying Argon2
         in every page test; the sign-in itself is tested in tests/ui/test_signin.py."""
         with self.engine.db.unit_of_work() as uow:

@@ -14,11 +14,11 @@ from datetime import date
 from werkzeug.serving import make_server
 
 from application import accounts as users
-from server import create_app
-from engine.operations import RetryPolicy
 from application.assembly import build_engine
 from application.settings import ROOT, Settings
+from engine.operations import RetryPolicy
 from innovation.driver import criteria, setup, start_data
+from server import create_app
 from tests.api.conftest import PEOPLE
 
 SCORE = "innovation.score"

@@ -19,8 +19,8 @@ from application import notifications
 from application import portfolio as queries
 from engine import versions
 from engine.validation import NS, FormSource, validate
-from tests.ui.live import start_live
 from engine.versions import canonical
+from tests.ui.live import start_live
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "scenarios.mjs"

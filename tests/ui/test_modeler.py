@@ -1,8 +1,8 @@
 """The modeler's server side: review against the running version, deploy, form validation."""
 from __future__ import annotations
 
-from engine.queries import definition_by_id
 from application.settings import ROOT
+from engine.queries import definition_by_id
 from engine.versions import canonical
 
 DIAGRAM = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")

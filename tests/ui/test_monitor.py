@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
+from application import monitoring as ui_queries
 from engine.operations import RetryPolicy
 from tests.api.flows import ApiInitiative
 from tests.ui.conftest import text
-from application import monitoring as ui_queries
 
 
 def _failing_scores(engine):

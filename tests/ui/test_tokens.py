@@ -2,7 +2,7 @@
 writes), expiry, revocation by the owner or an admin on the Tokens page, last use."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -36,7 +36,7 @@ def test_a_read_token_reads_and_is_refused_every_write(api, engine):
 
 
 def test_an_expired_token_is_refused(api, engine):
-    issued = datetime.now(timezone.utc) - timedelta(days=2)
+    issued = datetime.now(UTC) - timedelta(days=2)
     old = issue(engine, "admin", days=1, now=issued)
     fresh = issue(engine, "admin", days=1)
     assert api.flask.get("/api/stats", headers=bearer(old)).status_code == 401
@@ -92,7 +92,7 @@ def test_the_tokens_page_shows_a_new_token_once_and_lists_it(api, engine, page):
 
 def test_last_use_is_written_at_most_once_a_minute(engine, tokens):
     token = issue(engine, "ada")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for moment, written in ((now, True), (now + timedelta(seconds=30), False), (now + timedelta(seconds=61), True)):
         with engine.db.unit_of_work(write=True) as uow:
             principal = accounts.authenticate(uow.session, token, moment)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue, Worker
@@ -79,7 +79,7 @@ def test_two_worker_processes_given_the_same_jobs_apply_each_once(engine, databa
 def test_killed_scheduler_leaves_every_timer_fired_once(engine, database_url, mode, request, spawn):
     redis_url = request.getfixturevalue("redis_url") if mode == "rq" else None
     engine.deploy_file(FIXTURES / "workers" / "wake.bpmn", deployed_by="owner")
-    wake_at = (datetime.now(timezone.utc) + timedelta(seconds=0.5)).isoformat()
+    wake_at = (datetime.now(UTC) + timedelta(seconds=0.5)).isoformat()
     instance_ids = [engine.start("wake", {"wake_at": wake_at}, actor="t")["id"] for _ in range(12)]
     doomed = spawn("scheduler", "--interval", "0.1", database_url=database_url, redis_url=redis_url,
                    SLOW_COMMITS="0.15")

@@ -8,13 +8,13 @@ from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from cli.main import main
-from tests.workers.conftest import job_of, start, wait_for
 from application import health as monitoring
+from application.settings import Settings
+from cli.main import main
+from server.background import start_background
+from tests.workers.conftest import job_of, start, wait_for
 from workers.embedded import BackgroundRunner
 from workers.queue import Dispatcher, connect
-from application.settings import Settings
-from server.background import start_background
 
 
 def redis_of(mode, request):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from workers.embedded import BackgroundRunner
 
 def start_waking(engine, count: int, seconds: float) -> list[str]:
     engine.deploy_file(FIXTURES / "workers" / "wake.bpmn", deployed_by="owner")
-    wake_at = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
+    wake_at = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
     return [engine.start("wake", {"wake_at": wake_at}, actor="t")["id"] for _ in range(count)]
 
 
@@ -53,7 +53,7 @@ def test_loop_wakes_for_the_next_timer_not_the_interval(engine):
 
 def test_timers_fired_meanwhile_leave_the_instance_untouched(engine, monkeypatch):
     (instance_id,) = start_waking(engine, 1, 0.3)
-    stale = wait_for(lambda: queries.due_timers(engine.db, datetime.now(timezone.utc), 10))
+    stale = wait_for(lambda: queries.due_timers(engine.db, datetime.now(UTC), 10))
     assert engine.fire_due_timers() == 1
     version, entries = engine.instance(instance_id)["version"], audit_count(engine)
     monkeypatch.setattr(queries, "due_timers", lambda *args: stale)  # a scheduler that read before the fire
@@ -64,7 +64,7 @@ def test_timers_fired_meanwhile_leave_the_instance_untouched(engine, monkeypatch
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_instance_held_elsewhere_is_skipped_not_waited_for(engine):
     (instance_id,) = start_waking(engine, 1, 0.3)
-    wait_for(lambda: queries.due_timers(engine.db, datetime.now(timezone.utc), 10))
+    wait_for(lambda: queries.due_timers(engine.db, datetime.now(UTC), 10))
     with engine.db.unit_of_work(write=True) as holder:
         holder.session.get(ProcessInstance, instance_id, with_for_update=True)
         started = time.monotonic()

@@ -4,7 +4,7 @@ A new token is shown once, on the page that created it; only its SHA-256 is stor
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 
@@ -19,7 +19,7 @@ DAYS = (30, 90, 365)
 
 
 def _page(created=None, errors=None, form=None, status=200):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine().db.unit_of_work() as uow:
         tokens = accounts.list_tokens(uow.session, g.principal, now)
         external = accounts.signs_in_externally(uow.session, g.principal.username)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 import pytest
-
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 

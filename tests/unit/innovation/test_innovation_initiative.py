@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,7 +23,7 @@ from innovation.domain.ledger import Account, release_all, reserve_many, spend_m
 from innovation.domain.scoring import CRITERIA, assess
 from innovation.domain.vocabulary import Decision, Gate, Kind, Phase, Status
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 EMAIL = "anna.andersson@example.org"
 
 

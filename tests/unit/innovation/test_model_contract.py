@@ -13,7 +13,16 @@ from lxml import etree
 
 from innovation.domain.vocabulary import Decision
 from innovation.model import (
-    ABORT_MESSAGE, DECISIONS, GATE_TASKS, LANE_ROLES, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY, Lane, Role, lanes_for,
+    ABORT_MESSAGE,
+    DECISIONS,
+    GATE_TASKS,
+    LANE_ROLES,
+    OUTCOMES,
+    PHASE_SUBPROCESSES,
+    PROCESS_KEY,
+    Lane,
+    Role,
+    lanes_for,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
