@@ -34,11 +34,13 @@ from SpiffWorkflow.util.task import TaskState
 from engine.errors import Problem, ProcessFailure
 
 _LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 MAX_DEPTH = 400  # well below SpiffWorkflow's iterator depth (1000) and Python's recursion limit
 
 
-def compact(workflow, max_depth: int = MAX_DEPTH) -> int:
+def compact(workflow, max_depth: int | None = None) -> int:
     """Compact the top workflow and every subprocess; returns how many tasks were removed."""
+    max_depth = max_depth or MAX_DEPTH
     removed = _compact_tree(workflow, max_depth)
     for sub in list(workflow.subprocesses.values()):
         removed += _compact_tree(sub, max_depth)
@@ -107,20 +109,22 @@ def _kept(root, order) -> set:
 
 
 def _check_depth(workflow, root, max_depth: int) -> None:
-    stack, deepest = [(root, 0)], (root, 0)
+    """Refuse a tree the cut could not shorten, naming the deepest task that is waiting or ready."""
+    stack, deepest, depth_of = [(root, 0)], None, 0
     while stack:
         task, depth = stack.pop()
-        if depth > deepest[1]:
+        depth_of = max(depth_of, depth)
+        if task.has_state(_ACTIVE) and (deepest is None or depth > deepest[1]):
             deepest = (task, depth)
         stack.extend((child, depth + 1) for child in task.children)
-    task, depth = deepest
-    if depth > max_depth:
-        spec = task.task_spec
-        element = getattr(spec, "bpmn_id", None) or spec.name
-        message = (f"the task tree of {workflow.spec.name} is {depth} levels deep after compaction "
-                   f"(limit {max_depth}); the history below {element} keeps growing")
-        raise ProcessFailure(f"the diagram failed at {element}: {message}",
-                             [Problem(message, element_id=element, element_name=getattr(spec, "bpmn_name", None))])
+    if depth_of <= max_depth:
+        return
+    spec = (deepest or (root, 0))[0].task_spec
+    element = getattr(spec, "bpmn_id", None) or spec.name
+    message = (f"the task tree of {workflow.spec.name} is {depth_of} levels deep after compaction "
+               f"(limit {max_depth}); its history keeps growing at {element}")
+    raise ProcessFailure(f"the diagram failed at {element}: {message}",
+                         [Problem(message, element_id=element, element_name=getattr(spec, "bpmn_name", None))])
 
 
 def _drop_orphan_subprocesses(workflow) -> None:

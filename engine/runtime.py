@@ -136,6 +136,8 @@ class Runtime:
         if submitted:
             audit["submitted"] = to_json_safe(submitted)
         audit["data_changed"] = data_diff(before, snap.data)
+        if workflow.join_conflicts:
+            audit["join_conflicts"] = to_json_safe(workflow.join_conflicts)
         session.add(AuditEntry(instance_id=row.id, actor=actor, action=action, element_id=element_id,
                                details=audit, at=now))
         try:
