@@ -52,6 +52,8 @@ def _compact_tree(workflow, max_depth: int) -> int:
     root = workflow.task_tree
     order = _preorder(root)
     keep = _kept(root, order)
+    if keep is None:
+        return 0  # finished: nothing grows any more, and the end events say how it ended
     if workflow.last_task is not None:
         keep.add(workflow.last_task.id)  # a subprocess hands this task's data to its parent
     if len(keep) == len(order):
@@ -90,11 +92,14 @@ def _preorder(root) -> list:
     return order
 
 
-def _kept(root, order) -> set:
+def _kept(root, order) -> set | None:
+    """Ids of the tasks to keep, or None when nothing is live."""
     holding = set()  # tasks whose subtree (themselves included) holds a live task
     for task in reversed(order):
         if task.has_state(_LIVE) or any(child.id in holding for child in task.children):
             holding.add(task.id)
+    if root.id not in holding:
+        return None
     keep = {root.id}
     under_live = set()
     for task in order:
