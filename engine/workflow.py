@@ -87,7 +87,7 @@ def _fold_arrival(arriving, waiting) -> None:
     if earlier is None:
         earlier = {"data": deepcopy(waiting.parent.data), "changed": _changes(waiting.parent.data, baseline),
                    "conflicts": []}
-    data, changed, conflicts = earlier["data"], dict(earlier["changed"]), list(earlier["conflicts"])
+    data, changed, conflicts = deepcopy(earlier["data"]), dict(earlier["changed"]), list(earlier["conflicts"])
     mine = _changes(arriving.parent.data, baseline)
     element = arriving.parent.task_spec.bpmn_id or arriving.parent.task_spec.name
     for key, change in mine.items():

@@ -16,9 +16,10 @@ from engine.tables import ProcessInstance
 from tests.engine.loop_shapes import SHAPES, run
 
 by_name = pytest.mark.parametrize("shape", SHAPES, ids=[s.name for s in SHAPES])
+COMPARABLE = [s for s in SHAPES if not s.full_tree_wrong]
 
 
-@by_name
+@pytest.mark.parametrize("shape", COMPARABLE, ids=[s.name for s in COMPARABLE])
 def test_compaction_changes_no_step_and_no_data(shape):
     compacted, full = run(shape, 12, compacted=True), run(shape, 12, compacted=False)
     assert full.completed and full.data["count"] == 12
@@ -32,7 +33,20 @@ def test_three_hundred_rounds_finish_with_a_bounded_tree(shape):
     """Past the rounds where SpiffWorkflow stalls (~250) or recurses too deep (~197)."""
     trace = run(shape, 300, compacted=True)
     assert trace.completed and trace.data["count"] == 300
-    assert max(trace.sizes[-50:]) <= max(trace.sizes[:50]), "the live tree grew with the history"
+    before_the_end = trace.sizes[-50:-1]  # the last step leaves the finished tree, end events included
+    assert max(before_the_end) <= max(trace.sizes[:50]), "the live tree grew with the history"
+
+
+def test_an_inclusive_join_in_a_loop_waits_for_both_branches_every_round():
+    """Not comparable with the full tree: there SpiffWorkflow's inclusive join counts the
+    previous round's arrivals, fires when the first branch of round two arrives and leaves
+    extra tokens behind. With compaction those arrivals are gone, so every round takes one
+    `left` and one `right` and counts once."""
+    shape = next(s for s in SHAPES if s.name == "loop_around_inclusive")
+    compacted, full = run(shape, 12, compacted=True), run(shape, 12, compacted=False)
+    assert compacted.completed and compacted.data["count"] == 12 and len(compacted.steps) == 24
+    assert all(sorted(ready) in (["left", "right"], ["left"], ["right"], []) for _, ready, _ in compacted.steps)
+    assert any(len(ready) > 2 for _, ready, _ in full.steps) and not full.completed
 
 
 def test_a_tree_past_the_depth_bound_fails_naming_the_element(engine, deploy, monkeypatch):
