@@ -23,6 +23,12 @@ Every kept task is re-attached under its nearest kept ancestor, so ancestry amon
 tasks is unchanged. Chains of finished tasks between them (loop iterations), and finished
 branches with nothing live in them, are dropped, with the subprocesses that hung off them.
 
+A finished workflow is left as it is (its end events say how it ended). One difference
+from the full tree is accepted: once a second non-interrupting boundary branch has ended,
+the first is dropped, so SpiffWorkflow's end-of-process merge no longer sees variables
+that only the first one created (variables that existed before are unaffected: the main
+path's copy wins there either way).
+
 The kept tree is then as deep as the nesting of live branches, not as long as the history.
 If it is still deeper than ``MAX_DEPTH``, something grows that the cut cannot remove; the
 step fails with a ProcessFailure naming the element, rather than stalling later.
