@@ -54,6 +54,20 @@ def compact(workflow, max_depth: int | None = None) -> int:
     return removed
 
 
+def compact_every(workflow, tasks: int = 100):
+    """A ``did_complete_task`` callback for ``do_engine_steps`` that compacts after every
+    ``tasks`` completed tasks, so a loop of engine tasks only (scripts, gateways) running
+    thousands of rounds within one step does not outgrow the tree before the step ends."""
+    completed = 0
+
+    def after_task(task) -> None:
+        nonlocal completed
+        completed += 1
+        if completed % tasks == 0:
+            compact(workflow)
+    return after_task
+
+
 def _compact_tree(workflow, max_depth: int) -> int:
     root = workflow.task_tree
     order = _preorder(root)

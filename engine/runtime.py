@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, queries
-from engine.compaction import compact
+from engine.compaction import compact, compact_every
 from engine.errors import Busy, Conflict, NotFound, Problem, ProcessFailure, StaleVersion
 from engine.projections import instance_data, snapshot, sync
 from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition, ProcessInstance
@@ -62,11 +62,12 @@ def data_diff(before: dict, after: dict) -> dict:
 def advance(workflow) -> None:
     """Run the engine until it waits; due timers fire on the way (SpiffWorkflow only marks
     them ready at the end of ``do_engine_steps``, so we loop)."""
+    after_task = compact_every(workflow)
     try:
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=after_task)
         workflow.refresh_timers()
         while workflow.get_next_task(state=TaskState.READY, manual=False) is not None:
-            workflow.do_engine_steps()
+            workflow.do_engine_steps(did_complete_task=after_task)
             workflow.refresh_timers()
     except WorkflowException as exc:
         raise process_failure(exc) from exc

@@ -13,7 +13,7 @@ import pytest
 from engine import compaction
 from engine.errors import ProcessFailure
 from engine.tables import ProcessInstance
-from tests.engine.loop_shapes import SHAPES, run
+from tests.engine.loop_shapes import LOOPS, SHAPES, run
 
 by_name = pytest.mark.parametrize("shape", SHAPES, ids=[s.name for s in SHAPES])
 COMPARABLE = [s for s in SHAPES if not s.full_tree_wrong]
@@ -62,3 +62,12 @@ def test_a_tree_past_the_depth_bound_fails_naming_the_element(engine, deploy, mo
     assert "levels deep after compaction (limit 5)" in str(failure.value)
     with engine.db.unit_of_work() as uow:
         assert uow.session.get(ProcessInstance, instance["id"]).version == instance["version"]
+
+
+def test_a_loop_of_engine_tasks_runs_thousands_of_rounds_within_one_step(engine):
+    """Scripts and gateways only: the whole loop runs inside one request, so compaction
+    has to happen during the step, not only after it."""
+    engine.deploy_file(LOOPS / "automatic_loop.bpmn", deployed_by="owner")
+    instance = engine.start("automatic_loop", {"limit": 2000}, actor="a")
+    assert [t["element_id"] for t in instance["tasks"]] == ["step"]
+    assert instance["data"]["count"] == 2000
