@@ -4,8 +4,9 @@ SpiffWorkflow appends tasks for every loop iteration and never prunes them. Past
 depth of 1000 its task iterator stops descending and the instance silently stalls (about
 250 iterations of a short loop), recursive ancestor walks hit Python's recursion limit,
 and before that every step and every save cost more as the tree grows. The engine keeps
-history in its audit log instead, so after each step it cuts away finished tasks that can
-no longer matter, separately for every branch (a *per-branch cut*). A task is kept if it is
+history in its audit log instead, so after each step (and every 100 engine tasks within
+a step) it cuts away finished tasks that can no longer matter, separately for every branch
+(a *per-branch cut*). A task is kept if it is
 
 - the root;
 - live (not finished, or in error), or below a live task (predictions, multi-instance
