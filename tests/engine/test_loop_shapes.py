@@ -52,7 +52,7 @@ def test_an_inclusive_join_in_a_loop_waits_for_both_branches_every_round():
 def test_a_tree_past_the_depth_bound_fails_naming_the_element(engine, deploy, monkeypatch):
     """The bound is the backstop for a shape the cut cannot shorten: the step fails
     visibly, with the element, and nothing is saved."""
-    engine.deploy_file(SHAPES[1].path, deployed_by="owner")
+    engine.deploy_file(LOOPS / "parallel_waiting_join.bpmn", deployed_by="owner")
     instance = engine.start("parallel_waiting_join", {"limit": 50}, actor="a")
     monkeypatch.setattr(compaction, "MAX_DEPTH", 5)
     (step,) = [t for t in engine.tasks(instance_id=instance["id"]) if t["element_id"] == "step"]
