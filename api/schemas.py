@@ -54,6 +54,7 @@ class ErrorDetail(Strict):
     field = fields.String(metadata={"description": "JSON pointer of the offending field"})
     element_id = fields.String(metadata={"description": "BPMN element the problem belongs to"})
     element_name = fields.String()
+    element_type = fields.String(metadata={"description": "its BPMN type, e.g. scriptTask"})
     message = fields.String(required=True)
 
 
@@ -73,6 +74,8 @@ class Definition(Strict):
     deployed_at = fields.String()
     forms = fields.List(fields.String())
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
+    warnings = fields.List(fields.Nested(ErrorDetail), metadata={
+        "description": "what deploys but deserves a look, e.g. two parallel branches writing one variable"})
 
 
 class DefinitionQuery(Query):

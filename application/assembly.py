@@ -5,7 +5,7 @@ from pathlib import Path
 
 from application import notifications
 from application.settings import Settings
-from engine import Engine, OperationRegistry
+from engine import Engine, OperationRegistry, ScriptLimits, set_script_limits
 from innovation.adapters.operations import InnovationOperations, release_when_ended
 from innovation.adapters.projection import project_initiative
 
@@ -16,6 +16,7 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    set_script_limits(ScriptLimits(seconds=settings.script_seconds))
     registry = OperationRegistry()
     engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
     InnovationOperations(engine.db, notify=notifications.remind).register(registry)

@@ -25,6 +25,8 @@ class Settings:
     forms_dir: Path = ROOT / "forms"
     processes_dir: Path = ROOT / "processes"
     max_request_bytes: int = 8 * 1024 * 1024
+    # Diagram code: the time all scripts of one engine step may take together (seconds).
+    script_seconds: float = 1.0
     # Background loop: the longest sleep between passes, in seconds.
     background_interval: float = 1.0
     # Links in e-mail point here.
@@ -80,6 +82,7 @@ class Settings:
         return cls(database_url=environ.get("DATABASE_URL") or cls.database_url,
                    redis_url=environ.get("REDIS_URL") or None,
                    secret_key=environ.get("SECRET_KEY") or None,
+                   script_seconds=float(environ.get("SCRIPT_SECONDS") or cls.script_seconds),
                    local_accounts=flag("LOCAL_ACCOUNTS", cls.local_accounts),
                    oidc_issuer=environ.get("OIDC_ISSUER") or None,
                    oidc_client_id=environ.get("OIDC_CLIENT_ID") or None,

@@ -30,6 +30,7 @@ from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH, MalformedJson
 from engine.forms import loads as loads_json
 from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
 from engine.runtime import InstanceChanged
+from engine.sandbox import ScriptLimits
 from engine.states import OPEN_JOBS, UNFINISHED, InstanceStatus, JobState, TaskStatus
 from engine.tables import (
     INT_MAX,
@@ -47,12 +48,14 @@ from engine.validation import FormSource
 from engine.versions import canonical as canonical_xml
 from engine.versions import diff as diff_diagrams
 from engine.views import definition_view, instance_summary, task_view
+from engine.workflow import set_script_limits
 
 __all__ = [
-    "AuditEntry", "BPMN_NAMESPACES", "Base", "BpmnError", "Busy", "Conflict", "DeploymentRejected", "Engine",
-    "EngineError", "FormSource", "MAX_DEPTH", "MAX_STRING_LENGTH", "MalformedJson", "loads_json", "HumanTask", "INT_MAX", "InstanceChanged", "InstanceStatus", "InvalidData", "Job", "JobState",
-    "ManualClock", "NotFound", "OPEN_JOBS", "OperationContext", "OperationRegistry", "Problem", "ProcessDefinition",
-    "ProcessFailure", "ProcessInstance", "RetryPolicy", "StaleVersion", "SystemClock", "TaskStatus", "Timer",
-    "UNFINISHED", "UtcDateTime", "canonical_xml", "definition_view", "diff_diagrams", "instance_summary",
-    "task_view",
+    "AuditEntry", "Base", "BPMN_NAMESPACES", "BpmnError", "Busy", "canonical_xml", "Conflict", "definition_view",
+    "DeploymentRejected", "diff_diagrams", "Engine", "EngineError", "FormSource", "HumanTask", "instance_summary",
+    "InstanceChanged", "InstanceStatus", "INT_MAX", "InvalidData", "Job", "JobState", "loads_json", "MalformedJson",
+    "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound", "OPEN_JOBS", "OperationContext",
+    "OperationRegistry", "Problem", "ProcessDefinition", "ProcessFailure", "ProcessInstance", "RetryPolicy",
+    "ScriptLimits", "set_script_limits", "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer",
+    "UNFINISHED", "UtcDateTime",
 ]

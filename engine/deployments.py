@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict, DeploymentRejected
+from engine.joins import join_warnings
 from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition
 from engine.validation import Validated
 from engine.views import definition_view
@@ -24,19 +25,24 @@ def content_hash(xml: bytes, forms: dict) -> str:
 
 
 def store(session, validated: Validated, xml: bytes, deployed_by: str, now: datetime, filename: str) -> list[dict]:
-    """Store each process of a valid diagram; identical content returns the existing version."""
+    """Store each process of a valid diagram; identical content returns the existing version.
+
+    Each result carries ``warnings``: problems that do not stop the deployment.
+    """
     if validated.problems:
         raise DeploymentRejected(f"{filename} was not deployed: {len(validated.problems)} problem(s)",
                                  validated.problems)
     sha = content_hash(xml, validated.forms)
+    warnings = join_warnings(xml, validated.forms)
     deployed = []
     for process in validated.processes:
+        notes = [w.to_dict() for w in warnings.get(process.process_key, [])]
         latest = session.scalar(
             select(ProcessDefinition).where(ProcessDefinition.process_key == process.process_key)
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()
         )
         if latest is not None and latest.sha256 == sha:
-            deployed.append({**definition_view(latest), "created": False})
+            deployed.append({**definition_view(latest), "created": False, "warnings": notes})
             continue
         spec_sha = hashlib.sha256(process.spec_json.encode()).hexdigest()
         if session.get(BpmnSpec, spec_sha) is None:
@@ -53,7 +59,7 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
         session.add(AuditEntry(actor=deployed_by, action="deployed", element_id=process.process_key, at=now,
                                details={"definition_id": definition.id, "version": next_version, "sha256": sha,
                                         "file": filename}))
-        deployed.append({**definition_view(definition), "created": True})
+        deployed.append({**definition_view(definition), "created": True, "warnings": notes})
     return deployed
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 import json
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, queries
-from engine.compaction import compact
+from engine.compaction import compact, compact_every
 from engine.errors import Busy, Conflict, EngineError, NotFound, Problem, ProcessFailure, StaleVersion
 from engine.projections import instance_data, snapshot, sync
 from engine.tables import AuditEntry, BpmnSpec, Job, ProcessDefinition, ProcessInstance
@@ -67,11 +67,12 @@ def data_diff(before: dict, after: dict) -> dict:
 def advance(workflow) -> None:
     """Run the engine until it waits; due timers fire on the way (SpiffWorkflow only marks
     them ready at the end of ``do_engine_steps``, so we loop)."""
+    after_task = compact_every(workflow)
     with diagram_code():
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=after_task)
         workflow.refresh_timers()
         while workflow.get_next_task(state=TaskState.READY, manual=False) is not None:
-            workflow.do_engine_steps()
+            workflow.do_engine_steps(did_complete_task=after_task)
             workflow.refresh_timers()
 
 
@@ -215,6 +216,8 @@ class Runtime:
         if submitted:
             audit["submitted"] = to_json_safe(submitted)
         audit["data_changed"] = data_diff(before, snap.data)
+        if workflow.join_conflicts:
+            audit["join_conflicts"] = to_json_safe(workflow.join_conflicts)
         session.add(AuditEntry(instance_id=row.id, actor=actor, action=action, element_id=element_id,
                                details=audit, at=now))
         try:

@@ -1,35 +1,42 @@
 """SpiffWorkflow wiring: the parser, the workflow class and its (de)serialization.
 
-Three choices here carry the engine's guarantees:
+Four choices here carry the engine's guarantees:
 - service tasks are asynchronous: they stop in STARTED with their evaluated request in
   ``internal_data`` and a worker completes them later (the job outbox);
 - every workflow, new or restored, carries the restricted script engine (the library does
   not serialize the engine and would silently restore an unrestricted one);
-- the parsed spec is stored once per definition and instance state is stored without it.
+- the parsed spec is stored once per definition and instance state is stored without it;
+- parallel and inclusive joins merge what each branch changed since the split (below).
 """
 from __future__ import annotations
 
 import json
+import logging
+from copy import deepcopy
 from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import TaskNotFoundException
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.specs import defaults as bpmn_defaults
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
+from SpiffWorkflow.util.task import TaskState
 
 from engine.sandbox import ScriptLimits, restricted_script_engine
 
 SCRIPT_ENGINE = restricted_script_engine()
+log = logging.getLogger(__name__)
 
 
 def set_script_limits(limits: ScriptLimits) -> None:
@@ -46,10 +53,105 @@ class AsyncServiceTask(SpiffServiceTask):
         return None
 
 
+class BranchMerge:
+    """Join rule for parallel and inclusive gateways: each branch's changes are merged.
+
+    SpiffWorkflow's join gives the joined token the data of the branch that arrives last,
+    so an earlier branch's change to a variable that existed before the split is lost.
+    Here each branch contributes what it changed since the split (the branches' nearest
+    common task, whose data is the baseline): new keys, changed values, removed keys. When
+    two branches change the same key to different values, the branch that arrives at the
+    join last wins; the conflict is logged and listed in the step's audit entry
+    (``join_conflicts``). Arrivals are folded in one by one as they reach the join, so a
+    branch's changes survive after its waiting join task is cancelled by the next arrival.
+    """
+
+    def _update_hook(self, my_task):
+        if my_task.parent is not None and my_task.parent.has_state(TaskState.COMPLETED):
+            for other in list(my_task.workflow.tasks.values()):
+                if other.task_spec is self and other is not my_task and other.state == TaskState.WAITING:
+                    _fold_arrival(my_task, other)
+        return super()._update_hook(my_task)
+
+    def _merge_branches(self, my_task) -> None:
+        joined = my_task.internal_data.get("joined")
+        if joined is None:
+            my_task._inherit_data()
+            return
+        my_task.data = deepcopy(joined["data"])
+        if joined["conflicts"]:
+            conflicts = [{"join": self.bpmn_id, **c} for c in joined["conflicts"]]
+            log.warning("join %s: branches changed the same variables; the last to arrive wins: %s",
+                        self.bpmn_id, conflicts)
+            my_task.workflow.top_workflow.join_conflicts.extend(conflicts)
+
+
+def _fold_arrival(arriving, waiting) -> None:
+    """Fold the waiting arrival (and those it already holds) into the arriving join task."""
+    baseline = _common_ancestor(arriving, waiting).data
+    earlier = waiting.internal_data.get("joined")
+    if earlier is None:
+        earlier = {"data": deepcopy(waiting.parent.data), "changed": _changes(waiting.parent.data, baseline),
+                   "conflicts": []}
+    data, changed, conflicts = deepcopy(earlier["data"]), dict(earlier["changed"]), list(earlier["conflicts"])
+    mine = _changes(arriving.parent.data, baseline)
+    element = arriving.parent.task_spec.bpmn_id or arriving.parent.task_spec.name
+    for key, change in mine.items():
+        if key in changed and changed[key] != change:
+            conflicts.append({"variable": key, "kept_from": element})
+        if change["removed"]:
+            data.pop(key, None)
+        else:
+            data[key] = deepcopy(change["value"])
+        changed[key] = change
+    arriving.internal_data["joined"] = {"data": data, "changed": changed, "conflicts": conflicts}
+
+
+def _changes(data: dict, baseline: dict) -> dict:
+    changed = {key: {"removed": False, "value": value} for key, value in data.items()
+               if key not in baseline or baseline[key] != value}
+    changed.update({key: {"removed": True, "value": None} for key in baseline if key not in data})
+    return changed
+
+
+def _common_ancestor(a, b):
+    above_b = set()
+    task = b
+    while task is not None:
+        above_b.add(task.id)
+        task = task.parent
+    task = a
+    while task.id not in above_b:
+        task = task.parent
+    return task
+
+
+class ParallelGateway(BranchMerge, bpmn_defaults.ParallelGateway):
+    def _run_hook(self, my_task):
+        self._merge_branches(my_task)
+        return True
+
+
+class InclusiveGateway(BranchMerge, bpmn_defaults.InclusiveGateway):
+    def _run_hook(self, my_task):
+        # The library's hook merges data its own way before choosing the outgoing flows;
+        # this one merges branches, then chooses the flows on the merged data.
+        self._merge_branches(my_task)
+        matches, defaults = self._get_matching_outputs(my_task)
+        if len(matches + defaults) == 0:
+            raise WorkflowTaskException("No conditions satisfied on gateway", task=my_task)
+        my_task._sync_children(matches or defaults, TaskState.FUTURE)
+        for child in my_task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        return True
+
+
 class EngineParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ServiceTaskParser, AsyncServiceTask),
+        full_tag("parallelGateway"): (GatewayParser, ParallelGateway),
+        full_tag("inclusiveGateway"): (ConditionalGatewayParser, InclusiveGateway),
     }
 
 
@@ -58,6 +160,7 @@ class EngineWorkflow(BpmnWorkflow):
 
     def __init__(self, spec, subprocess_specs=None, script_engine=None, **kwargs):
         super().__init__(spec, subprocess_specs, script_engine=SCRIPT_ENGINE, **kwargs)
+        self.join_conflicts: list[dict] = []  # of the current step, for its audit entry; not saved
 
     def do_engine_steps(self, *args, **kwargs):
         """One step's diagram code shares one time budget, so a chain of scripts cannot hold
@@ -103,6 +206,9 @@ def find_task(workflow, task_id: str):
 def _build_serializer():
     config = dict(SPIFF_CONFIG)
     config[AsyncServiceTask] = ServiceTaskConverter
+    # Same class names as the library's, so specs stored before this rule restore into it.
+    for ours in (ParallelGateway, InclusiveGateway):
+        config[ours] = config.pop(getattr(bpmn_defaults, ours.__name__))
     config[EngineWorkflow] = EngineWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     return BpmnWorkflowSerializer(registry), registry
