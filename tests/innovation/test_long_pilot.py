@@ -3,7 +3,7 @@
 The reminder (a non-interrupting boundary timer) fires in the first round and leaves a
 finished branch beside the loop; before the per-branch cut this made every later round
 keep about nine more tasks, until a round could no longer be completed (round ~140).
-Compaction is the same code on every database, so this long run uses SQLite only.
+It runs on both databases: the state is saved and loaded through each of them every round.
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ def state_size(engine, instance_id: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("innovation_database_url", ["sqlite"], indirect=True)
 def test_two_thousand_pilot_rounds_after_a_reminder(funded_pilot, engine):
     d = funded_pilot(weeks=ROUNDS, interval_days=1)
     sizes = {}
