@@ -7,7 +7,7 @@ by ``embedded``, and nowhere else.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,6 @@ class Settings:
     digest_hour: int = 6  # the daily digest goes out at this hour, UTC
     # Seconds between the background scans for assignments, overdue tasks and due digests.
     notification_scan_seconds: float = 30.0
-    extra: dict = field(default_factory=dict)  # Flask settings passed through unchanged (tests)
     # Sign-in. Local accounts (user name and Argon2-hashed password) can be switched off
     # when everyone signs in through the city's OpenID Connect provider (Entra ID or other),
     # which is on when its issuer URL, client id and secret are set.
