@@ -31,7 +31,7 @@ from engine.forms import loads as loads_json
 from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
 from engine.runtime import InstanceChanged
 from engine.sandbox import ScriptLimits
-from engine.states import OPEN_JOBS, UNFINISHED, InstanceStatus, JobState, TaskStatus
+from engine.states import OPEN_JOBS, InstanceStatus, JobState, TaskStatus
 from engine.tables import (
     INT_MAX,
     AuditEntry,
@@ -57,5 +57,5 @@ __all__ = [
     "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound", "OPEN_JOBS", "OperationContext",
     "OperationRegistry", "Problem", "ProcessDefinition", "ProcessFailure", "ProcessInstance", "RetryPolicy",
     "ScriptLimits", "set_script_limits", "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer",
-    "UNFINISHED", "UtcDateTime",
+    "UtcDateTime",
 ]

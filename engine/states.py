@@ -16,10 +16,6 @@ class InstanceStatus(StrEnum):
     TERMINATED = "terminated"
 
 
-#: Statuses in which an instance still has work ahead of it.
-UNFINISHED = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.ERROR)
-
-
 class TaskStatus(StrEnum):
     """A user task's row in the inbox projection."""
 
