@@ -5,8 +5,8 @@ from pathlib import Path
 
 from application import notifications
 from application.settings import Settings
-from engine import Engine, OperationRegistry, ScriptLimits, set_script_limits
-from innovation.adapters.operations import InnovationOperations, release_when_ended
+from engine import Engine, OperationRegistry, PluginHost, ScriptLimits, load_plugins, set_script_limits
+from innovation.adapters.operations import release_when_ended
 from innovation.adapters.projection import project_initiative
 
 
@@ -19,7 +19,9 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
     set_script_limits(ScriptLimits(seconds=settings.script_seconds))
     registry = OperationRegistry()
     engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
-    InnovationOperations(engine.db, notify=notifications.remind).register(registry)
+    # Service-task operations and script helpers come from installed plug-ins, the innovation
+    # model's own among them (pyproject.toml, entry-point group bpmn_engine.plugins).
+    load_plugins(PluginHost(registry, engine.db, services={"notify": notifications.remind}))
     engine.listeners.append(project_initiative)
     engine.listeners.append(release_when_ended)
     engine.listeners.append(notifications.record_changes)  # after the record: it reads the initiative's title

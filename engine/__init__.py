@@ -8,7 +8,8 @@ here and never from a submodule (an import-linter contract checks it).
 - the hooks others subscribe to: ``Engine.listeners`` receive an ``InstanceChanged`` after
   every change inside its transaction (read models); ``Engine.on_jobs_committed`` is told
   of new jobs after the commit (queue dispatchers, background runners); service-task
-  operations are registered in an ``OperationRegistry``;
+  operations are registered in an ``OperationRegistry`` by installed plug-ins
+  (``load_plugins`` with a ``PluginHost``), which may also add script helpers;
 - its tables, which read models may join read-only (``Base`` for schema tooling);
 - diagram helpers the modeler needs (``BPMN_NAMESPACES``, ``FormSource``, ``diff_diagrams``,
   ``canonical_xml``).
@@ -29,8 +30,11 @@ from engine.errors import (
 from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH, MalformedJson
 from engine.forms import loads as loads_json
 from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
+from engine.plugins import GROUP as PLUGIN_GROUP
+from engine.plugins import PluginError, PluginHost, load_plugins
 from engine.runtime import InstanceChanged
 from engine.sandbox import ScriptLimits
+from engine.sandbox import helper_descriptions as script_helpers
 from engine.states import OPEN_JOBS, InstanceStatus, JobState, TaskStatus
 from engine.tables import (
     INT_MAX,
@@ -53,9 +57,9 @@ from engine.workflow import set_script_limits
 __all__ = [
     "AuditEntry", "Base", "BPMN_NAMESPACES", "BpmnError", "Busy", "canonical_xml", "Conflict", "definition_view",
     "DeploymentRejected", "diff_diagrams", "Engine", "EngineError", "FormSource", "HumanTask", "instance_summary",
-    "InstanceChanged", "InstanceStatus", "INT_MAX", "InvalidData", "Job", "JobState", "loads_json", "MalformedJson",
-    "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound", "OPEN_JOBS", "OperationContext",
-    "OperationRegistry", "Problem", "ProcessDefinition", "ProcessFailure", "ProcessInstance", "RetryPolicy",
-    "ScriptLimits", "set_script_limits", "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer",
-    "UtcDateTime",
+    "InstanceChanged", "InstanceStatus", "INT_MAX", "InvalidData", "Job", "JobState", "load_plugins", "loads_json",
+    "MalformedJson", "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound", "OPEN_JOBS", "OperationContext",
+    "OperationRegistry", "PLUGIN_GROUP", "PluginError", "PluginHost", "Problem", "ProcessDefinition",
+    "ProcessFailure", "ProcessInstance", "RetryPolicy", "ScriptLimits", "script_helpers", "set_script_limits",
+    "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer", "UtcDateTime",
 ]

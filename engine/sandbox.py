@@ -19,6 +19,7 @@ import builtins
 import contextlib
 import contextvars
 import functools
+import inspect
 import math
 import operator
 import random
@@ -81,6 +82,7 @@ def days_duration(days: int) -> str:
     return f"P{int(days)}D"
 
 
+#: Functions diagram code may call without importing: the engine's own, then plug-ins'.
 HELPERS = {
     "now_iso": now_iso,
     "add_days": add_days,
@@ -322,7 +324,41 @@ def _globals() -> dict:
     }
 
 
-RESERVED_NAMES = frozenset(_globals()) | frozenset(_BUILTINS) | {"typename"}
+def reserved_names() -> frozenset[str]:
+    """Names submitted data may not use at the top level (they would shadow diagram code's)."""
+    return frozenset(_globals()) | frozenset(_BUILTINS) | {"typename"}
+
+
+def register_helper(name: str, function) -> None:
+    """Make ``function`` callable by ``name`` from diagram code (see ``engine.plugins``).
+
+    Workflows created afterwards see it; it may not shadow a builtin, a guard or another
+    helper, because a diagram that works today must mean the same after an install.
+    """
+    if not (isinstance(name, str) and name.isidentifier()) or name.startswith("_"):
+        raise ValueError(f"script helper name {name!r} is not a plain identifier")
+    if not callable(function):
+        raise ValueError(f"script helper {name!r} is not callable")
+    if HELPERS.get(name) is function:
+        return  # the same plug-in loaded again (each engine built in one process loads them)
+    if name in reserved_names():
+        raise ValueError(f"script helper {name!r} would shadow a name diagram code already has")
+    HELPERS[name] = function
+
+
+def helper_descriptions() -> list[dict]:
+    """Each helper's name, call signature and first docstring line, for the modeler."""
+    described = []
+    for name, function in sorted(HELPERS.items()):
+        try:  # names only: a process owner reads ``add_days(value, days)``, not Python's annotations
+            full = inspect.signature(function)
+            signature = str(full.replace(return_annotation=inspect.Signature.empty, parameters=[
+                p.replace(annotation=inspect.Parameter.empty) for p in full.parameters.values()]))
+        except (TypeError, ValueError):
+            signature = "(...)"
+        doc = (inspect.getdoc(function) or "").split("\n", 1)[0]
+        described.append({"name": name, "signature": f"{name}{signature}", "doc": doc})
+    return described
 _GUARDED_OPERATORS = {ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
 
 
@@ -412,6 +448,15 @@ class RestrictedEnvironment(TaskDataEnvironment):
         super().__init__(_globals())
         self.limits = limits or ScriptLimits()
 
+    @property
+    def globals(self) -> dict:
+        """The guards and builtins, plus every helper registered so far (plug-ins load after import)."""
+        return {**self._fixed_globals, **HELPERS}
+
+    @globals.setter
+    def globals(self, value: dict) -> None:
+        self._fixed_globals = value
+
     @contextlib.contextmanager
     def step(self):
         """All diagram code inside shares one time budget (nested steps share the outer one)."""
@@ -493,7 +538,7 @@ def restricted_script_engine(limits: ScriptLimits | None = None) -> RestrictedSc
     return RestrictedScriptEngine(environment=RestrictedEnvironment(limits))
 
 
-def reserved_key_problems(data, path: str = "") -> list[str]:
+def reserved_key_problems(data, path: str = "", reserved: frozenset[str] | None = None) -> list[str]:
     """Keys in submitted data that would shadow a helper or break the serializer.
 
     Top-level keys become variables in diagram code, so they must not start with an
@@ -501,6 +546,7 @@ def reserved_key_problems(data, path: str = "") -> list[str]:
     SpiffWorkflow's deserializer treat the dict as a serialized object.
     """
     problems = []
+    reserved = reserved_names() if reserved is None else reserved
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{path}/{key}"
@@ -508,10 +554,10 @@ def reserved_key_problems(data, path: str = "") -> list[str]:
                 problems.append(f"{where}: keys must be strings")
             elif key == "typename":
                 problems.append(f"{where}: 'typename' is reserved by the workflow serializer")
-            elif not path and (key.startswith("_") or key in RESERVED_NAMES):
+            elif not path and (key.startswith("_") or key in reserved):
                 problems.append(f"{where}: '{key}' is reserved for the script engine")
-            problems.extend(reserved_key_problems(value, where))
+            problems.extend(reserved_key_problems(value, where, reserved))
     elif isinstance(data, list):
         for index, item in enumerate(data):
-            problems.extend(reserved_key_problems(item, f"{path}/{index}"))
+            problems.extend(reserved_key_problems(item, f"{path}/{index}", reserved))
     return problems

@@ -468,6 +468,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "js.timeDuration": ("Varaktighet (timeDuration)", "Duration (timeDuration)"),
     "js.timeCycle": ("Cykel (timeCycle)", "Cycle (timeCycle)"),
     "js.condition": ("Villkor", "Condition"),
+    "js.script": ("Skript (Python)", "Script (Python)"),
+    "js.helpers": ("Funktioner som skript och villkor kan anropa", "Functions scripts and conditions may call"),
     "js.lane": ("Roll (lane)", "Lane"),
     "js.apply": ("Verkställ", "Apply"),
     "term.phase.utforska_ide": ("Utforska idé", "Explore the idea"),

@@ -114,6 +114,12 @@ class InnovationOperations:
         return {"sent": True}
 
 
+def plugin(host) -> None:
+    """The innovation model's operations, as the engine's plug-in ``innovation`` (see
+    pyproject.toml); the application lends the notification sender as ``notify``."""
+    InnovationOperations(host.db, notify=host.services["notify"]).register(host.operations)
+
+
 def release_when_ended(session, event) -> None:
     """Engine listener: an initiative that ended (completed, or terminated by an admin)
     gives back every reservation it still holds, in the transaction that ends it."""

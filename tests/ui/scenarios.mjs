@@ -255,6 +255,11 @@ const scenarios = {
       await page.selectOption('#prop-uiForm', '');
     });
     await edit('beslut_tid', () => page.fill('#prop-name', 'Beslut om tid'));
+    await edit('initiera_pilot', async () => {
+      await page.click('#prop-helpers summary');
+      report.helpers = await text(page, '#prop-helpers dl');
+      await page.fill('#prop-script', 'evaluation_round = 0\npilot_started = now_iso()');
+    });
     await audit(page, 'modeler panel');
     await scenarios.save(page);
   },

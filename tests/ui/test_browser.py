@@ -136,7 +136,7 @@ def _changes(before: str, after: str) -> set[str]:
 
 
 def test_the_panel_writes_what_the_engine_reads(node, live, tmp_path):
-    """Operation parameters, timer, lane, form and name edited in the panel; nothing else changes."""
+    """Operation parameters, timer, lane, form, name and script edited in the panel; nothing else changes."""
     original = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
     saved = tmp_path / "edited.bpmn"
     report = run(node, live, "panel", definition=live.engine.definitions("innovation")[0]["id"], saveTo=str(saved))
@@ -144,7 +144,9 @@ def test_the_panel_writes_what_the_engine_reads(node, live, tmp_path):
     edited = saved.read_text(encoding="utf-8")
     # engine.versions.diff counts anything with an id: the operator and its new parameter, not the task
     assert _changes(original, edited) == {"innovation.score", "scale", "timer_vanta_beslut_tid", "utforska_behov",
-                                          "lane_idebarare_ide", "lane_innovationsledare_ide", "beslut_tid"}
+                                          "lane_idebarare_ide", "lane_innovationsledare_ide", "beslut_tid",
+                                          "initiera_pilot"}
+    assert "add_days(value, days)" in report["helpers"]  # the helpers scripts may call, listed by the panel
     root = etree.fromstring(edited.encode())
     operator = root.find(".//bpmn:serviceTask[@id='berakna_poang']//spiffworkflow:serviceTaskOperator", NS)
     assert operator.get("resultVariable") == "poang"
@@ -154,6 +156,8 @@ def test_the_panel_writes_what_the_engine_reads(node, live, tmp_path):
         '"P14D"'
     lane = root.find(".//bpmn:lane[@id='lane_innovationsledare_ide']", NS)
     assert "utforska_behov" in [ref.text for ref in lane.iterfind("bpmn:flowNodeRef", NS)]
+    script = root.find(".//bpmn:scriptTask[@id='initiera_pilot']/bpmn:script", NS)
+    assert script.text == "evaluation_round = 0\npilot_started = now_iso()"
     properties = root.findall(".//bpmn:userTask[@id='utforska_behov']//spiffworkflow:property", NS)
     assert [p.get("name") for p in properties] == ["formJsonSchemaFilename"]
     assert validate(edited.encode(), FormSource(live.engine.forms_dir), live.engine.operations).problems == []

@@ -1,6 +1,6 @@
 // The properties panel of the modeler: the fields a process owner needs for this engine
-// (name, documentation, forms, service-task operation and parameters, timer, condition,
-// lane) for the selected element, written into the BPMN model through bpmn-js commands
+// (name, documentation, forms, service-task operation and parameters, script and the
+// helpers it may call, timer, condition, lane) for the selected element, written into the BPMN model through bpmn-js commands
 // (so undo works) and only where a value really changed, so an untouched diagram saves
 // exactly as it was opened.
 (function () {
@@ -69,6 +69,27 @@
     return el;
   }
 
+  // The functions installed plug-ins and the engine offer diagram code, so a process owner
+  // writes a script against what this service really has.
+  function helperList(form, texts, helpers) {
+    const box = document.createElement('details');
+    box.id = 'prop-helpers';
+    const summary = document.createElement('summary');
+    summary.textContent = texts.helpers;
+    const list = document.createElement('dl');
+    (helpers || []).forEach((helper) => {
+      const term = document.createElement('dt');
+      const code = document.createElement('code');
+      code.textContent = helper.signature;
+      term.append(code);
+      const description = document.createElement('dd');
+      description.textContent = helper.doc;
+      list.append(term, description);
+    });
+    box.append(summary, list);
+    form.append(box);
+  }
+
   function parameterRows(form, texts, parameters) {
     const set = document.createElement('fieldset');
     set.id = 'prop-parameters';
@@ -133,6 +154,8 @@
       field(form, 'timerExpression', texts.timer_expression, input(timer[kind] ? timer[kind].body : ''));
     }
     if (is(bo, 'bpmn:SequenceFlow')) field(form, 'condition', texts.condition, area(conditionText(bo), 2));
+    if (is(bo, 'bpmn:ScriptTask')) field(form, 'script', texts.script, area(bo.script, 6));
+    if (is(bo, 'bpmn:ScriptTask') || is(bo, 'bpmn:SequenceFlow')) helperList(form, texts, config.helpers);
     const lanes = lanesFor(modeler.get('elementRegistry'), element);
     if (lanes.length) {
       const current = laneOf(lanes, bo);
@@ -246,6 +269,7 @@
       props.documentation = value('documentation')
         ? [moddle.create('bpmn:Documentation', { text: value('documentation') })] : undefined;
     }
+    if (value('script') !== undefined && value('script') !== (bo.script || '')) props.script = value('script');
     if (value('condition') !== undefined && value('condition') !== conditionText(bo)) {
       props.conditionExpression = value('condition')
         ? moddle.create('bpmn:FormalExpression', { body: value('condition') }) : undefined;

@@ -10,7 +10,7 @@ from flask import Response, g, jsonify, render_template, request
 
 from application import modeling, monitoring
 from application.access import DEPLOYERS, MODEL_READERS
-from engine import DeploymentRejected
+from engine import DeploymentRejected, script_helpers
 from innovation.model import PROCESS_KEY
 from ui.auth import engine, require
 from ui.blueprint import bp
@@ -34,7 +34,8 @@ def modeler():
     folder = sorted(p.name for p in engine().forms_dir.glob("*.json")) if engine().forms_dir else []
     forms = sorted(set(folder) | set(chosen.forms if chosen else {}))
     return render_template("ui/modeler.html", definitions=definitions, chosen=chosen, forms=forms,
-                           operations=engine().operations.names(), modeler_texts=texts("js."))
+                           operations=engine().operations.names(), helpers=script_helpers(),
+                           modeler_texts=texts("js."))
 
 
 @bp.get("/modeler/definitions/<int:definition_id>.xml")
