@@ -21,7 +21,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine import clock
+from engine import camunda, clock
 from engine.errors import InvalidData, Problem
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
@@ -82,6 +82,9 @@ def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram
     result.problems += _operation_problems(root, operations)
     form_problems, result.forms = _form_problems(root, forms)
     result.problems += form_problems
+    camunda_problems, camunda_forms = _camunda_form_problems(root)
+    result.problems += camunda_problems
+    result.forms.update(camunda_forms)
     if not result.problems:
         result.problems += _parse(root, filename, result)
     return result
@@ -259,6 +262,31 @@ class FormSource:
             return None
         path = self.folder / name
         return path.read_bytes() if path.is_file() else None
+
+
+def _names_spiff_form(task) -> bool:
+    return any(prop.get("name") == "formJsonSchemaFilename"
+               for prop in task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS))
+
+
+def _camunda_form_problems(root) -> tuple[list[Problem], dict]:
+    """Camunda Modeler's task forms translated to JSON Schema (engine/camunda.py); a task
+    that names a spiff form keeps it, and a Camunda form this engine cannot show is refused."""
+    problems, forms = [], {}
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        if _names_spiff_form(task):
+            continue
+        data = camunda.form_data(task)
+        if data is not None:
+            schema, found = camunda.form_schema(data)
+            problems += [_problem(task, f"camunda:formField {field_id!r}: {message}" if field_id else message)
+                         for field_id, message in found]
+            forms[camunda.generated_form_name(task.get("id"))] = schema
+        elif camunda.form_key(task):
+            problems.append(_problem(task, f"camunda:formKey {camunda.form_key(task)!r} names a form page this "
+                                           "engine cannot show; define the fields as camunda:formField, or name a "
+                                           "JSON Schema form (spiffworkflow:property formJsonSchemaFilename)"))
+    return problems, forms
 
 
 def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:

@@ -27,12 +27,13 @@ from SpiffWorkflow.bpmn.specs import defaults as bpmn_defaults
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser, SpiffTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine import camunda
 from engine.sandbox import ScriptLimits, restricted_script_engine
 
 SCRIPT_ENGINE = restricted_script_engine()
@@ -146,9 +147,24 @@ class InclusiveGateway(BranchMerge, bpmn_defaults.InclusiveGateway):
         return True
 
 
+class UserTaskParser(SpiffTaskParser):
+    """A user task with a Camunda form (``camunda:formField``) names the JSON Schema that
+    deploy translated it into, as a spiff task names its form."""
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        node = self.node if node is None else node
+        properties = extensions.get("properties", {})
+        if "formJsonSchemaFilename" not in properties and camunda.form_data(node) is not None:
+            extensions["properties"] = {**properties,
+                                        "formJsonSchemaFilename": camunda.generated_form_name(node.get("id"))}
+        return extensions
+
+
 class EngineParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (UserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
         full_tag("serviceTask"): (ServiceTaskParser, AsyncServiceTask),
         full_tag("parallelGateway"): (GatewayParser, ParallelGateway),
         full_tag("inclusiveGateway"): (ConditionalGatewayParser, InclusiveGateway),

@@ -148,3 +148,27 @@ def test_every_form_in_forms_renders_with_labels_and_descriptions(name):
     assert inputs and set(inputs) <= labelled
     ids = set(re.findall(r' id="([^"]+)"', html))
     assert all(ref in ids for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split())
+
+
+def test_a_camunda_form_renders_and_reads_back_typed():
+    """camunda:formField fields, translated at deploy (engine/camunda.py), get the same
+    labelled inputs and typed reading as a JSON Schema form."""
+    from lxml import etree
+
+    from engine.camunda import form_data, form_schema
+    task = etree.fromstring((FORMS.parent / "tests" / "fixtures" / "camunda_form.bpmn").read_bytes()).find(
+        ".//{http://www.omg.org/spec/BPMN/20100524/MODEL}userTask")
+    schema, problems = form_schema(form_data(task))
+    assert problems == []
+    app = Flask(__name__)
+    register_ui(app)
+    with app.test_request_context("/"):
+        html = render_template_string('{% from "ui/form.html" import schema_form %}'
+                                      '{{ schema_form("/x", fields, [], "OK") }}', fields=forms.build(schema, {}, {}))
+    for label in ("Item", "Amount (SEK)", "Urgent?", "Needed by", "Category"):
+        assert re.search(rf">\s*{re.escape(label)}", html), label
+    assert 'type="date"' in html and ">Office</option>" in html
+    posted = MultiDict([("/item", "Laptop"), ("/amount", "12000"), ("/urgent", "true"), ("/needed_by", "2026-12-01"),
+                        ("/category", "office")])
+    assert forms.parse(schema, posted) == {"item": "Laptop", "amount": 12000, "urgent": True,
+                                           "needed_by": "2026-12-01", "category": "office"}
