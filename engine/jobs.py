@@ -26,6 +26,7 @@ from engine.errors import Conflict, NotFound
 from engine.operations import BpmnError, JobSuperseded, OperationContext
 from engine.projections import backoff
 from engine.runtime import to_json_safe
+from engine.states import OPEN_JOBS, InstanceStatus, JobState
 from engine.tables import Job, ProcessInstance
 from engine.views import job_view
 from engine.workflow import find_task
@@ -48,13 +49,13 @@ class Jobs:
             now = clock.now()
             query = select(Job, ProcessInstance.business_key) \
                 .join(ProcessInstance, ProcessInstance.id == Job.instance_id) \
-                .where(Job.state == "pending", Job.run_after <= now)
+                .where(Job.state == JobState.PENDING, Job.run_after <= now)
             if job_ids is not None:
                 query = query.where(Job.id.in_(job_ids))
             query = query.order_by(Job.run_after).limit(limit).with_for_update(skip_locked=True, of=Job)
             claimed = []
             for job, business_key in uow.session.execute(query):
-                job.state, job.attempts, job.claimed_by = "running", job.attempts + 1, worker
+                job.state, job.attempts, job.claimed_by = JobState.RUNNING, job.attempts + 1, worker
                 job.updated_at, job.run_after = now, now + lease
                 claimed.append({**job_view(job), "business_key": business_key})
             uow.commit()
@@ -81,7 +82,7 @@ class Jobs:
         """Lock the job's row in the caller's transaction; JobSuperseded unless ``attempt``
         still runs (see OperationContext)."""
         found = session.execute(select(Job.state, Job.attempts).where(Job.id == job_id).with_for_update()).first()
-        if found is None or (found.state, found.attempts) != ("running", attempt):
+        if found is None or (found.state, found.attempts) != (JobState.RUNNING, attempt):
             where = f"{found.state} at attempt {found.attempts}" if found else "gone"
             raise JobSuperseded(f"job {job_id} attempt {attempt} no longer runs (the job is {where}); "
                                 "nothing was written")
@@ -96,7 +97,7 @@ class Jobs:
         def change(session, row, workflow):
             job = session.get(Job, job_id, populate_existing=True)
             task = find_task(workflow, job.task_id)
-            current = job.state == "running" and attempt == job.attempts
+            current = job.state == JobState.RUNNING and attempt == job.attempts
             if not current or task is None or task.state != TaskState.STARTED:
                 log.info("ignoring %s result of job %s attempt %s: job is %s at attempt %s",
                          outcome, job_id, attempt, job.state, job.attempts)
@@ -105,9 +106,9 @@ class Jobs:
             if outcome == "ok":
                 task.data[task.task_spec.result_variable] = payload
                 task.complete()
-                self._finish(job, "completed", payload)
+                self._finish(job, JobState.COMPLETED, payload)
             elif outcome == "bpmn_error" and self._throw(workflow, task, payload):
-                self._finish(job, "completed", {"bpmn_error": payload["code"]})
+                self._finish(job, JobState.COMPLETED, {"bpmn_error": payload["code"]})
             else:
                 message = payload.get("message", "") if outcome == "failed" else \
                     f"BPMN error {payload['code']!r} is not caught by the diagram: {payload.get('message', '')}"
@@ -159,8 +160,8 @@ class Jobs:
             now = clock.now()
             for job in jobs:
                 uow.session.execute(update(Job).where(
-                    Job.id == job["id"], Job.state == "running", Job.attempts == job["attempts"],
-                    Job.claimed_by == worker).values(state="pending", attempts=Job.attempts - 1, run_after=now,
+                    Job.id == job["id"], Job.state == JobState.RUNNING, Job.attempts == job["attempts"],
+                    Job.claimed_by == worker).values(state=JobState.PENDING, attempts=Job.attempts - 1, run_after=now,
                                                      updated_at=now))
             uow.commit()
 
@@ -170,7 +171,7 @@ class Jobs:
         with self.runtime.time(), self.runtime.db.unit_of_work() as uow:
             lost = uow.session.execute(
                 select(Job.id, Job.instance_id, Job.element_id, Job.attempts, Job.claimed_by, Job.run_after)
-                .where(Job.state == "running", Job.run_after < clock.now()).order_by(Job.run_after).limit(limit)
+                .where(Job.state == JobState.RUNNING, Job.run_after < clock.now()).order_by(Job.run_after).limit(limit)
             ).mappings().all()
         for job in lost:
             message = f"lease expired: {job['claimed_by']} did not report attempt {job['attempts']} " \
@@ -191,14 +192,14 @@ class Jobs:
         with self.runtime.time(), self.runtime.db.unit_of_work() as uow:
             now = clock.now()
             settled = or_(Job.updated_at <= now - timedelta(seconds=grace), Job.run_after > Job.updated_at)
-            return list(uow.session.scalars(select(Job.id).where(Job.state == "pending", Job.run_after <= now, settled)
-                                            .order_by(Job.run_after).limit(limit)))
+            due = select(Job.id).where(Job.state == JobState.PENDING, Job.run_after <= now, settled)
+            return list(uow.session.scalars(due.order_by(Job.run_after).limit(limit)))
 
     def next_due(self) -> datetime | None:
         """The next moment job work falls due: a retry's backoff ends or a lease runs out."""
         with self.runtime.time(), self.runtime.db.unit_of_work() as uow:
             return uow.session.scalar(select(func.min(Job.run_after)).where(
-                Job.state.in_(("pending", "running")), Job.run_after > clock.now()))
+                Job.state.in_(OPEN_JOBS), Job.run_after > clock.now()))
 
     def retry_incident(self, job_id: str, actor: str):
         """Run an incident's job again with a fresh set of attempts (attempts keep counting,
@@ -207,7 +208,7 @@ class Jobs:
             job = self._incident(session, job_id)
             spec = find_task(workflow, job.task_id).task_spec
             policy = self.operations.retry_policy(job.operation, spec.retries, spec.retry_backoff_base)
-            job.state, job.max_attempts = "pending", job.attempts + policy.attempts
+            job.state, job.max_attempts = JobState.PENDING, job.attempts + policy.attempts
             job.run_after, job.updated_at = clock.now(), clock.now()
             return {"job_id": job_id, "max_attempts": job.max_attempts}
         instance_id, element_id = self._locate(job_id)
@@ -227,8 +228,9 @@ class Jobs:
         def change(session, row, workflow):
             job = self._incident(session, job_id)
             find_task(workflow, job.task_id).error()
-            job.state, job.updated_at, job.result = "cancelled", clock.now(), {"cancelled_by": actor, "reason": reason}
-            row.status = "error"
+            job.state, job.updated_at = JobState.CANCELLED, clock.now()
+            job.result = {"cancelled_by": actor, "reason": reason}
+            row.status = InstanceStatus.ERROR
             return {"job_id": job_id, "reason": reason, "last_error": job.last_error}
         instance_id, element_id = self._locate(job_id)
         return self.runtime.mutate(instance_id, actor=actor, action="incident_cancelled", change=change,
@@ -244,7 +246,7 @@ class Jobs:
     @staticmethod
     def _incident(session, job_id: str) -> Job:
         job = session.get(Job, job_id, populate_existing=True)
-        if job.state != "incident":
+        if job.state != JobState.INCIDENT:
             raise Conflict(f"job {job_id} is {job.state}, not an incident")
         return job
 
@@ -259,10 +261,10 @@ class Jobs:
                                                   "error": message[:2000]}]
         job.last_error, job.updated_at = message[:2000], now
         if job.attempts < job.max_attempts:
-            job.state, job.run_after = "pending", backoff(job, now)
+            job.state, job.run_after = JobState.PENDING, backoff(job, now)
             return {"job_id": job.id, "attempt": job.attempts, "retry_at": job.run_after.isoformat(),
                     "error": message[:500]}
-        job.state = "incident"
+        job.state = JobState.INCIDENT
         return {"job_id": job.id, "attempt": job.attempts, "incident": True, "error": message[:500]}
 
     @staticmethod

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.projections import current_rows, snapshot
+from engine.states import InstanceStatus, TaskStatus
 from engine.tables import AuditEntry, HumanTask, Job, ProcessDefinition, ProcessInstance, Timer
 from engine.views import definition_view, instance_summary, iso, job_view, task_view
 
@@ -71,7 +72,7 @@ def instances(session, process_key: str | None = None, status: str | None = None
     return [instance_summary(row, d) for row, d in session.execute(query)]
 
 
-def tasks(session, state: str = "open", instance_id: str | None = None, lane: str | None = None,
+def tasks(session, state: str = TaskStatus.OPEN, instance_id: str | None = None, lane: str | None = None,
           assignee: str | None = None, limit: int = 100) -> list[dict]:
     query = select(HumanTask).where(HumanTask.state == state)
     if instance_id:
@@ -117,7 +118,7 @@ def due_timers(db, now: datetime, limit: int) -> dict[str, list[str]]:
         rows = uow.session.execute(
             select(Timer.instance_id, Timer.element_id)
             .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.due_at < now, ProcessInstance.status == "running")
+            .where(Timer.due_at < now, ProcessInstance.status == InstanceStatus.RUNNING)
             .order_by(Timer.due_at).limit(limit)
         ).all()
     due: dict[str, list[str]] = {}

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from engine import clock, queries
 from engine.errors import Conflict
+from engine.states import InstanceStatus
 from engine.tables import ProcessInstance, Timer
 
 log = logging.getLogger(__name__)
@@ -61,5 +62,5 @@ def next_due(runtime) -> datetime | None:
     with runtime.time(), runtime.db.unit_of_work() as uow:
         return uow.session.scalar(
             select(Timer.due_at).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.due_at >= clock.now(), ProcessInstance.status == "running")
+            .where(Timer.due_at >= clock.now(), ProcessInstance.status == InstanceStatus.RUNNING)
             .order_by(Timer.due_at).limit(1))
