@@ -55,6 +55,7 @@ class ErrorDetail(Strict):
     element_id = fields.String(metadata={"description": "BPMN element the problem belongs to"})
     element_name = fields.String()
     element_type = fields.String(metadata={"description": "its BPMN type, e.g. scriptTask"})
+    file = fields.String(metadata={"description": "the file of a deployment of several it belongs to"})
     message = fields.String(required=True)
 
 
@@ -73,6 +74,8 @@ class Definition(Strict):
     deployed_by = fields.String()
     deployed_at = fields.String()
     forms = fields.List(fields.String())
+    files = fields.List(fields.String(), metadata={
+        "description": "the other files of its deployment it runs: DMN decisions, called processes"})
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
     warnings = fields.List(fields.Nested(ErrorDetail), metadata={
         "description": "what deploys but deserves a look, e.g. two parallel branches writing one variable"})

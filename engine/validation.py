@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -21,14 +21,14 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine import clock
+from engine import bundles, clock, dmn
 from engine.errors import InvalidData, Problem
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
 from engine.tables import HumanTask
-from engine.workflow import EngineParser, dump_spec
+from engine.workflow import EngineParser, dump_spec, stored_specs
 
-MAX_BPMN_BYTES = 5 * 1024 * 1024
+MAX_BPMN_BYTES = bundles.MAX_FILE_BYTES
 # SpiffWorkflow 3.2.0 joins parallel branches in quadratic time or worse: branches that
 # finish in one step took 0.4-0.8 s for 100, 2-2.7 s for 200 and 77-143 s for 1,000.
 MAX_GATEWAY_BRANCHES = 100
@@ -36,7 +36,6 @@ _FORKING = ("parallelGateway", "inclusiveGateway", "complexGateway")
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 
 
@@ -45,6 +44,11 @@ class ParsedProcess:
     process_key: str
     name: str | None
     spec_json: str
+    filename: str = "diagram.bpmn"
+    xml: bytes = b""
+    files: dict[str, bytes] = field(default_factory=dict)  # other files of the deployment it runs (DMN, callees)
+    forms: dict = field(default_factory=dict)  # every form its user tasks name, callees' included
+    calls: dict[str, bundles.Deployed] = field(default_factory=dict)  # deployed processes it calls
 
 
 @dataclass
@@ -55,36 +59,90 @@ class Validated:
 
 
 def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn") -> Validated:
+    """One diagram deployed on its own."""
+    return validate_bundle({filename: xml}, forms, operations)
+
+
+def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, deployed=None) -> Validated:
+    """Several BPMN and DMN files and forms, deployed as one: every problem of every file.
+
+    ``deployed(process_key, version)`` finds a deployed version a call activity may run
+    (the latest when ``version`` is None); without it only the bundle's processes are found.
+    """
     result = Validated()
-    if len(xml) > MAX_BPMN_BYTES:
-        result.problems.append(Problem(f"{filename} is {len(xml)} bytes; the limit is {MAX_BPMN_BYTES}"))
-        return result
-    try:
-        xml.decode("utf-8")
-    except UnicodeDecodeError as exc:  # also keeps UTF-16 from slipping past the byte-level DTD screen
-        result.problems.append(Problem(f"{filename} is not UTF-8 text (byte {exc.start} cannot be read as UTF-8); "
-                                       "save the diagram as UTF-8"))
-        return result
-    if _DTD.search(xml):
-        result.problems.append(Problem(f"{filename} declares a DTD or entities, which are not accepted"))
-        return result
-    try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False)
-        root = etree.fromstring(xml, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        result.problems.append(Problem(f"{filename} is not well-formed XML: {exc.msg} (line {exc.lineno})"))
-        return result
-    result.problems += _length_problems(root)
-    result.problems += _schema_problems(root)
-    result.problems += _code_problems(root)
-    result.problems += _branch_problems(root)
-    result.problems += _reference_problems(root)
-    result.problems += _operation_problems(root, operations)
-    form_problems, result.forms = _form_problems(root, forms)
-    result.problems += form_problems
-    if not result.problems:
-        result.problems += _parse(root, filename, result)
+    found = bundles.sort_files(files)
+    result.problems += found.problems
+    forms = FormSource(forms.folder, {**forms.uploaded, **found.forms})
+    named = len(files) > 1
+    diagrams, form_sets, tables, decisions = {}, {}, {}, {}
+    for name, xml in found.bpmn.items():
+        root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name)
+        result.problems += [replace(p, file=name) if named and p.file is None else p for p in problems]
+        if root is not None:
+            diagrams[name] = root
+    for name, xml in found.dmn.items():
+        root, problems = dmn.check(xml, name)
+        result.problems += problems
+        if root is not None:
+            tables[name] = root
+            decision = root.xpath("*[local-name()='decision']/@id")[0]
+            if decision in decisions:
+                result.problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; "
+                                               "decision ids must be unique in a deployment", file=name))
+            decisions.setdefault(decision, name)
+    uses = {}
+    for name, root in diagrams.items():
+        problems, uses[name] = _decision_problems(root, decisions)
+        problems += bundles.binding_problems(root, None)
+        result.problems += [replace(p, file=name) if named else p for p in problems]
+    for name in form_sets:
+        result.forms.update(form_sets[name])
+    if not result.problems and found.bpmn:
+        result.problems += _parse(diagrams, tables, uses, form_sets, deployed or (lambda key, version: None),
+                                  found, result)
     return result
+
+
+def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
+    """A BPMN file's own problems: (its parsed root or None, problems, the forms it names)."""
+    root, problem = bundles.read_xml(xml, filename)
+    if problem:
+        return None, [problem], {}
+    if dmn.is_dmn(root):
+        return None, [Problem(f"{filename} is a DMN file; name it .dmn to deploy it as a decision")], {}
+    if etree.QName(root).namespace != NS["bpmn"]:
+        return None, [Problem(f"{filename} is not a BPMN diagram: its root element is {etree.QName(root).localname}"
+                              f" in namespace {etree.QName(root).namespace or 'none'}; expected definitions of "
+                              f"BPMN 2.0 ({NS['bpmn']})")], {}
+    problems = _length_problems(root)
+    problems += _schema_problems(root)
+    problems += _code_problems(root)
+    problems += _branch_problems(root)
+    problems += _reference_problems(root)
+    problems += _operation_problems(root, operations)
+    form_problems, found_forms = _form_problems(root, forms)
+    return root, problems + form_problems, found_forms
+
+
+def _decision_problems(root, decisions: dict) -> tuple[list[Problem], set[str]]:
+    """Every business rule task must name a decision of the deployment's DMN files."""
+    problems, used = [], set()
+    known = ", ".join(sorted(decisions)) or "none"
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        ref = (task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS) or "").strip()
+        if not ref:
+            camunda = task.get(f"{{{bundles.CAMUNDA_NS}}}decisionRef")
+            hint = f" (camunda:decisionRef {camunda!r} is not read)" if camunda else ""
+            problems.append(_problem(task, f"business rule task names no decision{hint}; set its "
+                                           "spiffworkflow:calledDecisionId to the id of a decision in a .dmn file "
+                                           "deployed with it"))
+        elif ref not in decisions:
+            problems.append(_problem(task, f"business rule task calls decision {ref!r}, which no DMN file of this "
+                                           f"deployment holds (decisions here: {known}); deploy its .dmn file "
+                                           "with the diagram"))
+        else:
+            used.add(decisions[ref])
+    return problems, used
 
 
 def _element(node):
@@ -269,7 +327,7 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
         name = prop.get("value") or ""
         raw = source.read(name)
         if raw is None:
-            problems.append(_problem(prop, f"form {name!r} does not exist in forms/"))
+            problems.append(_problem(prop, f"form {name!r} is neither in this deployment nor in forms/"))
             continue
         try:
             document = load_form(raw)
@@ -326,11 +384,6 @@ def _reference_problems(root) -> list[Problem]:
             if (node.text or "").strip() not in ids:
                 problems.append(_problem(node, f"{path.replace('bpmn:', '')} {node.text!r} names no element "
                                                "of this diagram"))
-    processes = {node.get("id") for node in root.iterfind("bpmn:process", NS)}
-    for call in root.iterfind(".//bpmn:callActivity", NS):
-        if call.get("calledElement") not in processes:
-            problems.append(_problem(call, f"calls process {call.get('calledElement')!r}, which this diagram does "
-                                           f"not contain; processes here: {', '.join(sorted(processes))}"))
     return problems
 
 
@@ -349,25 +402,46 @@ def _spiff_problem(exc: ValidationException) -> Problem:
                    element_type=(exc.tag or "").rpartition(":")[2].rpartition("}")[2] or None)
 
 
-def _parse(root, filename: str, result: Validated) -> list[Problem]:
-    """SpiffWorkflow's own parse, process by process, so each process's problem is listed."""
+def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, found, result: Validated):
+    """SpiffWorkflow's own parse of the whole deployment, then each executable process with
+    what it calls (from the deployment or deployed) and the decisions and forms it uses."""
     parser = EngineParser()
-    try:
-        parser.add_bpmn_xml(root, filename)
-    except ValidationException as exc:
-        return [_spiff_problem(exc)]
+    named = len(diagrams) + len(tables) > 1
+    for name, root in tables.items():
+        try:
+            parser.add_dmn_xml(root, name)
+            parser.dmn_parsers[root.xpath("*[local-name()='decision']/@id")[0]].parse()
+        except ValidationException as exc:
+            return [dmn.spiff_problem(exc, name)]
+    pins = {}
+    for name, root in diagrams.items():
+        try:
+            parser.add_bpmn_xml(root, name)
+        except ValidationException as exc:
+            return [replace(_spiff_problem(exc), file=name) if named else _spiff_problem(exc)]
+        pins.update({(name, call): version for call, version in bundles.pinned_versions(root).items()})
     keys = parser.get_process_ids()
     if not keys:
         return [Problem("the diagram has no executable process (isExecutable=\"true\")")]
     problems = []
     for key in keys:
         try:
-            spec = parser.get_spec(key)
-            subprocess_specs = parser.get_subprocess_specs(key)
+            assembled = bundles.assemble(parser, key, pins, deployed, stored_specs)
         except ValidationException as exc:
             problems.append(_spiff_problem(exc))
             continue
-        process = root.find(f"bpmn:process[@id='{key}']", NS)
-        name = process.get("name") if process is not None else None
-        result.processes.append(ParsedProcess(key, name, dump_spec(spec, subprocess_specs)))
+        if assembled.problems:
+            problems += [p if named else replace(p, file=None) for p in assembled.problems]
+            continue
+        own = assembled.spec.file
+        used = {dmn_file for f in assembled.files for dmn_file in uses.get(f, ())}
+        forms = {name: form for f in assembled.files for name, form in form_sets.get(f, {}).items()}
+        for callee in assembled.calls.values():
+            forms = {**callee.forms, **forms}
+        process = diagrams[own].find(f"bpmn:process[@id='{key}']", NS)
+        result.processes.append(ParsedProcess(
+            key, process.get("name") if process is not None else None,
+            dump_spec(assembled.spec, assembled.subprocess_specs), own, found.bpmn[own],
+            {f: (found.bpmn.get(f) or found.dmn[f]) for f in sorted((assembled.files | used) - {own})},
+            forms, assembled.calls))
     return problems

@@ -240,6 +240,12 @@ def _specs(spec_json: str) -> dict:
     }
 
 
+def stored_specs(spec_json: str) -> dict:
+    """The spec objects of a stored definition (shared, read-only): what a call activity of
+    another deployment runs of it."""
+    return _specs(spec_json)
+
+
 def new_workflow(spec_json: str) -> EngineWorkflow:
     specs = _specs(spec_json)
     return EngineWorkflow(specs["spec"], specs["subprocess_specs"])
