@@ -140,20 +140,32 @@ def pinned_versions(root) -> dict[str, int | None]:
     return pins
 
 
-def binding_problems(root, filename: str | None) -> list[Problem]:
-    problems = []
+def call_problems(root, processes: set[str], deployed) -> list[Problem]:
+    """Every call activity must name a process of the deployment or a deployed one (the
+    version it pins, if it pins one)."""
+    problems, pins = [], pinned_versions(root)
     for call in root.iterfind(f".//{{{BPMN_NS}}}callActivity"):
+        name = (call.get("calledElement") or "").strip()
         binding = call.get(f"{{{CAMUNDA_NS}}}calledElementBinding")
         version = (call.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
-        if not (call.get("calledElement") or "").strip():
-            problems.append(located(call, "call activity names no process to call (calledElement)", filename))
-        if binding not in (None, "latest", "deployment", "version"):
+        if not name:
+            problems.append(located(call, "call activity names no process to call (calledElement)"))
+        elif binding not in (None, "latest", "deployment", "version"):
             problems.append(located(call, f"camunda:calledElementBinding {binding!r} is not supported; use "
-                                          "latest, deployment or version", filename))
+                                          "latest, deployment or version"))
         elif binding == "version" and not (version.isdigit() and 0 < int(version) < 2**31):
             problems.append(located(call, f"camunda:calledElementVersion {version!r} is not a version number; "
-                                          "binding 'version' needs one, e.g. 3", filename))
+                                          "binding 'version' needs one, e.g. 3"))
+        elif (pins.get(call.get("id")) or name not in processes) and deployed(name, pins.get(call.get("id"))) is None:
+            problems.append(located(call, missing_callee(name, pins.get(call.get("id")))))
     return problems
+
+
+def missing_callee(name: str, pin: int | None) -> str:
+    if pin:
+        return f"calls version {pin} of process {name!r}, which is not deployed"
+    return (f"calls process {name!r}, which is neither in this deployment nor deployed; deploy it first or in "
+            "the same deployment")
 
 
 BUNDLE = "part of this deployment"
@@ -195,10 +207,7 @@ def assemble(parser, key: str, pins: dict[tuple[str, str], int | None], deployed
             else:
                 callee = deployed(name, pin)
                 if callee is None:
-                    result.problems.append(Problem(
-                        f"calls version {pin} of process {name!r}, which is not deployed" if pin else
-                        f"calls process {name!r}, which is neither in this deployment nor deployed; deploy it "
-                        "first or in the same deployment", **where))
+                    result.problems.append(Problem(missing_callee(name, pin), **where))
                     continue
                 source = f"version {callee.version}"
             if origin.setdefault(name, source) != source:

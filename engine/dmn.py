@@ -10,7 +10,7 @@ the file, the element and the reason, like a BPMN problem.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -31,7 +31,7 @@ def is_dmn(root) -> bool:
     return etree.QName(root).namespace in VERSIONS
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(namespace: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(SCHEMAS[namespace]))
 

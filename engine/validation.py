@@ -90,16 +90,16 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
                 result.problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; "
                                                "decision ids must be unique in a deployment", file=name))
             decisions.setdefault(decision, name)
-    uses = {}
+    uses, deployed = {}, deployed or (lambda key, version: None)
+    processes = {node.get("id") for root in diagrams.values() for node in root.iterfind("bpmn:process", NS)}
     for name, root in diagrams.items():
         problems, uses[name] = _decision_problems(root, decisions)
-        problems += bundles.binding_problems(root, None)
+        problems += bundles.call_problems(root, processes, deployed)
         result.problems += [replace(p, file=name) if named else p for p in problems]
     for name in form_sets:
         result.forms.update(form_sets[name])
     if not result.problems and found.bpmn:
-        result.problems += _parse(diagrams, tables, uses, form_sets, deployed or (lambda key, version: None),
-                                  found, result)
+        result.problems += _parse(diagrams, tables, uses, form_sets, deployed, found, result)
     return result
 
 
@@ -327,7 +327,7 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
         name = prop.get("value") or ""
         raw = source.read(name)
         if raw is None:
-            problems.append(_problem(prop, f"form {name!r} is neither in this deployment nor in forms/"))
+            problems.append(_problem(prop, f"form {name!r} does not exist: neither in this deployment nor in forms/"))
             continue
         try:
             document = load_form(raw)
