@@ -86,8 +86,11 @@ class DefinitionQuery(Query):
 
 
 class DeployUpload(Strict):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                               "description": "the .bpmn diagram"})
+    file = fields.Raw(metadata={"type": "string", "format": "binary", "description": "the .bpmn diagram"})
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
+                        metadata={"description": "several .bpmn, .dmn and .json (form) files deployed as one: "
+                                                 "call activities and business rule tasks find their processes "
+                                                 "and decisions among them"})
     forms = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
                         metadata={"description": "form JSON files the diagram references (optional; "
                                                  "forms/ is used for any not uploaded)"})
