@@ -37,7 +37,7 @@ def _schema(namespace: str) -> etree.XMLSchema:
 
 
 def check(xml: bytes, filename: str) -> tuple[etree._Element | None, list[Problem]]:
-    """The parsed DMN document and every problem of it (each with the file)."""
+    """The parsed DMN document (None if it is not one) and every problem of it (each with the file)."""
     root, problem = read_xml(xml, filename)
     if problem:
         return None, [Problem(problem.message, file=filename)]
@@ -52,14 +52,14 @@ def check(xml: bytes, filename: str) -> tuple[etree._Element | None, list[Proble
         for node in root.iter():
             if isinstance(node.tag, str):
                 by_line.setdefault(node.sourceline, node)
-        return None, [located(by_line.get(error.line), f"does not match the DMN {VERSIONS[namespace]} schema "
+        return root, [located(by_line.get(error.line), f"does not match the DMN {VERSIONS[namespace]} schema "
                                                       f"(line {error.line}): {error.message}", filename)
                       for error in schema.error_log]
     ns = {"dmn": namespace}
     decisions = root.findall("dmn:decision", ns)
     if len(decisions) != 1:
         found = ", ".join(d.get("id") for d in decisions) or "none"
-        return None, [Problem(f"holds {len(decisions)} decisions ({found}); SpiffWorkflow runs exactly one "
+        return root, [Problem(f"holds {len(decisions)} decisions ({found}); SpiffWorkflow runs exactly one "
                               "decision per DMN file: put each decision table in a file of its own", file=filename)]
     return root, _table_problems(decisions[0], ns, filename)
 

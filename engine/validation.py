@@ -83,13 +83,17 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
     for name, xml in found.dmn.items():
         root, problems = dmn.check(xml, name)
         result.problems += problems
-        if root is not None:
+        if root is None:
+            decisions = None  # a decision may be in the unreadable file: only its own problem is told
+            continue
+        if not problems:
             tables[name] = root
-            decision = root.xpath("*[local-name()='decision']/@id")[0]
-            if decision in decisions:
+        for decision in root.xpath("*[local-name()='decision']/@id"):
+            if decisions is not None and decision in decisions:
                 result.problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; "
                                                "decision ids must be unique in a deployment", file=name))
-            decisions.setdefault(decision, name)
+            if decisions is not None:
+                decisions.setdefault(decision, name)
     uses, deployed = {}, deployed or (lambda key, version: None)
     processes = {node.get("id") for root in diagrams.values() for node in root.iterfind("bpmn:process", NS)}
     for name, root in diagrams.items():
@@ -124,10 +128,11 @@ def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
     return root, problems + form_problems, found_forms
 
 
-def _decision_problems(root, decisions: dict) -> tuple[list[Problem], set[str]]:
-    """Every business rule task must name a decision of the deployment's DMN files."""
+def _decision_problems(root, decisions: dict | None) -> tuple[list[Problem], set[str]]:
+    """Every business rule task must name a decision of the deployment's DMN files (None: a
+    DMN file could not be read, so which decisions there are is not known)."""
     problems, used = [], set()
-    known = ", ".join(sorted(decisions)) or "none"
+    known = ", ".join(sorted(decisions or ())) or "none"
     for task in root.iterfind(".//bpmn:businessRuleTask", NS):
         ref = (task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS) or "").strip()
         if not ref:
@@ -136,6 +141,8 @@ def _decision_problems(root, decisions: dict) -> tuple[list[Problem], set[str]]:
             problems.append(_problem(task, f"business rule task names no decision{hint}; set its "
                                            "spiffworkflow:calledDecisionId to the id of a decision in a .dmn file "
                                            "deployed with it"))
+        elif decisions is None:
+            continue
         elif ref not in decisions:
             problems.append(_problem(task, f"business rule task calls decision {ref!r}, which no DMN file of this "
                                            f"deployment holds (decisions here: {known}); deploy its .dmn file "
