@@ -27,7 +27,7 @@ BUNDLE_SUFFIXES = (*BPMN_SUFFIXES, DMN_SUFFIX, FORM_SUFFIX)
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\:]")
+_PATH = re.compile(r"[/\\:]")
 
 
 @dataclass
@@ -62,7 +62,7 @@ def sort_files(files: dict[str, bytes]) -> Files:
             found.forms[name] = content
         else:
             found.problems.append(Problem("is neither a diagram (.bpmn), a decision (.dmn) nor a form (.json)",
-                                          file=name))
+                                          file=_printable(name)))
     if not found.bpmn and not found.problems:
         found.problems.append(Problem("the deployment holds no .bpmn diagram; DMN files and forms are deployed "
                                       "with the diagrams that use them"))
@@ -74,15 +74,15 @@ def _name_problem(name: str) -> str | None:
         return "a file has no name"
     if len(name) > MAX_NAME_LENGTH:
         return f"the file name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"
-    if _BAD_NAME.search(name) or name.startswith(".") or re.search(r"[\ud800-\udfff]", name):
-        return ("the file name may not hold a path (/, \\ or :), a control character or a NUL, "
-                "nor start with a dot")
+    if _PATH.search(name) or name.startswith(".") or not name.isprintable():
+        return ("the file name may not hold a path (/, \\ or :) or a character that cannot be printed "
+                "(a control character, a NUL, a lone surrogate), nor start with a dot")
     return None
 
 
 def _printable(name: str) -> str:
     """A refused name as it can be shown and stored: control characters escaped, cut short."""
-    shown = name.encode("unicode_escape", "backslashreplace").decode("ascii")
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
     return shown[:MAX_NAME_LENGTH] + ("…" if len(shown) > MAX_NAME_LENGTH else "")
 
 

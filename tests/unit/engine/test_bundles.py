@@ -1,0 +1,81 @@
+"""Bundles without a database: file names from outside, the hit policies DMN tables run with,
+and what a deployment of several files tells about each file."""
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.bundles import MAX_NAME_LENGTH, sort_files
+from engine.operations import OperationRegistry
+from engine.validation import FormSource, validate_bundle
+from engine.workflow import next_user_task
+from tests.conftest import FIXTURES
+from tests.unit.engine.workflows import started
+
+BUNDLE = FIXTURES / "bundle"
+FILES = {p.name: p.read_bytes() for p in sorted(BUNDLE.iterdir())}
+NAMES = st.text(min_size=0, max_size=300) | st.sampled_from(
+    ["../order.bpmn", "..\\order.bpmn", "a/b.bpmn", "C:order.bpmn", ".hidden.bpmn", "x\x00.bpmn", "x\n.dmn",
+     "\ud800.bpmn", " ", "", "order.BPMN", "x" * 250 + ".bpmn", "notes.txt"])
+SUFFIXES = st.sampled_from(["", ".bpmn", ".dmn", ".json", ".bpmn20.xml"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(NAMES, SUFFIXES), max_size=5))
+def test_a_file_name_from_outside_is_sorted_or_refused_by_name_never_raises(names):
+    files = {name + suffix: b"<x/>" for name, suffix in names}
+    found = sort_files(files)
+    accepted = {**found.bpmn, **found.dmn, **found.forms}
+    for name in accepted:
+        assert 0 < len(name) <= MAX_NAME_LENGTH and not name.startswith(".")
+        assert name.isprintable() and not set(name) & set("/\\:")
+    for problem in found.problems:
+        shown = problem.file or ""
+        assert "\x00" not in shown and len(shown) <= MAX_NAME_LENGTH + 1 and shown.isprintable()
+        shown.encode("utf-8")  # no lone surrogate left: it can be stored and logged
+    assert len(accepted) + len([p for p in found.problems if p.file is not None]) <= len(files)
+
+
+@given(st.text(alphabet=string.printable, max_size=40))
+def test_whatever_the_names_a_bundle_validates_without_raising(name):
+    result = validate_bundle({name: FILES["order.bpmn"], "discount.dmn": FILES["discount.dmn"]}, FormSource(),
+                             OperationRegistry())
+    assert result.problems or result.processes
+
+
+def test_problems_name_their_file_only_when_the_deployment_holds_several():
+    broken = FILES["shipping.bpmn"].replace(b"str(weight)", b"str(weight")
+    alone = validate_bundle({"shipping.bpmn": broken}, FormSource(BUNDLE), OperationRegistry()).problems
+    together = validate_bundle({**FILES, "shipping.bpmn": broken}, FormSource(), OperationRegistry()).problems
+    assert [(p.file, p.element_id) for p in alone] == [(None, "label")]
+    assert [(p.file, p.element_id) for p in together] == [("shipping.bpmn", "label")]
+    assert str(together[0]).startswith("shipping.bpmn scriptTask label (Write the label): script")
+
+
+def _decision(policy: str) -> bytes:
+    return FILES["discount.dmn"].replace(b'hitPolicy="FIRST"', f'hitPolicy="{policy}"'.encode())
+
+
+def _order_spec(dmn: bytes) -> str:
+    files = {**FILES, "discount.dmn": dmn}
+    result = validate_bundle(files, FormSource(), OperationRegistry())
+    assert result.problems == [], [str(p) for p in result.problems]
+    return next(p for p in result.processes if p.process_key == "order").spec_json
+
+
+def test_hit_policies_give_what_the_table_says():
+    first = started(_order_spec(_decision("FIRST")), {"customer": "Ann", "tier": "silver"})
+    assert _data(first)["discount"] == 0.1
+    collect = started(_order_spec(_decision("COLLECT")), {"customer": "Ann", "tier": "silver"})
+    assert _data(collect)["discount"] == [0.1, 0]  # every matching rule, in rule order
+    unique = _decision("UNIQUE").replace(b"<text>-</text>", b'<text>"bronze"</text>')
+    assert _data(started(_order_spec(unique), {"customer": "Ann", "tier": "gold"}))["discount"] == 0.2
+
+
+def _data(workflow) -> dict:
+    """The data the decision left, as the called process's first task sees it."""
+    waiting = next_user_task(workflow)
+    assert waiting.task_spec.bpmn_id == "pack"
+    return waiting.data
