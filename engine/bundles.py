@@ -54,7 +54,9 @@ def sort_files(files: dict[str, bytes]) -> Files:
             found.problems.append(Problem(problem, file=_printable(name)))
             continue
         lowered = name.lower()
-        if lowered.endswith(BPMN_SUFFIXES):
+        if len(content) > MAX_FILE_BYTES:
+            found.problems.append(Problem(f"is {len(content)} bytes; the limit is {MAX_FILE_BYTES}", file=name))
+        elif lowered.endswith(BPMN_SUFFIXES):
             found.bpmn[name] = content
         elif lowered.endswith(DMN_SUFFIX):
             found.dmn[name] = content
