@@ -142,9 +142,10 @@ def pinned_versions(root) -> dict[str, int | None]:
     return pins
 
 
-def call_problems(root, processes: set[str], deployed) -> list[Problem]:
-    """Every call activity must name a process of the deployment or a deployed one (the
-    version it pins, if it pins one)."""
+def call_problems(root, processes: dict[str, bool], deployed) -> list[Problem]:
+    """Every call activity must name an executable process of the deployment or a deployed
+    one (the version it pins, if it pins one); ``processes`` tells which of the deployment's
+    processes are executable."""
     problems, pins = [], pinned_versions(root)
     for call in root.iterfind(f".//{{{BPMN_NS}}}callActivity"):
         name = (call.get("calledElement") or "").strip()
@@ -160,6 +161,9 @@ def call_problems(root, processes: set[str], deployed) -> list[Problem]:
                                           "binding 'version' needs one, e.g. 3"))
         elif (pins.get(call.get("id")) or name not in processes) and deployed(name, pins.get(call.get("id"))) is None:
             problems.append(located(call, missing_callee(name, pins.get(call.get("id")))))
+        elif not pins.get(call.get("id")) and processes.get(name) is False:
+            problems.append(located(call, f"calls process {name!r}, which is not executable; mark it "
+                                          "isExecutable=\"true\" to run it"))
     return problems
 
 

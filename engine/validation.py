@@ -95,7 +95,8 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
             if decisions is not None:
                 decisions.setdefault(decision, name)
     uses, deployed = {}, deployed or (lambda key, version: None)
-    processes = {node.get("id") for root in diagrams.values() for node in root.iterfind("bpmn:process", NS)}
+    processes = {node.get("id"): node.get("isExecutable") == "true"
+                 for root in diagrams.values() for node in root.iterfind("bpmn:process", NS)}
     for name, root in diagrams.items():
         problems, uses[name] = _decision_problems(root, decisions)
         problems += bundles.call_problems(root, processes, deployed)

@@ -134,3 +134,31 @@ def test_forms_come_from_the_bundle_else_from_forms_and_are_refused_when_neither
     request = (FIXTURES / "forms_and_messages.bpmn").read_bytes()
     assert engine.deploy(request, deployed_by="owner", filename="request.bpmn")[0]["forms"] == [
         "request-start.schema.json", "request.schema.json", "request.uischema.json"]
+
+
+def _diagram(process_id: str, body: str, executable: str = "true") -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
+            f'20100524/MODEL" id="{process_id}_defs" targetNamespace="http://bpmn.io/schema/bpmn">'
+            f'<bpmn:process id="{process_id}" isExecutable="{executable}"><bpmn:startEvent id="{process_id}_start"/>'
+            f'<bpmn:sequenceFlow id="{process_id}_f1" sourceRef="{process_id}_start" targetRef="{process_id}_do"/>'
+            f'{body}<bpmn:sequenceFlow id="{process_id}_f2" sourceRef="{process_id}_do" targetRef="{process_id}_end"/>'
+            f'<bpmn:endEvent id="{process_id}_end"/></bpmn:process></bpmn:definitions>').encode()
+
+
+def _call(process_id: str, callee: str) -> bytes:
+    return _diagram(process_id, f'<bpmn:callActivity id="{process_id}_do" calledElement="{callee}"/>')
+
+
+def test_a_deployed_callee_brings_the_processes_it_calls(engine):
+    engine.deploy(_diagram("count", '<bpmn:scriptTask id="count_do"><bpmn:script>n = n + 1</bpmn:script>'
+                                    '</bpmn:scriptTask>'), deployed_by="owner", filename="count.bpmn")
+    engine.deploy(_call("middle", "count"), deployed_by="owner", filename="middle.bpmn")
+    engine.deploy(_call("outer", "middle"), deployed_by="owner", filename="outer.bpmn")
+    done = engine.start("outer", {"n": 1}, actor="clerk")
+    assert (done["status"], done["data"]["n"]) == ("completed", 2)
+
+
+def test_a_callee_that_is_not_executable_is_refused_at_the_call(engine):
+    problem, = _rejected(engine, {"outer.bpmn": _call("outer", "inner"),
+                                  "inner.bpmn": _diagram("inner", '<bpmn:task id="inner_do"/>', "false")}).details
+    assert (problem.file, problem.element_id) == ("outer.bpmn", "outer_do") and "not executable" in problem.message
