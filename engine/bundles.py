@@ -128,18 +128,19 @@ class Deployed:
     forms: dict
 
 
-def pinned_versions(root) -> dict[str, int | None]:
-    """Call activity id -> the version it pins (Camunda's binding), None where it binds the latest.
-
-    A binding other than ``latest``, ``deployment`` or ``version`` is reported by
-    ``binding_problems``.
-    """
+def pinned_versions(root) -> dict[str, int]:
+    """Call activity id -> the version it pins with Camunda's ``calledElementBinding="version"``
+    (a pin that is not a version number is reported by ``call_problems``)."""
     pins = {}
     for call in root.iterfind(f".//{{{BPMN_NS}}}callActivity"):
-        if call.get(f"{{{CAMUNDA_NS}}}calledElementBinding") == "version":
-            version = (call.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
-            pins[call.get("id")] = int(version) if version.isdigit() and len(version) < 10 else None
+        version = (call.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
+        if call.get(f"{{{CAMUNDA_NS}}}calledElementBinding") == "version" and _is_version(version):
+            pins[call.get("id")] = int(version)
     return pins
+
+
+def _is_version(text: str) -> bool:
+    return text.isdigit() and 0 < int(text) < 2**31
 
 
 def call_problems(root, processes: dict[str, bool], deployed) -> list[Problem]:
@@ -148,7 +149,7 @@ def call_problems(root, processes: dict[str, bool], deployed) -> list[Problem]:
     processes are executable."""
     problems, pins = [], pinned_versions(root)
     for call in root.iterfind(f".//{{{BPMN_NS}}}callActivity"):
-        name = (call.get("calledElement") or "").strip()
+        name, pin = (call.get("calledElement") or "").strip(), pins.get(call.get("id"))
         binding = call.get(f"{{{CAMUNDA_NS}}}calledElementBinding")
         version = (call.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or "").strip()
         if not name:
@@ -156,12 +157,12 @@ def call_problems(root, processes: dict[str, bool], deployed) -> list[Problem]:
         elif binding not in (None, "latest", "deployment", "version"):
             problems.append(located(call, f"camunda:calledElementBinding {binding!r} is not supported; use "
                                           "latest, deployment or version"))
-        elif binding == "version" and not (version.isdigit() and 0 < int(version) < 2**31):
+        elif binding == "version" and not _is_version(version):
             problems.append(located(call, f"camunda:calledElementVersion {version!r} is not a version number; "
                                           "binding 'version' needs one, e.g. 3"))
-        elif (pins.get(call.get("id")) or name not in processes) and deployed(name, pins.get(call.get("id"))) is None:
-            problems.append(located(call, missing_callee(name, pins.get(call.get("id")))))
-        elif not pins.get(call.get("id")) and processes.get(name) is False:
+        elif (pin or name not in processes) and deployed(name, pin) is None:
+            problems.append(located(call, missing_callee(name, pin)))
+        elif not pin and processes.get(name) is False:
             problems.append(located(call, f"calls process {name!r}, which is not executable; mark it "
                                           "isExecutable=\"true\" to run it"))
     return problems
@@ -188,7 +189,7 @@ class Assembled:
     problems: list[Problem] = field(default_factory=list)
 
 
-def assemble(parser, key: str, pins: dict[tuple[str, str], int | None], deployed, load_specs) -> Assembled:
+def assemble(parser, key: str, pins: dict[tuple[str, str], int], deployed, load_specs) -> Assembled:
     """The process ``key`` with every process it calls, from the bundle or deployed.
 
     ``pins`` maps (file, call activity id) to a pinned version; ``deployed(key, version)``

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,3 +80,21 @@ def _data(workflow) -> dict:
     waiting = next_user_task(workflow)
     assert waiting.task_spec.bpmn_id == "pack"
     return waiting.data
+
+
+@pytest.mark.parametrize(("attributes", "says"), [
+    ('calledElement="shipping" camunda:calledElementBinding="versionTag"', "'versionTag' is not supported"),
+    ('calledElement="shipping" camunda:calledElementBinding="version" camunda:calledElementVersion="v2"',
+     "'v2' is not a version number"),
+    ('calledElement="shipping" camunda:calledElementBinding="version" camunda:calledElementVersion="99999999999"',
+     "is not a version number"),
+    ('calledElement="shipping" camunda:calledElementBinding="version" camunda:calledElementVersion="2"',
+     "version 2 of process 'shipping', which is not deployed"),
+    ("", "names no process to call (calledElement)"),
+])
+def test_a_call_activity_binding_is_checked(attributes, says):
+    order = FILES["order.bpmn"].replace(b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/'
+                                                               b'schema/1.0/bpmn" ')
+    order = order.replace(b'calledElement="shipping"', attributes.encode())
+    problems = validate_bundle({**FILES, "order.bpmn": order}, FormSource(), OperationRegistry()).problems
+    assert [(p.file, p.element_id) for p in problems] == [("order.bpmn", "ship")] and says in problems[0].message
