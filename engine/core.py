@@ -23,7 +23,7 @@ from engine.errors import Conflict, DeploymentRejected, NotFound
 from engine.jobs import Jobs
 from engine.operations import OperationRegistry
 from engine.runtime import ACTIVE, Runtime, advance, process_failure
-from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance
+from engine.tables import AuditEntry, DeployedFile, HumanTask, ProcessDefinition, ProcessInstance
 from engine.uow import Database
 from engine.validation import FormSource, validate_bundle
 from engine.views import definition_view, task_view
@@ -310,6 +310,15 @@ class Engine:
     def definition_xml(self, definition_id: int) -> str:
         with self.db.unit_of_work() as uow:
             return queries.definition_by_id(uow.session, definition_id).bpmn_xml
+
+    def definition_file(self, definition_id: int, name: str) -> str:
+        """A DMN or BPMN file deployed with a version and run by it (its ``files``)."""
+        with self.db.unit_of_work() as uow:
+            definition = queries.definition_by_id(uow.session, definition_id)
+            if name not in (definition.files or {}):
+                raise NotFound(f"version {definition.version} of {definition.process_key} runs no file {name!r}; "
+                               f"it runs {', '.join(sorted(definition.files or {})) or 'none besides its diagram'}")
+            return uow.session.get(DeployedFile, definition.files[name]).content
 
     def diff_definitions(self, old_id: int, new_id: int) -> dict:
         with self.db.unit_of_work() as uow:

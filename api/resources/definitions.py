@@ -53,6 +53,15 @@ class DefinitionXml(MethodView):
         return Response(engine().definition_xml(definition_id), mimetype="application/xml")
 
 
+@blp.route("/<int:definition_id>/files/<string:file_name>")
+class DefinitionFile(MethodView):
+    @require(*MODEL_READERS)
+    @blp.response(200, {"type": "string"}, content_type="application/xml")
+    def get(self, definition_id, file_name):
+        """A DMN or BPMN file deployed with this version and run by it (listed in its `files`)."""
+        return Response(engine().definition_file(definition_id, file_name), mimetype="application/xml")
+
+
 @blp.route("/<int:definition_id>/diff/<int:other_id>")
 class DefinitionDiffView(MethodView):
     @require(*MODEL_READERS)

@@ -31,6 +31,10 @@ def test_several_files_deploy_as_one_and_run(api, engine):
     done = api.as_("admin").post(f"/api/tasks/{task['id']}/complete", json={"data": {"weight": 3}}).json
     assert done["status"] == "completed" and done["data"]["label"] == "Ann: 3 kg, 10% off"
     assert post(api, list(BUNDLE.items())).json[0]["created"] is False
+    dmn = api.as_("owner").get(f"/api/definitions/{deployed['order']['id']}/files/discount.dmn")
+    assert dmn.status_code == 200 and dmn.data == BUNDLE["discount.dmn"]
+    missing = assert_refused(api.as_("owner").get(f"/api/definitions/{deployed['shipping']['id']}/files/x.dmn"), 404)
+    assert "runs no file 'x.dmn'" in missing["message"]
 
 
 def test_a_refused_bundle_names_the_file_and_element_and_stores_nothing(api, engine):
