@@ -26,7 +26,7 @@ from engine.errors import InvalidData, Problem
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
 from engine.tables import HumanTask
-from engine.workflow import EngineParser, dump_spec, stored_specs
+from engine.workflow import CAMUNDA, DECISION_RESULTS, EngineParser, dump_spec, stored_specs
 
 MAX_BPMN_BYTES = bundles.MAX_FILE_BYTES
 # SpiffWorkflow 3.2.0 joins parallel branches in quadratic time or worse: branches that
@@ -131,24 +131,29 @@ def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
 
 def _decision_problems(root, decisions: dict | None) -> tuple[list[Problem], set[str]]:
     """Every business rule task must name a decision of the deployment's DMN files (None: a
-    DMN file could not be read, so which decisions there are is not known)."""
+    DMN file could not be read, so which decisions there are is not known), as spiff
+    (``calledDecisionId``) or Camunda (``decisionRef``, with its result mapping) writes it."""
     problems, used = [], set()
     known = ", ".join(sorted(decisions or ())) or "none"
     for task in root.iterfind(".//bpmn:businessRuleTask", NS):
-        ref = (task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS) or "").strip()
+        ref = (task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS)
+               or task.get(f"{CAMUNDA}decisionRef") or "").strip()
+        mapping, binding = task.get(f"{CAMUNDA}mapDecisionResult"), task.get(f"{CAMUNDA}decisionRefBinding")
+        if mapping is not None and mapping not in DECISION_RESULTS:
+            problems.append(_problem(task, f"camunda:mapDecisionResult {mapping!r} is not one of "
+                                           f"{', '.join(DECISION_RESULTS)}"))
+        if binding not in (None, "latest", "deployment"):
+            problems.append(_problem(task, f"camunda:decisionRefBinding {binding!r} is not supported: a decision "
+                                           "comes from the DMN files deployed with the diagram"))
         if not ref:
-            camunda = task.get(f"{{{bundles.CAMUNDA_NS}}}decisionRef")
-            hint = f" (camunda:decisionRef {camunda!r} is not read)" if camunda else ""
-            problems.append(_problem(task, f"business rule task names no decision{hint}; set its "
-                                           "spiffworkflow:calledDecisionId to the id of a decision in a .dmn file "
-                                           "deployed with it"))
-        elif decisions is None:
-            continue
-        elif ref not in decisions:
+            problems.append(_problem(task, "business rule task names no decision; set its "
+                                           "spiffworkflow:calledDecisionId (or camunda:decisionRef) to the id of a "
+                                           "decision in a .dmn file deployed with it"))
+        elif decisions is not None and ref not in decisions:
             problems.append(_problem(task, f"business rule task calls decision {ref!r}, which no DMN file of this "
                                            f"deployment holds (decisions here: {known}); deploy its .dmn file "
                                            "with the diagram"))
-        else:
+        elif decisions is not None:
             used.add(decisions[ref])
     return problems, used
 

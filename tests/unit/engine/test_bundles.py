@@ -98,3 +98,39 @@ def test_a_call_activity_binding_is_checked(attributes, says):
     order = order.replace(b'calledElement="shipping"', attributes.encode())
     problems = validate_bundle({**FILES, "order.bpmn": order}, FormSource(), OperationRegistry()).problems
     assert [(p.file, p.element_id) for p in problems] == [("order.bpmn", "ship")] and says in problems[0].message
+
+
+CAMUNDA_ORDER = FILES["order.bpmn"].replace(
+    b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/schema/1.0/bpmn" ').replace(
+    b"<bpmn:extensionElements><spiffworkflow:calledDecisionId>discount</spiffworkflow:calledDecisionId>"
+    b"</bpmn:extensionElements>", b"")
+
+
+@pytest.mark.parametrize(("mapping", "policy", "result"), [
+    (None, "FIRST", [{"discount": 0.1}]),
+    ("resultList", "COLLECT", [{"discount": 0.1}, {"discount": 0}]),
+    ("collectEntries", "COLLECT", [0.1, 0]),
+    ("singleResult", "FIRST", {"discount": 0.1}),
+    ("singleEntry", "UNIQUE", 0.1),
+])
+def test_a_camunda_business_rule_task_puts_the_result_where_camunda_would(mapping, policy, result):
+    attributes = 'camunda:decisionRef="discount" camunda:resultVariable="result"' + (
+        f' camunda:mapDecisionResult="{mapping}"' if mapping else "")
+    order = CAMUNDA_ORDER.replace(b'<bpmn:businessRuleTask id="price"',
+                                  f'<bpmn:businessRuleTask id="price" {attributes}'.encode())
+    files = {**FILES, "order.bpmn": order, "discount.dmn": _decision(policy),
+             "shipping.bpmn": FILES["shipping.bpmn"].replace(b"discount * 100", b"0")}
+    result_of = validate_bundle(files, FormSource(), OperationRegistry())
+    assert result_of.problems == [], [str(p) for p in result_of.problems]
+    spec = next(p for p in result_of.processes if p.process_key == "order").spec_json
+    data = _data(started(spec, {"customer": "Ann", "tier": "silver"}))
+    assert data["result"] == result and "discount" not in data
+
+
+def test_camunda_result_mappings_and_bindings_outside_camunda_7_are_refused():
+    order = CAMUNDA_ORDER.replace(b'<bpmn:businessRuleTask id="price"', b'<bpmn:businessRuleTask id="price" '
+                                  b'camunda:decisionRef="discount" camunda:mapDecisionResult="firstOne" '
+                                  b'camunda:decisionRefBinding="versionTag"')
+    problems = validate_bundle({**FILES, "order.bpmn": order}, FormSource(), OperationRegistry()).problems
+    assert [p.element_id for p in problems] == ["price", "price"]
+    assert "'firstOne' is not one of" in problems[0].message and "'versionTag' is not supported" in problems[1].message
