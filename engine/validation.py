@@ -95,8 +95,14 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
             if decisions is not None:
                 decisions.setdefault(decision, name)
     uses, deployed = {}, deployed or (lambda key, version: None)
-    processes = {node.get("id"): node.get("isExecutable") == "true"
-                 for root in diagrams.values() for node in root.iterfind("bpmn:process", NS)}
+    processes, homes = {}, {}
+    for name, root in diagrams.items():
+        for node in root.iterfind("bpmn:process", NS):
+            if homes.setdefault(node.get("id"), name) != name:
+                result.problems.append(replace(_problem(node, f"process {node.get('id')!r} is also in "
+                                                              f"{homes[node.get('id')]}; a deployment holds each "
+                                                              "process once"), file=name))
+            processes[node.get("id")] = node.get("isExecutable") == "true"
     for name, root in diagrams.items():
         problems, uses[name] = _decision_problems(root, decisions)
         problems += bundles.call_problems(root, processes, deployed)
@@ -420,6 +426,10 @@ def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, 
     what it calls (from the deployment or deployed) and the decisions and forms it uses."""
     parser = EngineParser()
     named = len(diagrams) + len(tables) > 1
+
+    def spiff(exc: ValidationException) -> Problem:
+        problem = _spiff_problem(exc)
+        return replace(problem, file=exc.file_name or None) if named else problem
     for name, root in tables.items():
         try:
             parser.add_dmn_xml(root, name)
@@ -431,7 +441,7 @@ def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, 
         try:
             parser.add_bpmn_xml(root, name)
         except ValidationException as exc:
-            return [replace(_spiff_problem(exc), file=name) if named else _spiff_problem(exc)]
+            return [spiff(exc)]
         pins.update({(name, call): version for call, version in bundles.pinned_versions(root).items()})
     keys = parser.get_process_ids()
     if not keys:
@@ -441,7 +451,7 @@ def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, 
         try:
             assembled = bundles.assemble(parser, key, pins, deployed, stored_specs)
         except ValidationException as exc:
-            problems.append(_spiff_problem(exc))
+            problems.append(spiff(exc))
             continue
         if assembled.problems:
             problems += [p if named else replace(p, file=None) for p in assembled.problems]

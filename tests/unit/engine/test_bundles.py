@@ -134,3 +134,11 @@ def test_camunda_result_mappings_and_bindings_outside_camunda_7_are_refused():
     problems = validate_bundle({**FILES, "order.bpmn": order}, FormSource(), OperationRegistry()).problems
     assert [p.element_id for p in problems] == ["price", "price"]
     assert "'firstOne' is not one of" in problems[0].message and "'versionTag' is not supported" in problems[1].message
+
+
+def test_a_process_or_decision_twice_in_a_deployment_is_refused_naming_both_files():
+    twice = {**FILES, "again.bpmn": FILES["shipping.bpmn"], "again.dmn": FILES["discount.dmn"]}
+    problems = validate_bundle(twice, FormSource(), OperationRegistry()).problems
+    assert sorted((p.file, p.element_id, p.message.split(";")[0]) for p in problems) == [
+        ("again.bpmn", "shipping", "process 'shipping' is also in shipping.bpmn"),
+        ("again.dmn", None, "decision 'discount' is also in discount.dmn")]
