@@ -68,50 +68,65 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
 
     ``deployed(process_key, version)`` finds a deployed version a call activity may run
     (the latest when ``version`` is None); without it only the bundle's processes are found.
+    A problem names its file when the deployment holds more than one.
     """
     result = Validated()
     found = bundles.sort_files(files)
     result.problems += found.problems
     forms = FormSource(forms.folder, {**forms.uploaded, **found.forms})
     named = len(files) > 1
-    diagrams, form_sets, tables, decisions = {}, {}, {}, {}
+
+    def in_file(name: str, problems: list[Problem]) -> list[Problem]:
+        return [replace(p, file=name) if named and p.file is None else p for p in problems]
+
+    diagrams, form_sets, uses = {}, {}, {}
     for name, xml in found.bpmn.items():
         root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name)
-        result.problems += [replace(p, file=name) if named and p.file is None else p for p in problems]
+        result.problems += in_file(name, problems)
         if root is not None:
             diagrams[name] = root
-    for name, xml in found.dmn.items():
-        root, problems = dmn.check(xml, name)
-        result.problems += problems
-        if root is None:
-            decisions = None  # a decision may be in the unreadable file: only its own problem is told
-            continue
-        if not problems:
-            tables[name] = root
-        for decision in root.xpath("*[local-name()='decision']/@id"):
-            if decisions is not None and decision in decisions:
-                result.problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; "
-                                               "decision ids must be unique in a deployment", file=name))
-            if decisions is not None:
-                decisions.setdefault(decision, name)
-    uses, deployed = {}, deployed or (lambda key, version: None)
-    processes, homes = {}, {}
-    for name, root in diagrams.items():
-        for node in root.iterfind("bpmn:process", NS):
-            if homes.setdefault(node.get("id"), name) != name:
-                result.problems.append(replace(_problem(node, f"process {node.get('id')!r} is also in "
-                                                              f"{homes[node.get('id')]}; a deployment holds each "
-                                                              "process once"), file=name))
-            processes[node.get("id")] = node.get("isExecutable") == "true"
+    tables, decisions = _decisions(found.dmn, result.problems)
+    processes = _processes(diagrams, result.problems)
+    deployed = deployed or (lambda key, version: None)
     for name, root in diagrams.items():
         problems, uses[name] = _decision_problems(root, decisions)
-        problems += bundles.call_problems(root, processes, deployed)
-        result.problems += [replace(p, file=name) if named else p for p in problems]
-    for name in form_sets:
+        result.problems += in_file(name, problems + bundles.call_problems(root, processes, deployed))
         result.forms.update(form_sets[name])
     if not result.problems and found.bpmn:
         result.problems += _parse(diagrams, tables, uses, form_sets, deployed, found, result)
     return result
+
+
+def _decisions(files: dict[str, bytes], problems: list[Problem]) -> tuple[dict, dict | None]:
+    """The DMN files that passed every check (name -> root) and which file holds each decision
+    (None when a file could not be read: which decisions there are is then not known)."""
+    tables, decisions = {}, {}
+    for name, xml in files.items():
+        root, found = dmn.check(xml, name)
+        problems += found
+        if root is None:
+            decisions = None
+            continue
+        if not found:
+            tables[name] = root
+        for decision in root.xpath("*[local-name()='decision']/@id"):
+            if decisions is not None and decisions.setdefault(decision, name) != name:
+                problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; decision ids "
+                                        "must be unique in a deployment", file=name))
+    return tables, decisions
+
+
+def _processes(diagrams: dict, problems: list[Problem]) -> dict[str, bool]:
+    """Every process of the deployment, and whether it is executable; each id once."""
+    processes, homes = {}, {}
+    for name, root in diagrams.items():
+        for node in root.iterfind("bpmn:process", NS):
+            if homes.setdefault(node.get("id"), name) != name:
+                problems.append(replace(_problem(node, f"process {node.get('id')!r} is also in "
+                                                       f"{homes[node.get('id')]}; a deployment holds each process "
+                                                       "once"), file=name))
+            processes[node.get("id")] = node.get("isExecutable") == "true"
+    return processes
 
 
 def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
@@ -430,6 +445,7 @@ def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, 
     def spiff(exc: ValidationException) -> Problem:
         problem = _spiff_problem(exc)
         return replace(problem, file=exc.file_name or None) if named else problem
+
     for name, root in tables.items():
         try:
             parser.add_dmn_xml(root, name)
