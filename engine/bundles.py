@@ -89,9 +89,8 @@ def _printable(name: str) -> str:
 
 
 def read_xml(xml: bytes, filename: str) -> tuple[etree._Element | None, Problem | None]:
-    """Screen raw bytes (size, UTF-8, no DTD or entity) before parsing them, then parse."""
-    if len(xml) > MAX_FILE_BYTES:
-        return None, Problem(f"{filename} is {len(xml)} bytes; the limit is {MAX_FILE_BYTES}")
+    """Screen raw bytes (UTF-8, no DTD or entity; ``sort_files`` checked the size) before
+    parsing them, then parse."""
     try:
         xml.decode("utf-8")
     except UnicodeDecodeError as exc:  # also keeps UTF-16 from slipping past the byte-level DTD screen
