@@ -61,7 +61,19 @@ def check(xml: bytes, filename: str) -> tuple[etree._Element | None, list[Proble
         found = ", ".join(d.get("id") for d in decisions) or "none"
         return root, [Problem(f"holds {len(decisions)} decisions ({found}); SpiffWorkflow runs exactly one "
                               "decision per DMN file: put each decision table in a file of its own", file=filename)]
-    return root, _table_problems(decisions[0], ns, filename)
+    return root, _id_problems(decisions[0], ns, filename) or _table_problems(decisions[0], ns, filename)
+
+
+_NEEDS_ID = ("decision", "decisionTable", "input", "output", "rule", "inputEntry", "outputEntry")
+
+
+def _id_problems(decision, ns: dict, filename: str) -> list[Problem]:
+    """SpiffWorkflow reads the id of each part of a table (the DMN schema lets it out)."""
+    parts = [decision, *decision.iterfind(".//*")]
+    return [located(node.getparent() if node is not decision else node,
+                    f"{etree.QName(node).localname} has no id; give it one (SpiffWorkflow needs it)", filename)
+            for node in parts if isinstance(node.tag, str) and etree.QName(node).localname in _NEEDS_ID
+            and etree.QName(node).namespace == ns["dmn"] and not node.get("id")]
 
 
 def _table_problems(decision, ns: dict, filename: str) -> list[Problem]:

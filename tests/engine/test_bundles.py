@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.errors import DeploymentRejected
+from engine.errors import DeploymentRejected, ProcessFailure
 from engine.tables import AuditEntry
 from tests.conftest import FIXTURES
 
@@ -162,3 +162,12 @@ def test_a_callee_that_is_not_executable_is_refused_at_the_call(engine):
     problem, = _rejected(engine, {"outer.bpmn": _call("outer", "inner"),
                                   "inner.bpmn": _diagram("inner", '<bpmn:task id="inner_do"/>', "false")}).details
     assert (problem.file, problem.element_id) == ("outer.bpmn", "outer_do") and "not executable" in problem.message
+
+
+def test_a_decision_that_fails_at_run_time_names_the_business_rule_task(engine):
+    unknown = {**FILES, "discount.dmn": FILES["discount.dmn"].replace(b"<text>tier</text>", b"<text>level</text>")}
+    engine.deploy_bundle(unknown, deployed_by="owner")
+    with pytest.raises(ProcessFailure) as caught:
+        engine.start("order", {"customer": "Ann", "tier": "gold"}, actor="clerk")
+    assert caught.value.details[0].element_id == "price" and "'level' is not defined" in caught.value.message
+    assert engine.instances() == []

@@ -2,6 +2,7 @@
 and what a deployment of several files tells about each file."""
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -142,3 +143,24 @@ def test_a_process_or_decision_twice_in_a_deployment_is_refused_naming_both_file
     assert sorted((p.file, p.element_id, p.message.split(";")[0]) for p in problems) == [
         ("again.bpmn", "shipping", "process 'shipping' is also in shipping.bpmn"),
         ("again.dmn", None, "decision 'discount' is also in discount.dmn")]
+
+
+DMN_TEXT = FILES["discount.dmn"].decode()
+ATTRIBUTES = sorted(set(re.findall(r' [\w:]+="[^"]*"', DMN_TEXT)))
+ELEMENTS = sorted(set(re.findall(r"<(\w+)[ >]", DMN_TEXT)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(ATTRIBUTES), max_size=4), st.lists(st.sampled_from(ELEMENTS), max_size=2),
+       st.tuples(st.integers(0, len(DMN_TEXT)), st.integers(0, 40)))
+def test_a_damaged_decision_is_refused_with_reasons_never_an_exception(attributes, elements, cut):
+    """Attributes the DMN schema lets out but SpiffWorkflow reads, elements renamed, bytes cut."""
+    text = DMN_TEXT
+    for attribute in attributes:
+        text = text.replace(attribute, "")
+    for element in elements:
+        text = re.sub(rf"(</?){element}([ >/])", rf"\1{element}x\2", text)
+    text = text[:cut[0]] + text[cut[0] + cut[1]:]
+    result = validate_bundle({**FILES, "discount.dmn": text.encode()}, FormSource(), OperationRegistry())
+    assert result.problems or result.processes
+    assert all("Traceback" not in p.message and "KeyError" not in p.message for p in result.problems)
