@@ -98,11 +98,14 @@ class Engine:
         return self.deploy(path.read_bytes(), deployed_by=deployed_by, filename=path.name)
 
     def deploy_files(self, paths, *, deployed_by: str) -> list[dict]:
-        """Files and folders as one deployment; a folder gives its .bpmn, .dmn and .json files."""
+        """Files and folders as one deployment; a folder gives its .bpmn, .dmn and .json files
+        (not hidden ones, such as an editor's backup)."""
         files = {}
         for path in map(Path, paths):
-            members = sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(
-                BUNDLE_SUFFIXES)) if path.is_dir() else [path]
+            members = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                             and p.name.lower().endswith(BUNDLE_SUFFIXES)) if path.is_dir() else [path]
+            if not members:
+                raise DeploymentRejected(f"{path} holds no .bpmn, .dmn or .json file")
             for member in members:
                 if member.name in files:
                     raise DeploymentRejected(f"two files are named {member.name}; a deployment names each file once")

@@ -69,7 +69,7 @@ def test_errors_are_one_clear_line_and_non_zero(cli, migrated, tmp_path):
     assert code == 2 and "no such file" in err
 
 
-def test_a_folder_or_several_files_deploy_as_one(cli, migrated):
+def test_a_folder_or_several_files_deploy_as_one(cli, migrated, tmp_path):
     """The bundle's order calls shipping: deployed file by file, the first is refused."""
     bundle = FIXTURES / "bundle"
     code, _, err = cli("deploy", str(bundle / "order.bpmn"))
@@ -83,6 +83,9 @@ def test_a_folder_or_several_files_deploy_as_one(cli, migrated):
                                              "pack.schema.json")]
     code, out, _ = cli("deploy", *files)
     assert code == 0 and out.count("unchanged") == 2
+    (tmp_path / ".order.bpmn").write_bytes(b"an editor's backup")
+    code, _, err = cli("deploy", str(tmp_path))
+    assert code == 1 and "holds no .bpmn, .dmn or .json file" in err
 
 
 def test_demo_prints_every_outcome(cli, migrated):
