@@ -55,6 +55,7 @@ class ErrorDetail(Strict):
     element_id = fields.String(metadata={"description": "BPMN element the problem belongs to"})
     element_name = fields.String()
     element_type = fields.String(metadata={"description": "its BPMN type, e.g. scriptTask"})
+    file = fields.String(metadata={"description": "the file of a deployment of several it belongs to"})
     message = fields.String(required=True)
 
 
@@ -73,6 +74,8 @@ class Definition(Strict):
     deployed_by = fields.String()
     deployed_at = fields.String()
     forms = fields.List(fields.String())
+    files = fields.List(fields.String(), metadata={
+        "description": "the other files of its deployment it runs: DMN decisions, called processes"})
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
     warnings = fields.List(fields.Nested(ErrorDetail), metadata={
         "description": "what deploys but deserves a look, e.g. two parallel branches writing one variable"})
@@ -83,8 +86,11 @@ class DefinitionQuery(Query):
 
 
 class DeployUpload(Strict):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                               "description": "the .bpmn diagram"})
+    file = fields.Raw(metadata={"type": "string", "format": "binary", "description": "the .bpmn diagram"})
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
+                        metadata={"description": "several .bpmn, .dmn and .json (form) files deployed as one: "
+                                                 "call activities and business rule tasks find their processes "
+                                                 "and decisions among them"})
     forms = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
                         metadata={"description": "form JSON files the diagram references (optional; "
                                                  "forms/ is used for any not uploaded)"})

@@ -1,7 +1,8 @@
 """What process owners do with diagrams and forms before and while deploying them.
 
-Previewing an edited diagram against the running version, checking a form as deploy
-would, reading a form as a version deployed it, and the start form a process names.
+Previewing an edited diagram against the running version, deploying it with the decisions
+it runs, checking a form as deploy would, reading a form as a version deployed it, and the
+start form a process names.
 """
 from __future__ import annotations
 
@@ -66,6 +67,27 @@ def diff_against_running(engine, xml: str, edited_forms: dict[str, bytes]) -> li
                             **diff_diagrams(canonical_xml(latest.bpmn_xml), new),
                             "forms_changed": _forms_changed(engine, latest.forms, edited_forms)})
     return results
+
+
+def deploy_edited(engine, xml: bytes, filename: str, edited_forms: dict[str, bytes], deployed_by: str) -> list[dict]:
+    """Deploy an edited diagram with what its processes' running versions took from their
+    deployment: the files they run besides it (DMN decision tables, diagrams they call) and
+    the forms that forms/ lacks. A diagram deployed with its decisions and forms can so be
+    edited here and deployed again; edited forms and forms/ still come first."""
+    files, forms, folder = {filename: xml}, {}, FormSource(engine.forms_dir)
+    try:
+        root = etree.fromstring(xml, _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        root = None  # the engine refuses it with the reason
+    for process in [] if root is None else root.iterfind("bpmn:process", BPMN_NAMESPACES):
+        running = engine.definitions(process.get("id"))
+        if not running:
+            continue
+        for name in running[-1]["files"]:
+            files.setdefault(name, engine.definition_file(running[-1]["id"], name).encode())
+        snapshot = engine.definition_row(running[-1]["id"]).forms
+        forms.update({name: json.dumps(form).encode() for name, form in snapshot.items() if folder.read(name) is None})
+    return engine.deploy_bundle(files, deployed_by=deployed_by, forms={**forms, **edited_forms})
 
 
 def _forms_changed(engine, running: dict, edited: dict[str, bytes]) -> list[str]:

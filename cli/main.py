@@ -49,11 +49,11 @@ def cmd_db(args) -> None:
 
 
 def cmd_deploy(args) -> None:
-    engine = _engine(args)
-    for path in args.files:
-        for d in engine.deploy_file(path, deployed_by=args.actor):
-            state = "deployed" if d["created"] else "unchanged"
-            print(f"{path}: {d['process_key']} version {d['version']} {state} ({d['sha256'][:12]})")
+    """The files and folders named are one deployment: one version of each process in them."""
+    for d in _engine(args).deploy_files(args.files, deployed_by=args.actor):
+        state = "deployed" if d["created"] else "unchanged"
+        runs = f", with {', '.join(d['files'])}" if d["files"] else ""
+        print(f"{d['process_key']} version {d['version']} {state} ({d['sha256'][:12]}{runs})")
 
 
 def cmd_start(args) -> None:
@@ -108,8 +108,8 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(run=cmd_db)
-    p = sub.add_parser("deploy", help="validate and deploy BPMN files")
-    p.add_argument("files", nargs="+")
+    p = sub.add_parser("deploy", help="validate and deploy BPMN and DMN files and forms as one deployment")
+    p.add_argument("files", nargs="+", help=".bpmn, .dmn and .json files, or folders holding them")
     p.set_defaults(run=cmd_deploy)
     p = sub.add_parser("start", help="start an instance of a deployed process")
     p.add_argument("key")

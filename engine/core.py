@@ -18,13 +18,14 @@ from sqlalchemy import select
 
 from engine import clock as engine_clock
 from engine import deployments, forms, queries, scheduling, versions
-from engine.errors import Conflict, NotFound
+from engine.bundles import BUNDLE_SUFFIXES, Deployed
+from engine.errors import Conflict, DeploymentRejected, NotFound
 from engine.jobs import Jobs
 from engine.operations import OperationRegistry
 from engine.runtime import ACTIVE, Runtime, advance, process_failure
-from engine.tables import AuditEntry, HumanTask, ProcessDefinition, ProcessInstance
+from engine.tables import AuditEntry, DeployedFile, HumanTask, ProcessDefinition, ProcessInstance
 from engine.uow import Database
-from engine.validation import FormSource, validate
+from engine.validation import FormSource, validate_bundle
 from engine.views import definition_view, task_view
 from engine.workflow import find_task, new_workflow, task_forms
 
@@ -81,13 +82,45 @@ class Engine:
     def deploy(self, xml: bytes, *, deployed_by: str, filename: str = "diagram.bpmn",
                forms: dict[str, bytes] | None = None) -> list[dict]:
         """Validate and store a diagram; refused with every problem if anything is wrong."""
+        return self.deploy_bundle({filename: xml}, deployed_by=deployed_by, forms=forms)
+
+    def deploy_bundle(self, files: dict[str, bytes], *, deployed_by: str,
+                      forms: dict[str, bytes] | None = None) -> list[dict]:
+        """Validate and store BPMN and DMN files and forms as one deployment (file name ->
+        content): their processes are stored together or, with any problem, none of them."""
         with self.runtime.time():
-            validated = validate(xml, FormSource(self.forms_dir, forms), self.operations, filename)
-            return deployments.store_committed(self.db, validated, xml, deployed_by, engine_clock.now(), filename)
+            validated = validate_bundle(files, FormSource(self.forms_dir, forms), self.operations, self._deployed)
+            label = next(iter(files)) if len(files) == 1 else f"the deployment of {len(files)} files"
+            return deployments.store_committed(self.db, validated, deployed_by, engine_clock.now(), label)
 
     def deploy_file(self, path: str | Path, *, deployed_by: str) -> list[dict]:
         path = Path(path)
         return self.deploy(path.read_bytes(), deployed_by=deployed_by, filename=path.name)
+
+    def deploy_files(self, paths, *, deployed_by: str) -> list[dict]:
+        """Files and folders as one deployment; a folder gives its .bpmn, .dmn and .json files
+        (not hidden ones, such as an editor's backup)."""
+        files = {}
+        for path in map(Path, paths):
+            members = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                             and p.name.lower().endswith(BUNDLE_SUFFIXES)) if path.is_dir() else [path]
+            if not members:
+                raise DeploymentRejected(f"{path} holds no .bpmn, .dmn or .json file")
+            for member in members:
+                if member.name in files:
+                    raise DeploymentRejected(f"two files are named {member.name}; a deployment names each file once")
+                files[member.name] = member.read_bytes()
+        return self.deploy_bundle(files, deployed_by=deployed_by)
+
+    def _deployed(self, process_key: str, version: int | None) -> Deployed | None:
+        """A deployed version a call activity may run (the latest unless one is pinned)."""
+        with self.db.unit_of_work() as uow:
+            try:
+                row = queries.definition(uow.session, process_key, version)
+            except NotFound:
+                return None
+            return Deployed(row.id, row.process_key, row.version, row.sha256,
+                            self.runtime.spec_json(uow.session, row), dict(row.forms))
 
     # -- instances -------------------------------------------------------------------
     def start(self, process_key: str, data: dict | None = None, *, actor: str,
@@ -280,6 +313,15 @@ class Engine:
     def definition_xml(self, definition_id: int) -> str:
         with self.db.unit_of_work() as uow:
             return queries.definition_by_id(uow.session, definition_id).bpmn_xml
+
+    def definition_file(self, definition_id: int, name: str) -> str:
+        """A DMN or BPMN file deployed with a version and run by it (its ``files``)."""
+        with self.db.unit_of_work() as uow:
+            definition = queries.definition_by_id(uow.session, definition_id)
+            if name not in (definition.files or {}):
+                raise NotFound(f"version {definition.version} of {definition.process_key} runs no file {name!r}; "
+                               f"it runs {', '.join(sorted(definition.files or {})) or 'none besides its diagram'}")
+            return uow.session.get(DeployedFile, definition.files[name]).content
 
     def diff_definitions(self, old_id: int, new_id: int) -> dict:
         with self.db.unit_of_work() as uow:

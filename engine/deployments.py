@@ -10,33 +10,39 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict, DeploymentRejected
 from engine.joins import join_warnings
-from engine.tables import AuditEntry, BpmnSpec, ProcessDefinition
-from engine.validation import Validated
+from engine.tables import AuditEntry, BpmnSpec, DeployedFile, ProcessDefinition
+from engine.validation import ParsedProcess, Validated
 from engine.views import definition_view
 
 STORE_ATTEMPTS = 3
 
 
-def content_hash(xml: bytes, forms: dict) -> str:
-    """Identity of a deployment: the diagram and every form it references."""
-    digest = hashlib.sha256(xml)
-    digest.update(json.dumps(forms, sort_keys=True).encode())
+def content_hash(process: ParsedProcess) -> str:
+    """Identity of a deployed process: its diagram, the other files it runs, the deployed
+    versions it calls and every form it names. A new callee version or an edited decision
+    table makes a new version of the caller; an unrelated file of the same deployment does not."""
+    digest = hashlib.sha256(process.xml)
+    if process.files or process.calls:
+        digest.update(json.dumps({"files": {name: hashlib.sha256(content).hexdigest()
+                                            for name, content in process.files.items()},
+                                  "calls": {key: callee.sha256 for key, callee in process.calls.items()}},
+                                 sort_keys=True).encode())
+    digest.update(json.dumps(process.forms, sort_keys=True).encode())
     return digest.hexdigest()
 
 
-def store(session, validated: Validated, xml: bytes, deployed_by: str, now: datetime, filename: str) -> list[dict]:
-    """Store each process of a valid diagram; identical content returns the existing version.
+def store(session, validated: Validated, deployed_by: str, now: datetime, filename: str) -> list[dict]:
+    """Store each process of a valid deployment; identical content returns the existing version.
 
     Each result carries ``warnings``: problems that do not stop the deployment.
     """
     if validated.problems:
         raise DeploymentRejected(f"{filename} was not deployed: {len(validated.problems)} problem(s)",
                                  validated.problems)
-    sha = content_hash(xml, validated.forms)
-    warnings = join_warnings(xml, validated.forms)
     deployed = []
     for process in validated.processes:
-        notes = [w.to_dict() for w in warnings.get(process.process_key, [])]
+        sha = content_hash(process)
+        notes = [w.to_dict() for w in join_warnings(process.xml, process.forms).get(process.process_key, [])]
         latest = session.scalar(
             select(ProcessDefinition).where(ProcessDefinition.process_key == process.process_key)
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()
@@ -44,26 +50,38 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
         if latest is not None and latest.sha256 == sha:
             deployed.append({**definition_view(latest), "created": False, "warnings": notes})
             continue
-        spec_sha = hashlib.sha256(process.spec_json.encode()).hexdigest()
-        if session.get(BpmnSpec, spec_sha) is None:
-            session.add(BpmnSpec(sha256=spec_sha, spec_json=process.spec_json))
+        spec_sha = _stored(session, BpmnSpec, process.spec_json, "spec_json")
+        files = {name: _stored(session, DeployedFile, content.decode("utf-8"), "content")
+                 for name, content in process.files.items()}
         next_version = (session.scalar(select(func.max(ProcessDefinition.version))
                                        .where(ProcessDefinition.process_key == process.process_key)) or 0) + 1
         definition = ProcessDefinition(
             process_key=process.process_key, version=next_version, name=process.name,
-            bpmn_xml=xml.decode("utf-8"), sha256=sha, spec_sha256=spec_sha, forms=validated.forms,
-            deployed_by=deployed_by, deployed_at=now,
+            bpmn_xml=process.xml.decode("utf-8"), sha256=sha, spec_sha256=spec_sha, forms=process.forms,
+            files=files, deployed_by=deployed_by, deployed_at=now,
         )
         session.add(definition)
         session.flush()
+        details = {"definition_id": definition.id, "version": next_version, "sha256": sha, "file": process.filename}
+        if files:
+            details["files"] = sorted(files)
+        if process.calls:
+            details["calls"] = {key: callee.version for key, callee in process.calls.items()}
         session.add(AuditEntry(actor=deployed_by, action="deployed", element_id=process.process_key, at=now,
-                               details={"definition_id": definition.id, "version": next_version, "sha256": sha,
-                                        "file": filename}))
+                               details=details))
         deployed.append({**definition_view(definition), "created": True, "warnings": notes})
     return deployed
 
 
-def store_committed(db, validated: Validated, xml: bytes, deployed_by: str, now: datetime, filename: str) -> list[dict]:
+def _stored(session, table, text: str, column: str) -> str:
+    """Content stored once per distinct value, keyed by its SHA-256."""
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    if session.get(table, sha) is None:
+        session.add(table(sha256=sha, **{column: text}))
+    return sha
+
+
+def store_committed(db, validated: Validated, deployed_by: str, now: datetime, filename: str) -> list[dict]:
     """``store`` in its own transaction, tried again when a concurrent deployment won a race.
 
     The first deployment of a process key has no row to lock, so two at once both pick
@@ -75,7 +93,7 @@ def store_committed(db, validated: Validated, xml: bytes, deployed_by: str, now:
     while True:
         try:
             with db.unit_of_work(write=True) as uow:
-                result = store(uow.session, validated, xml, deployed_by, now, filename)
+                result = store(uow.session, validated, deployed_by, now, filename)
                 uow.commit()
                 return result
         except IntegrityError as exc:

@@ -18,6 +18,7 @@ class Problem:
     element_name: str | None = None
     field: str | None = None
     element_type: str | None = None  # the BPMN tag, e.g. scriptTask
+    file: str | None = None  # which file of a deployment of several
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -27,6 +28,7 @@ class Problem:
             part for part in (self.element_type, self.element_id,
                               f"({self.element_name})" if self.element_name else None) if part
         )
+        where = " ".join(part for part in (self.file, where) if part)
         return f"{where}: {self.message}" if where else self.message
 
 

@@ -52,6 +52,14 @@ class BpmnSpec(Base):
     spec_json: Mapped[str] = mapped_column(Text)
 
 
+class DeployedFile(Base):
+    """A DMN or BPMN file deployed with a process that runs it, stored once per distinct content."""
+
+    __tablename__ = "deployed_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+
+
 class ProcessDefinition(Base):
     __tablename__ = "process_definitions"
     __table_args__ = (UniqueConstraint("process_key", "version"),)
@@ -63,6 +71,8 @@ class ProcessDefinition(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     spec_sha256: Mapped[str] = mapped_column(ForeignKey("bpmn_specs.sha256"))
     forms: Mapped[dict] = mapped_column(JSON)
+    # the other files of its deployment it runs (decisions, called processes): name -> DeployedFile
+    files: Mapped[dict] = mapped_column(JSON, default=dict)
     deployed_by: Mapped[str] = mapped_column(String(200))
     deployed_at: Mapped[datetime]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -21,14 +21,14 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine import camunda, clock
+from engine import bundles, camunda, clock, dmn
 from engine.errors import InvalidData, Problem
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
 from engine.tables import HumanTask
-from engine.workflow import EngineParser, dump_spec
+from engine.workflow import CAMUNDA, DECISION_RESULTS, EngineParser, dump_spec, stored_specs
 
-MAX_BPMN_BYTES = 5 * 1024 * 1024
+MAX_BPMN_BYTES = bundles.MAX_FILE_BYTES
 # SpiffWorkflow 3.2.0 joins parallel branches in quadratic time or worse: branches that
 # finish in one step took 0.4-0.8 s for 100, 2-2.7 s for 200 and 77-143 s for 1,000.
 MAX_GATEWAY_BRANCHES = 100
@@ -36,7 +36,6 @@ _FORKING = ("parallelGateway", "inclusiveGateway", "complexGateway")
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 
 
@@ -45,6 +44,11 @@ class ParsedProcess:
     process_key: str
     name: str | None
     spec_json: str
+    filename: str = "diagram.bpmn"
+    xml: bytes = b""
+    files: dict[str, bytes] = field(default_factory=dict)  # other files of the deployment it runs (DMN, callees)
+    forms: dict = field(default_factory=dict)  # every form its user tasks name, callees' included
+    calls: dict[str, bundles.Deployed] = field(default_factory=dict)  # deployed processes it calls
 
 
 @dataclass
@@ -55,39 +59,125 @@ class Validated:
 
 
 def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn") -> Validated:
+    """One diagram deployed on its own."""
+    return validate_bundle({filename: xml}, forms, operations)
+
+
+def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, deployed=None) -> Validated:
+    """Several BPMN and DMN files and forms, deployed as one: every problem of every file.
+
+    ``deployed(process_key, version)`` finds a deployed version a call activity may run
+    (the latest when ``version`` is None); without it only the bundle's processes are found.
+    A problem names its file when the deployment holds more than one.
+    """
     result = Validated()
-    if len(xml) > MAX_BPMN_BYTES:
-        result.problems.append(Problem(f"{filename} is {len(xml)} bytes; the limit is {MAX_BPMN_BYTES}"))
-        return result
-    try:
-        xml.decode("utf-8")
-    except UnicodeDecodeError as exc:  # also keeps UTF-16 from slipping past the byte-level DTD screen
-        result.problems.append(Problem(f"{filename} is not UTF-8 text (byte {exc.start} cannot be read as UTF-8); "
-                                       "save the diagram as UTF-8"))
-        return result
-    if _DTD.search(xml):
-        result.problems.append(Problem(f"{filename} declares a DTD or entities, which are not accepted"))
-        return result
-    try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False)
-        root = etree.fromstring(xml, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        result.problems.append(Problem(f"{filename} is not well-formed XML: {exc.msg} (line {exc.lineno})"))
-        return result
-    result.problems += _length_problems(root)
-    result.problems += _schema_problems(root)
-    result.problems += _code_problems(root)
-    result.problems += _branch_problems(root)
-    result.problems += _reference_problems(root)
-    result.problems += _operation_problems(root, operations)
-    form_problems, result.forms = _form_problems(root, forms)
-    result.problems += form_problems
-    camunda_problems, camunda_forms = _camunda_form_problems(root)
-    result.problems += camunda_problems
-    result.forms.update(camunda_forms)
-    if not result.problems:
-        result.problems += _parse(root, filename, result)
+    found = bundles.sort_files(files)
+    result.problems += found.problems
+    forms = FormSource(forms.folder, {**forms.uploaded, **found.forms})
+    named = len(files) > 1
+
+    def in_file(name: str, problems: list[Problem]) -> list[Problem]:
+        return [replace(p, file=name) if named and p.file is None else p for p in problems]
+
+    diagrams, form_sets, uses = {}, {}, {}
+    for name, xml in found.bpmn.items():
+        root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name)
+        result.problems += in_file(name, problems)
+        if root is not None:
+            diagrams[name] = root
+    tables, decisions = _decisions(found.dmn, result.problems)
+    processes = _processes(diagrams, result.problems)
+    deployed = deployed or (lambda key, version: None)
+    for name, root in diagrams.items():
+        problems, uses[name] = _decision_problems(root, decisions)
+        result.problems += in_file(name, problems + bundles.call_problems(root, processes, deployed))
+        result.forms.update(form_sets[name])
+    if not result.problems and found.bpmn:
+        result.problems += _parse(diagrams, tables, uses, form_sets, deployed, found, result)
     return result
+
+
+def _decisions(files: dict[str, bytes], problems: list[Problem]) -> tuple[dict, dict | None]:
+    """The DMN files that passed every check (name -> root) and which file holds each decision
+    (None when a file could not be read: which decisions there are is then not known)."""
+    tables, decisions = {}, {}
+    for name, xml in files.items():
+        root, found = dmn.check(xml, name)
+        problems += found
+        if root is None:
+            decisions = None
+            continue
+        if not found:
+            tables[name] = root
+        for decision in root.xpath("*[local-name()='decision']/@id"):
+            if decisions is not None and decisions.setdefault(decision, name) != name:
+                problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; decision ids "
+                                        "must be unique in a deployment", file=name))
+    return tables, decisions
+
+
+def _processes(diagrams: dict, problems: list[Problem]) -> dict[str, bool]:
+    """Every process of the deployment, and whether it is executable; each id once."""
+    processes, homes = {}, {}
+    for name, root in diagrams.items():
+        for node in root.iterfind("bpmn:process", NS):
+            if homes.setdefault(node.get("id"), name) != name:
+                problems.append(replace(_problem(node, f"process {node.get('id')!r} is also in "
+                                                       f"{homes[node.get('id')]}; a deployment holds each process "
+                                                       "once"), file=name))
+            processes[node.get("id")] = node.get("isExecutable") == "true"
+    return processes
+
+
+def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
+    """A BPMN file's own problems: (its parsed root or None, problems, the forms it names)."""
+    root, problem = bundles.read_xml(xml, filename)
+    if problem:
+        return None, [problem], {}
+    if dmn.is_dmn(root):
+        return None, [Problem(f"{filename} is a DMN file; name it .dmn to deploy it as a decision")], {}
+    if etree.QName(root).namespace != NS["bpmn"]:
+        return None, [Problem(f"{filename} is not a BPMN diagram: its root element is {etree.QName(root).localname}"
+                              f" in namespace {etree.QName(root).namespace or 'none'}; expected definitions of "
+                              f"BPMN 2.0 ({NS['bpmn']})")], {}
+    problems = _length_problems(root)
+    problems += _schema_problems(root)
+    problems += _code_problems(root)
+    problems += _branch_problems(root)
+    problems += _reference_problems(root)
+    problems += _operation_problems(root, operations)
+    form_problems, found_forms = _form_problems(root, forms)
+    camunda_problems, camunda_forms = _camunda_form_problems(root)
+    return root, problems + form_problems + camunda_problems, {**found_forms, **camunda_forms}
+
+
+def _decision_problems(root, decisions: dict | None) -> tuple[list[Problem], set[str]]:
+    """Every business rule task must name a decision of the deployment's DMN files (None: a
+    DMN file could not be read, so which decisions there are is not known), as spiff
+    (``calledDecisionId``) or Camunda (``decisionRef``, with its result mapping) writes it."""
+    problems, used = [], set()
+    known = ", ".join(sorted(decisions or ())) or "none"
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        ref = (task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS)
+               or task.get(f"{CAMUNDA}decisionRef") or "").strip()
+        mapping, binding = task.get(f"{CAMUNDA}mapDecisionResult"), task.get(f"{CAMUNDA}decisionRefBinding")
+        if mapping is not None and mapping not in DECISION_RESULTS:
+            problems.append(_problem(task, f"camunda:mapDecisionResult {mapping!r} is not one of "
+                                           f"{', '.join(DECISION_RESULTS)}"))
+        if binding not in (None, "latest", "deployment"):
+            problems.append(_problem(task, f"camunda:decisionRefBinding {binding!r} is not supported: a decision "
+                                           "comes from the DMN files deployed with the diagram"))
+        if not ref:
+            problems.append(_problem(task, "business rule task names no decision; set its "
+                                           "spiffworkflow:calledDecisionId (or camunda:decisionRef) to the id of a "
+                                           "decision in a .dmn file deployed with it"))
+        elif decisions is not None and ref not in decisions:
+            problems.append(_problem(task, f"business rule task calls decision {ref!r}, which no DMN file of this "
+                                           f"deployment holds (decisions here: {known}); deploy its .dmn file "
+                                           "with the diagram"))
+        elif decisions is not None:
+            used.add(decisions[ref])
+    return problems, used
 
 
 def _element(node):
@@ -297,7 +387,7 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
         name = prop.get("value") or ""
         raw = source.read(name)
         if raw is None:
-            problems.append(_problem(prop, f"form {name!r} does not exist in forms/"))
+            problems.append(_problem(prop, f"form {name!r} does not exist: neither in this deployment nor in forms/"))
             continue
         try:
             document = load_form(raw)
@@ -354,11 +444,6 @@ def _reference_problems(root) -> list[Problem]:
             if (node.text or "").strip() not in ids:
                 problems.append(_problem(node, f"{path.replace('bpmn:', '')} {node.text!r} names no element "
                                                "of this diagram"))
-    processes = {node.get("id") for node in root.iterfind("bpmn:process", NS)}
-    for call in root.iterfind(".//bpmn:callActivity", NS):
-        if call.get("calledElement") not in processes:
-            problems.append(_problem(call, f"calls process {call.get('calledElement')!r}, which this diagram does "
-                                           f"not contain; processes here: {', '.join(sorted(processes))}"))
     return problems
 
 
@@ -377,25 +462,51 @@ def _spiff_problem(exc: ValidationException) -> Problem:
                    element_type=(exc.tag or "").rpartition(":")[2].rpartition("}")[2] or None)
 
 
-def _parse(root, filename: str, result: Validated) -> list[Problem]:
-    """SpiffWorkflow's own parse, process by process, so each process's problem is listed."""
+def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, found, result: Validated):
+    """SpiffWorkflow's own parse of the whole deployment, then each executable process with
+    what it calls (from the deployment or deployed) and the decisions and forms it uses."""
     parser = EngineParser()
-    try:
-        parser.add_bpmn_xml(root, filename)
-    except ValidationException as exc:
-        return [_spiff_problem(exc)]
+    named = len(diagrams) + len(tables) > 1
+
+    def spiff(exc: ValidationException) -> Problem:
+        problem = _spiff_problem(exc)
+        return replace(problem, file=exc.file_name or None) if named else problem
+
+    for name, root in tables.items():
+        try:
+            parser.add_dmn_xml(root, name)
+            parser.dmn_parsers[root.xpath("*[local-name()='decision']/@id")[0]].parse()
+        except ValidationException as exc:
+            return [dmn.spiff_problem(exc, name)]
+    pins = {}
+    for name, root in diagrams.items():
+        try:
+            parser.add_bpmn_xml(root, name)
+        except ValidationException as exc:
+            return [spiff(exc)]
+        pins.update({(name, call): version for call, version in bundles.pinned_versions(root).items()})
     keys = parser.get_process_ids()
     if not keys:
         return [Problem("the diagram has no executable process (isExecutable=\"true\")")]
     problems = []
     for key in keys:
         try:
-            spec = parser.get_spec(key)
-            subprocess_specs = parser.get_subprocess_specs(key)
+            assembled = bundles.assemble(parser, key, pins, deployed, stored_specs)
         except ValidationException as exc:
-            problems.append(_spiff_problem(exc))
+            problems.append(spiff(exc))
             continue
-        process = root.find(f"bpmn:process[@id='{key}']", NS)
-        name = process.get("name") if process is not None else None
-        result.processes.append(ParsedProcess(key, name, dump_spec(spec, subprocess_specs)))
+        if assembled.problems:
+            problems += [p if named else replace(p, file=None) for p in assembled.problems]
+            continue
+        own = assembled.spec.file
+        used = {dmn_file for f in assembled.files for dmn_file in uses.get(f, ())}
+        forms = {name: form for f in assembled.files for name, form in form_sets.get(f, {}).items()}
+        for callee in assembled.calls.values():
+            forms = {**callee.forms, **forms}
+        process = diagrams[own].find(f"bpmn:process[@id='{key}']", NS)
+        result.processes.append(ParsedProcess(
+            key, process.get("name") if process is not None else None,
+            dump_spec(assembled.spec, assembled.subprocess_specs), own, found.bpmn[own],
+            {f: (found.bpmn.get(f) or found.dmn[f]) for f in sorted((assembled.files | used) - {own})},
+            forms, assembled.calls))
     return problems

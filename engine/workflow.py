@@ -25,11 +25,13 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs import defaults as bpmn_defaults
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser, SpiffTaskParser
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser, ServiceTaskParser, SpiffTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffBusinessRuleTask
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -161,10 +163,73 @@ class UserTaskParser(SpiffTaskParser):
         return extensions
 
 
+CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+DECISION_RESULTS = ("resultList", "singleResult", "singleEntry", "collectEntries")
+
+
+class BusinessRuleTask(SpiffBusinessRuleTask):
+    """SpiffWorkflow's business rule task, which merges the decision's outputs into the task's
+    data; with Camunda's ``resultVariable`` the result goes into that variable instead,
+    shaped as ``mapDecisionResult`` says (Camunda 7's rules: ``resultList`` by default)."""
+
+    def _run_hook(self, my_task):
+        target = self.extensions.get("decisionResult")
+        if target is None:
+            return super()._run_hook(my_task)
+        rules = self.dmnEngine.decide(my_task)
+        if self.dmnEngine.decision_table.hit_policy != "COLLECT":
+            rules = rules[:1]
+        outputs = [dict(rule.output_as_dict(my_task)) for rule in rules]
+        my_task.data[target["variable"]] = _decision_result(outputs, target["mapping"], my_task)
+        return super(BusinessRuleTaskMixin, self)._run_hook(my_task)
+
+
+def _decision_result(outputs: list[dict], mapping: str, task):
+    if mapping == "resultList":
+        return outputs
+    if mapping in ("singleEntry", "collectEntries") and any(len(output) > 1 for output in outputs):
+        raise WorkflowTaskException(f"mapDecisionResult {mapping} takes one output per rule; the decision gives "
+                                    f"{', '.join(outputs[0])}", task=task)
+    if mapping == "collectEntries":
+        return [value for output in outputs for value in output.values()]
+    if len(outputs) > 1:
+        raise WorkflowTaskException(f"the decision matched {len(outputs)} rules; mapDecisionResult {mapping} "
+                                    "takes at most one", task=task)
+    if not outputs:
+        return None
+    return outputs[0] if mapping == "singleResult" else next(iter(outputs[0].values()), None)
+
+
+class DecisionTaskParser(BusinessRuleTaskParser):
+    """Reads Camunda's ``decisionRef``, ``resultVariable`` and ``mapDecisionResult`` where a
+    diagram has no ``spiffworkflow:calledDecisionId``."""
+
+    def create_task(self):
+        extensions = self.parse_extensions()
+        return BusinessRuleTask(self.spec, self.bpmn_id,
+                                dmnEngine=self.process_parser.parser.get_engine(self.get_decision_ref(self.node),
+                                                                                self.node),
+                                prescript=extensions.get("preScript"), postscript=extensions.get("postScript"),
+                                **self.bpmn_attributes)
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        variable = self.node.get(f"{CAMUNDA}resultVariable")
+        if node is None and variable:
+            extensions["decisionResult"] = {"variable": variable,
+                                            "mapping": self.node.get(f"{CAMUNDA}mapDecisionResult") or "resultList"}
+        return extensions
+
+    @staticmethod
+    def get_decision_ref(node):
+        return BusinessRuleTaskParser.get_decision_ref(node) or node.get(f"{CAMUNDA}decisionRef")
+
+
 class EngineParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (UserTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("businessRuleTask"): (DecisionTaskParser, BusinessRuleTask),
         full_tag("serviceTask"): (ServiceTaskParser, AsyncServiceTask),
         full_tag("parallelGateway"): (GatewayParser, ParallelGateway),
         full_tag("inclusiveGateway"): (ConditionalGatewayParser, InclusiveGateway),
@@ -225,6 +290,7 @@ def _build_serializer():
     # Same class names as the library's, so specs stored before this rule restore into it.
     for ours in (ParallelGateway, InclusiveGateway):
         config[ours] = config.pop(getattr(bpmn_defaults, ours.__name__))
+    config[BusinessRuleTask] = config.pop(SpiffBusinessRuleTask)
     config[EngineWorkflow] = EngineWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     return BpmnWorkflowSerializer(registry), registry
@@ -254,6 +320,12 @@ def _specs(spec_json: str) -> dict:
         "spec": SERIALIZER.from_dict(raw["spec"]),
         "subprocess_specs": {k: SERIALIZER.from_dict(v) for k, v in raw["subprocess_specs"].items()},
     }
+
+
+def stored_specs(spec_json: str) -> dict:
+    """The spec objects of a stored definition (shared, read-only): what a call activity of
+    another deployment runs of it."""
+    return _specs(spec_json)
 
 
 def new_workflow(spec_json: str) -> EngineWorkflow:

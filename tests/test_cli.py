@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from cli.main import main
 from innovation.driver import start_data
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture
@@ -65,6 +67,25 @@ def test_errors_are_one_clear_line_and_non_zero(cli, migrated, tmp_path):
     assert code == 1 and "task no-such-task does not exist" in err
     code, _, err = cli("deploy", str(tmp_path / "missing.bpmn"))
     assert code == 2 and "no such file" in err
+
+
+def test_a_folder_or_several_files_deploy_as_one(cli, migrated, tmp_path):
+    """The bundle's order calls shipping: deployed file by file, the first is refused."""
+    bundle = FIXTURES / "bundle"
+    code, _, err = cli("deploy", str(bundle / "order.bpmn"))
+    assert code == 1 and "callActivity ship" in err and "'shipping'" in err and "neither in this deployment" in err
+    code, out, err = cli("deploy", str(bundle))
+    assert code == 0, err
+    hashes = re.sub(r"\([0-9a-f]{12}", "(sha", out)
+    assert hashes.splitlines() == ["order version 1 deployed (sha, with discount.dmn, shipping.bpmn)",
+                                   "shipping version 1 deployed (sha)"]
+    files = [str(bundle / name) for name in ("shipping.bpmn", "order.bpmn", "discount.dmn", "order-start.schema.json",
+                                             "pack.schema.json")]
+    code, out, _ = cli("deploy", *files)
+    assert code == 0 and out.count("unchanged") == 2
+    (tmp_path / ".order.bpmn").write_bytes(b"an editor's backup")
+    code, _, err = cli("deploy", str(tmp_path))
+    assert code == 1 and "holds no .bpmn, .dmn or .json file" in err
 
 
 def test_demo_prints_every_outcome(cli, migrated):

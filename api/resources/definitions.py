@@ -28,13 +28,20 @@ class Definitions(MethodView):
     @blp.response(201, Definition(many=True))
     @blp.alt_response(422, schema=ErrorResponse, description="the diagram was refused; details name each element")
     def post(self, **_files):
-        """Deploy a .bpmn file (multipart field `file`) with any forms it references (fields `forms`)."""
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            abort(422, message="upload the diagram as multipart field 'file'")
+        """Deploy a .bpmn file (multipart field `file`), or several .bpmn, .dmn and .json files as one
+        deployment (fields `files`), with any forms they reference (fields `forms`)."""
+        uploads = request.files.getlist("file") + request.files.getlist("files")
+        if not uploads:
+            abort(422, message="upload the diagram as multipart field 'file', or several files as 'files'")
+        bundle = {}
+        for upload in uploads:
+            name = upload.filename or ""
+            if name in bundle:
+                abort(422, message=f"two files are named {name!r}; a deployment names each file once",
+                      details=[{"field": "/files", "message": f"{name!r} is uploaded twice"}])
+            bundle[name] = upload.read()
         forms = {f.filename: f.read() for f in request.files.getlist("forms") if f.filename}
-        return engine().deploy(upload.read(), deployed_by=principal().username, filename=upload.filename,
-                               forms=forms)
+        return engine().deploy_bundle(bundle, deployed_by=principal().username, forms=forms)
 
 
 @blp.route("/<int:definition_id>/xml")
@@ -44,6 +51,15 @@ class DefinitionXml(MethodView):
     def get(self, definition_id):
         """The BPMN XML of one version, as deployed."""
         return Response(engine().definition_xml(definition_id), mimetype="application/xml")
+
+
+@blp.route("/<int:definition_id>/files/<string:file_name>")
+class DefinitionFile(MethodView):
+    @require(*MODEL_READERS)
+    @blp.response(200, {"type": "string"}, content_type="application/xml")
+    def get(self, definition_id, file_name):
+        """A DMN or BPMN file deployed with this version and run by it (listed in its `files`)."""
+        return Response(engine().definition_file(definition_id, file_name), mimetype="application/xml")
 
 
 @blp.route("/<int:definition_id>/diff/<int:other_id>")

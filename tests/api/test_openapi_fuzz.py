@@ -33,7 +33,7 @@ def existing_ids(api, engine, flow) -> dict[str, str | int]:
     definition = engine.definitions("innovation")[0]["id"]
     job = engine.job_list(("completed",))[0]["id"]
     return {"instance_id": flow.id, "initiative_id": flow.id, "task_id": task["id"], "definition_id": definition,
-            "other_id": definition, "job_id": job}
+            "other_id": definition, "job_id": job, "file_name": "none.dmn"}
 
 
 def known_path(operation, ids: dict) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from application.settings import ROOT
 from engine.queries import definition_by_id
 from engine.versions import canonical
+from tests.conftest import FIXTURES
 
 DIAGRAM = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
 CONDITION = 'time_decision == "recycle"'
@@ -65,3 +66,13 @@ def test_an_edited_form_goes_with_the_deployment(page, engine):
 def test_canonical_form_ignores_formatting_but_not_content():
     assert canonical(DIAGRAM) == canonical(DIAGRAM.replace('"/>', '" />').replace("  <", "    <"))
     assert canonical(DIAGRAM) != canonical(DIAGRAM.replace(CONDITION, 'time_decision == "x"'))
+
+
+def test_a_diagram_deployed_with_its_decision_is_deployed_again_with_it(page, engine):
+    bundle = {p.name: p.read_bytes() for p in sorted((FIXTURES / "bundle").iterdir())}
+    engine.deploy_bundle(bundle, deployed_by="owner")
+    renamed = bundle["order.bpmn"].decode().replace('name="Look up the discount"', 'name="Find the discount"')
+    deployed = page("owner").post_json("/modeler/deploy", {"xml": renamed, "filename": "order.bpmn"})
+    assert deployed.status_code == 201, deployed.json
+    order = next(d for d in deployed.json["deployed"] if d["process_key"] == "order")
+    assert (order["version"], order["files"]) == (2, ["discount.dmn", "shipping.bpmn"])

@@ -82,8 +82,9 @@ def diff():
 def deploy():
     body = request.get_json(silent=True) or {}
     try:
-        deployed = engine().deploy(str(body.get("xml", "")).encode(), deployed_by=g.principal.username,
-                                   filename=str(body.get("filename") or "diagram.bpmn"), forms=_edited_forms(body))
+        deployed = modeling.deploy_edited(engine(), str(body.get("xml", "")).encode(),
+                                          str(body.get("filename") or "diagram.bpmn"), _edited_forms(body),
+                                          g.principal.username)
     except DeploymentRejected as error:
         return jsonify({"message": error.message, "details": [p.to_dict() for p in error.details]}), 422
     return jsonify({"deployed": deployed}), 201
