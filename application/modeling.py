@@ -69,12 +69,14 @@ def diff_against_running(engine, xml: str, edited_forms: dict[str, bytes]) -> li
     return results
 
 
-def deploy_edited(engine, xml: bytes, filename: str, edited_forms: dict[str, bytes], deployed_by: str) -> list[dict]:
+def deploy_edited(engine, xml: bytes, filename: str, edited_forms: dict[str, bytes], deployed_by: str,
+                  edited_files: dict[str, bytes] | None = None) -> list[dict]:
     """Deploy an edited diagram with what its processes' running versions took from their
     deployment: the files they run besides it (DMN decision tables, diagrams they call) and
     the forms that forms/ lacks. A diagram deployed with its decisions and forms can so be
-    edited here and deployed again; edited forms and forms/ still come first."""
-    files, forms, folder = {filename: xml}, {}, FormSource(engine.forms_dir)
+    edited here and deployed again; edited forms, edited decision tables (``edited_files``)
+    and forms/ still come first."""
+    files, forms, folder = {**(edited_files or {}), filename: xml}, {}, FormSource(engine.forms_dir)
     try:
         root = etree.fromstring(xml, _PARSER)
     except (etree.XMLSyntaxError, ValueError):

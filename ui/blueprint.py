@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "web" / "node_modules"
 # Only these folders of web/node_modules are served: what the pages load, nothing else.
-VENDOR = ("bpmn-js/dist/",)
+VENDOR = ("bpmn-js/dist/", "dmn-js/dist/")
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                static_url_path="/ui/assets")

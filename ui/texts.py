@@ -426,6 +426,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "modeler.form_validate": ("Kontrollera", "Check"),
     "modeler.form_keep": ("Använd vid driftsättning", "Use when deploying"),
     "modeler.forms_edited": ("Ändrade formulär", "Edited forms"),
+    "modeler.decisions": ("Beslutstabeller (DMN)", "Decision tables (DMN)"),
+    "modeler.decisions_intro": ("Versionen kör de här beslutstabellerna. Ändra en tabell och välj Använd: den "
+                                "följer då med nästa driftsättning av diagrammet.",
+                                "This version runs these decision tables. Change a table and choose Use: it then "
+                                "goes with the next deployment of the diagram."),
+    "modeler.decision": ("Beslutstabell", "Decision table"),
+    "modeler.decision_keep": ("Använd vid driftsättning", "Use when deploying"),
+    "modeler.decisions_edited": ("Ändrade beslutstabeller", "Edited decision tables"),
     "modeler.none": ("inga", "none"),
     "modeler.nothing": ("Inget är driftsatt ännu.", "Nothing is deployed yet."),
     "js.choose_element": ("Välj element …", "Choose an element …"),
@@ -446,6 +454,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "js.form_invalid": ("Formuläret har fel.", "The form has errors."),
     "js.form_valid": ("Formuläret är giltigt.", "The form is valid."),
     "js.form_kept": ("Formuläret följer med nästa driftsättning.", "The form goes with the next deployment."),
+    "js.decision_kept": ("Beslutstabellen följer med nästa driftsättning.",
+                         "The decision table goes with the next deployment."),
     "js.applied": ("Ändringarna i {id} är gjorda.", "The changes to {id} are made."),
     "js.id": ("Id", "Id"),
     "js.name": ("Namn", "Name"),

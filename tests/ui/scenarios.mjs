@@ -230,6 +230,27 @@ const scenarios = {
     await audit(page, 'form editor with an error');
   },
 
+  // A decision table the version runs, edited in dmn-js and deployed with the diagram.
+  async decision() {
+    const page = await user('owner');
+    await page.goto(config.url + '/modeler?definition=' + config.definition);
+    await page.waitForSelector('#canvas[data-ready]');
+    await page.waitForSelector('#dmn-canvas[data-ready="discount.dmn"]');
+    await audit(page, 'modeler with a decision table');
+    const cell = page.locator('td[data-row-id="gold"][data-col-id="out_discount"] [contenteditable]');
+    await cell.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('0.25');
+    await page.click('#decisions-title');
+    await page.click('#decision-keep');
+    report.kept = await text(page, '#decisions-edited');
+    await page.click('#review');
+    await page.waitForSelector('#diff:not([hidden])');
+    await page.click('#deploy');
+    await page.waitForFunction(() => document.getElementById('status').textContent.includes('v2'));
+    report.status = await text(page, '#status');
+  },
+
   // Every kind of property the panel edits, then saved to a file for the caller to read.
   async panel() {
     const page = await user('owner');

@@ -130,6 +130,19 @@ def test_process_owner_fixes_a_condition_and_deploys(node, live):
         fixed in live.engine.definition_xml(latest["id"])
 
 
+def test_process_owner_edits_a_decision_table_in_dmn_js(node, live):
+    """The DMN file a version runs opens in dmn-js; an edited cell goes with the next deploy
+    and the new version decides by it."""
+    live.engine.deploy_files([ROOT / "tests" / "fixtures" / "bundle"], deployed_by="owner")
+    order = live.engine.definitions("order")[0]
+    report = run(node, live, "decision", definition=order["id"])
+    assert report["pages"] == ["login", "modeler with a decision table"]
+    assert report["kept"] == "discount.dmn" and "order v2" in report["status"]
+    latest = live.engine.definitions("order")[-1]
+    assert latest["version"] == 2 and "0.25" in live.engine.definition_file(latest["id"], "discount.dmn")
+    assert "0.2<" in live.engine.definition_file(order["id"], "discount.dmn")  # the old version keeps its table
+
+
 def _changes(before: str, after: str) -> set[str]:
     found = versions.diff(canonical(before), canonical(after))
     return {e["element_id"] for kind in ("added", "removed", "changed") for e in found[kind]}

@@ -1,6 +1,7 @@
 // The modeler page: bpmn-js with the SpiffWorkflow extension, an element list for keyboard
 // users, the properties panel (modeler_panel.js), review against the running version,
-// deploy with the engine's problems pinned on the elements, and the JSON form editor.
+// deploy with the engine's problems pinned on the elements, the JSON form editor and the
+// decision tables the version runs, in dmn-js.
 (function () {
   'use strict';
 
@@ -12,7 +13,9 @@
   const panel = $('properties');
   const deployButton = $('deploy');
   const editedForms = {};
+  const editedDecisions = {};
   let modeler = null;
+  let dmnModeler = null;
 
   function say(element, message, isError) {
     element.textContent = message;
@@ -140,7 +143,9 @@
 
   async function deploy() {
     const { xml } = await modeler.saveXML({ format: true });
-    const { status, data } = await post(config.urls.deploy, { xml, filename: canvasEl.dataset.filename, forms: editedForms });
+    const { status, data } = await post(config.urls.deploy, {
+      xml, filename: canvasEl.dataset.filename, forms: editedForms, decisions: editedDecisions,
+    });
     if (status === 201) {
       clearProblems();
       const versions = data.deployed.map((d) => d.process_key + ' v' + d.version + (d.created ? '' : ' (' + T.unchanged + ')'));
@@ -197,6 +202,34 @@
     markStale();
   }
 
+  // -- decision tables in dmn-js -----------------------------------------------------------
+  async function loadDecision() {
+    const name = $('decision-picker').value;
+    const url = config.urls.decision.replace('NAME', encodeURIComponent(name));
+    const xml = editedDecisions[name] !== undefined ? editedDecisions[name]
+      : await (await fetch(url, { credentials: 'same-origin' })).text();
+    await dmnModeler.importXML(xml);
+    const table = dmnModeler.getViews().find((view) => view.type === 'decisionTable');
+    if (table) await dmnModeler.open(table);
+    $('dmn-canvas').dataset.ready = name;
+  }
+
+  async function keepDecision() {
+    const { xml } = await dmnModeler.saveXML({ format: true });
+    editedDecisions[$('decision-picker').value] = xml;
+    $('decisions-edited').textContent = Object.keys(editedDecisions).join(', ');
+    say($('decision-status'), T.decision_kept, false);
+    markStale();
+  }
+
+  async function startDecisions() {
+    if (!$('dmn-canvas') || !window.DmnJS) return;
+    dmnModeler = new window.DmnJS({ container: $('dmn-canvas') });
+    $('decision-picker').addEventListener('change', loadDecision);
+    $('decision-keep').addEventListener('click', keepDecision);
+    await loadDecision();
+  }
+
   // -- start -------------------------------------------------------------------------------
   async function start() {
     const descriptor = await (await fetch(config.descriptor)).json();
@@ -236,6 +269,7 @@
     $('form-validate').addEventListener('click', validateForm);
     $('form-keep').addEventListener('click', keepForm);
     await loadForm();
+    await startDecisions();
     canvasEl.dataset.ready = 'true';
   }
 

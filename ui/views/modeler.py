@@ -33,7 +33,8 @@ def modeler():
     chosen = next((d for d in definitions if str(d.id) == wanted), latest)
     folder = sorted(p.name for p in engine().forms_dir.glob("*.json")) if engine().forms_dir else []
     forms = sorted(set(folder) | set(chosen.forms if chosen else {}))
-    return render_template("ui/modeler.html", definitions=definitions, chosen=chosen, forms=forms,
+    decisions = sorted(name for name in (chosen.files or {}) if name.endswith(".dmn")) if chosen else []
+    return render_template("ui/modeler.html", definitions=definitions, chosen=chosen, forms=forms, decisions=decisions,
                            operations=engine().operations.names(), helpers=script_helpers(),
                            modeler_texts=texts("js."))
 
@@ -42,6 +43,13 @@ def modeler():
 @require(*MODEL_READERS)
 def definition_xml(definition_id):
     return Response(engine().definition_xml(definition_id), mimetype="application/xml")
+
+
+@bp.get("/modeler/definitions/<int:definition_id>/files/<name>")
+@require(*MODEL_READERS)
+def definition_file(definition_id, name):
+    """A DMN decision table (or called diagram) a version runs, for the DMN editor."""
+    return Response(engine().definition_file(definition_id, name), mimetype="application/xml")
 
 
 @bp.get("/modeler/forms/<name>")
@@ -65,6 +73,11 @@ def _edited_forms(body: dict) -> dict[str, bytes]:
     return {str(name): str(text).encode() for name, text in (body.get("forms") or {}).items()}
 
 
+def _edited_decisions(body: dict) -> dict[str, bytes]:
+    """DMN files edited in the page's dmn-js editor, by file name (deploy checks them)."""
+    return {str(name): str(text).encode() for name, text in (body.get("decisions") or {}).items()}
+
+
 @bp.post("/modeler/diff")
 @require(*MODEL_READERS)
 def diff():
@@ -84,7 +97,7 @@ def deploy():
     try:
         deployed = modeling.deploy_edited(engine(), str(body.get("xml", "")).encode(),
                                           str(body.get("filename") or "diagram.bpmn"), _edited_forms(body),
-                                          g.principal.username)
+                                          g.principal.username, edited_files=_edited_decisions(body))
     except DeploymentRejected as error:
         return jsonify({"message": error.message, "details": [p.to_dict() for p in error.details]}), 422
     return jsonify({"deployed": deployed}), 201
