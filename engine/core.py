@@ -169,7 +169,7 @@ class Engine:
         """Record a fact about a running instance that does not move its process (a new
         assessment made outside the diagram): checked against ``schema``, under the instance's
         lock, audited as ``action`` with ``data``, seen by the listeners in the same
-        transaction; the version counts up."""
+        transaction."""
         forms.check(data, schema, action)
         return self.runtime.mutate(instance_id, actor=actor, action=action, change=lambda *_: None,
                                    expected_version=expected_version, submitted=data, with_view=True).view
