@@ -103,3 +103,16 @@ def test_rescoring_is_refused_after_the_money_decision_and_for_bad_input(api, en
     assert late.status_code == 409 and "before beslut pengar" in late.json["message"]
     assert len(flow.detail()["assessments"]) == 1
     assert api.as_("ivar").post("/api/instances/nope/assessments", json=criteria(2)).status_code == 404
+
+
+@pytest.mark.parametrize("criteria_body", [
+    {"strategic_need": {"score": 2, "comment": "nu\u0000ll"}},
+    {"strategic_need": {"score": 2, "comment": "x" * 2001}},
+    [1, 2],
+    "alla",
+])
+def test_hostile_assessments_get_a_clear_error(api, engine, clock, criteria_body):
+    flow = ApiInitiative(api, engine, clock)
+    response = api.as_("ivar").post(f"/api/instances/{flow.id}/assessments", json={"criteria": criteria_body})
+    assert response.status_code == 422 and response.json["details"], response.json
+    assert flow.detail()["assessments"] == []
