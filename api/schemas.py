@@ -169,13 +169,14 @@ class InstanceSummary(Strict):
 
 
 class Decision(Strict):
-    gate = fields.String(metadata={"description": "where it was decided: tid, pengar, skala_upp (the gates), "
-                                                  "pilot, slutdatum (the forced decision), avbrott (an abort), ..."})
+    gate = fields.String(metadata={"description": "where it was decided: tid, pengar, skala_upp (the gates), pilot, "
+                                                  "pilot_slutdatum (the forced decision), avbrott (an abort), ..."})
     decision = fields.String(metadata={"description": "go, kill, hold or recycle"})
     rationale = fields.String()
     decided_by = fields.String()
     decided_at = fields.String()
-    administration = fields.String(metadata={"description": "for which administration it was decided"})
+    administration = fields.String(metadata={"description": "for which administration it was decided (the "
+                                                            "initiative's own unless a share of another's)"})
     amounts = fields.Dict(metadata={"description": "SEK per administration, as decimal strings"})
     category = fields.String(allow_none=True, metadata={"description": "an abort's category of reason"})
 

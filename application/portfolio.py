@@ -56,7 +56,8 @@ def with_initiative(session, detail: dict) -> dict:
             "initiative_status": initiative and initiative.status,
             "assessment": assessment_to_dict(record.assessment) if record and record.assessment else None,
             "assessments": [assessment_to_dict(a) for a in record.assessments] if record else [],
-            "decisions": [decision_to_dict(d) for d in record.gate_decisions] if record else []}
+            "decisions": [{**decision_to_dict(d), "administration": d.administration or record.administration}
+                          for d in record.gate_decisions] if record else []}
 
 
 def _page(session, ids_query, page: int, page_size: int) -> tuple[int, list[str]]:

@@ -59,19 +59,18 @@ class GateTask:
     decision_field: str
     rationale_field: str
     amounts_field: str | None = None
-    administration_field: str | None = None  # whose decision (task data); the initiative's if None
-    logged: tuple[str, ...] = ()  # only these words are decisions (e.g. a pilot round's stop); all if empty
+    logged: tuple[str, ...] | None = None  # the form's decisions that reach the log (None: all)
 
 
 GATE_TASKS: dict[str, GateTask] = {
     "beslut_tid": GateTask(Gate.TID, "time_decision", "time_rationale"),
     "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
     "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
-    "utvardera_pilot": GateTask(Gate.PILOT, "pilot_decision", "lessons", logged=("stop", "scale")),
-    "tvingande_beslut": GateTask(Gate.SLUTDATUM, "pilot_decision", "forced_rationale"),
+    "utvardera_pilot": GateTask(Gate.PILOT, "pilot_decision", "lessons", "funds_spent", logged=("stop", "scale")),
+    "tvingande_beslut": GateTask(Gate.PILOT_SLUT, "pilot_decision", "forced_rationale"),
 }
 
-#: A form's own word for a decision -> the record's decision (other words are the same).
+#: A gate form's own word for a decision -> the record's decision (other words are the same).
 DECISIONS = {"grant": "go", "scale": "go", "reject": "kill", "stop": "kill"}
 
 #: Each phase is an expanded subprocess whose id is the phase's value.

@@ -507,7 +507,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "term.gate.pengar": ("Beslut pengar", "Gate: money"),
     "term.gate.skala_upp": ("Beslut skala upp", "Gate: scale up"),
     "term.gate.pilot": ("Utvärdering av pilot", "Pilot evaluation"),
-    "term.gate.slutdatum": ("Beslut vid pilotens slut", "Decision at the pilot's end date"),
+    "term.gate.pilot_slutdatum": ("Beslut vid pilotens slut", "Decision at the pilot's end date"),
     "term.gate.avbrott": ("Avbrott", "Abort"),
     "term.recommendation.go": ("Troligen en möjlig innovation", "Likely a possible innovation"),
     "term.recommendation.consider": ("Överväg", "Consider"),

@@ -56,24 +56,22 @@ def _amounts(lines) -> dict[str, Decimal]:
     return dict(totals)
 
 
-def _decision(record: InitiativeRecord, event) -> InitiativeRecord:
+def _log_decision(record: InitiativeRecord, event) -> InitiativeRecord:
     """A decision task's answer into the decision log (words the task does not log are rounds)."""
-    gate, data = GATE_TASKS[event.element_id], event.submitted
+    data, gate = event.submitted, GATE_TASKS[event.element_id]
     decision = data[gate.decision_field]
-    if gate.logged and decision not in gate.logged:
+    if gate.logged is not None and decision not in gate.logged:
         return record
     return record_gate_decision(
         record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),
         decided_by=event.actor, decided_at=event.at,
-        amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None,
-        administration=(data.get(gate.administration_field) or event.data.get(gate.administration_field))
-        if gate.administration_field else None)
+        amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
 
 
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
     if element in GATE_TASKS:
-        record = _decision(record, event)
+        record = _log_decision(record, event)
     if element == "utforma_upplagg":
         goals = [{"id": g["indicator"], "description": g["indicator"], "unit": g.get("unit", ""),
                   "baseline": g.get("baseline"), "target": g.get("target")} for g in data["effect_goals"]]

@@ -1,7 +1,7 @@
 """Initiative records to and from JSON-safe dicts (the ``initiatives.record`` column).
 
 Records written by earlier versions still load: their ``gate_decisions`` entries have no
-administration (it was always the initiative's own) and no category; their ``score_total``,
+administration (they were for the whole initiative) and no category; their ``score_total``,
 a sum the city never defined, is dropped (the assessments are kept from now on).
 """
 from __future__ import annotations
@@ -53,11 +53,10 @@ def to_dict(record: InitiativeRecord) -> dict:
     }
 
 
-def _decision(d: dict, administration: str) -> GateDecision:
+def _decision(d: dict) -> GateDecision:
     return GateDecision(Gate(d["gate"]), Decision(d["decision"]), d["rationale"], d["decided_by"],
                         _when(d["decided_at"]), {c: Decimal(a) for c, a in d["amounts"].items()},
-                        d.get("administration") or administration,
-                        AbortCategory(d["category"]) if d.get("category") else None)
+                        d.get("administration"), AbortCategory(d["category"]) if d.get("category") else None)
 
 
 def _assessment(a: dict) -> AssessedCriteria:
@@ -79,6 +78,6 @@ def from_dict(data: dict) -> InitiativeRecord:
         lessons_learned=tuple(data["lessons_learned"]),
         phase_dates=tuple(PhaseVisit(Phase(v["phase"]), _when(v["entered_at"]), _when(v["left_at"]))
                           for v in data["phase_dates"]),
-        gate_decisions=tuple(_decision(d, data["administration"]) for d in data["gate_decisions"]),
+        gate_decisions=tuple(_decision(d) for d in data["gate_decisions"]),
         assessments=tuple(_assessment(a) for a in data.get("assessments", [])),
     )

@@ -46,8 +46,8 @@ class GateDecision:
     decided_by: str
     decided_at: datetime
     amounts: Mapping[str, Decimal] = field(default_factory=dict)
-    administration: str = ""  # for which administration it was decided
-    category: AbortCategory | None = None
+    administration: str | None = None  # whose share it decided (money gate), None for the whole initiative
+    category: AbortCategory | None = None  # an abort's reason, in the city's categories
 
 
 @dataclass(frozen=True)
@@ -113,15 +113,11 @@ def record_gate_decision(
 ) -> InitiativeRecord:
     """Log a decision; hold pauses the initiative, go or recycle (re)activates it.
 
-    ``administration`` is whose decision it is (the initiative's own unless named). A kill
+    ``administration`` is whose share it decided (the whole initiative's when None). A kill
     is logged but does not end the record: the process's end event does, via finish().
     """
     if not decided_by:
-        raise InitiativeError("a decision needs the name of who decided")
-    try:
-        whose = by_code(administration or record.administration).code
-    except DomainError as e:
-        raise InitiativeError(str(e)) from None
+        raise InitiativeError("a gate decision needs the name of who decided")
     made = GateDecision(
         parse(Gate, gate),
         parse(Decision, decision),
@@ -129,7 +125,7 @@ def record_gate_decision(
         decided_by,
         decided_at,
         {by_code(code).code: to_amount(a) for code, a in (amounts or {}).items()},
-        whose,
+        by_code(administration).code if administration else None,
         parse(AbortCategory, category) if category is not None else None,
     )
     if made in record.gate_decisions:

@@ -43,8 +43,8 @@ class Gate(StrEnum):
     TID = "tid"  # beslut tid: the idea owner may spend working time exploring
     PENGAR = "pengar"  # beslut pengar: an administration grants funds for a pilot
     SKALA_UPP = "skala_upp"  # beslut skala upp: real value seen, scale it up
-    PILOT = "pilot"  # an evaluation round ends the pilot: stop it, or propose to scale
-    SLUTDATUM = "slutdatum"  # the pilot's end date passed: the forced decision
+    PILOT = "pilot"  # an evaluation that ends the pilot: stop, or propose to scale
+    PILOT_SLUT = "pilot_slutdatum"  # the decision forced by the pilot end date: stop, scale or extend
     AVBROTT = "avbrott"  # the initiative is aborted, with a category of reason
 
 

@@ -47,9 +47,10 @@ def test_realised_with_several_evaluations(funded_pilot):
     record = d.record()
     assert record.funds_spent == {"SOF": Decimal("150000.00"), "SLF": Decimal("30000.00")}
     assert [g.latest_value for g in record.effect_goals] == [5.5]
-    assert [(g.gate.value, g.decision.value, g.decided_by, g.administration) for g in record.gate_decisions] == [
-        ("tid", "go", "decision-maker", "SOF"), ("pengar", "go", "decision-maker", "SOF"),
-        ("pilot", "go", "idea-owner", "SOF"), ("skala_upp", "go", "decision-maker", "SOF")]
+    assert [(g.gate.value, g.decision.value, g.decided_by) for g in record.gate_decisions] == [
+        ("tid", "go", "decision-maker"), ("pengar", "go", "decision-maker"), ("pilot", "go", "idea-owner"),
+        ("skala_upp", "go", "decision-maker")]
+    assert record.gate_decisions[2].amounts == {"SOF": Decimal("100000.00")}  # what the last round spent
     accounts = balances(d.engine)
     assert accounts["SOF"].reserved_for(d.instance_id) == 0  # unspent funds released at the end
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("150000.00")
@@ -193,7 +194,7 @@ def test_pilot_reminder_and_forced_end(funded_pilot, engine):
     d.lessons(category="kostnad_effekt")
     ended(d, "aborted")
     assert [(g.gate.value, g.decision.value, g.rationale) for g in d.record().gate_decisions][2:] == [
-        ("slutdatum", "kill", "Slutdatum nått."), ("avbrott", "kill", "Beslutet att avsluta.")]
+        ("pilot_slutdatum", "kill", "Slutdatum nått."), ("avbrott", "kill", "Beslutet att avsluta.")]
     accounts = balances(engine)
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("10000.00")
     assert accounts["SOF"].reserved_for(d.instance_id) == 0

@@ -58,7 +58,7 @@ def test_pilot_rounds_and_ones_own_decisions_are_not_news(api, engine, clock, pe
     other.settle()
     other.complete("frida", "tvingande_beslut", {"pilot_decision": "scale", "forced_rationale": "Tiden är ute."})
     forced = _decisions(engine)[-1]
-    assert (forced.username, forced.params["gate"], forced.params["decision"]) == ("ada", "slutdatum", "go")
+    assert (forced.username, forced.params["gate"], forced.params["decision"]) == ("ada", "pilot_slutdatum", "go")
     assert notifications.render("decision", forced.params, "sv")[1].startswith(
         "Beslutet vid grinden Pilotens slutdatum om ditt initiativ")
 

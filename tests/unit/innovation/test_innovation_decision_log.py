@@ -42,14 +42,14 @@ def criteria(score=2, technical=None):
     return assess(answers)
 
 
-def test_a_decision_is_for_the_initiatives_administration_unless_another_is_named():
+def test_a_decision_is_for_the_whole_initiative_unless_an_administration_is_named():
     r = record_gate_decision(new(), Gate.PENGAR, "go", rationale="Ja", decided_by="frida", decided_at=at(1),
                              amounts={"SOF": 100})
     r = record_gate_decision(r, Gate.PENGAR, "kill", rationale="Ingen budget", decided_by="fia",
                              decided_at=at(1), administration="FF")
     assert [(d.administration, d.decision, d.decided_by) for d in r.gate_decisions] == [
-        ("SOF", Decision.GO, "frida"), ("FF", Decision.KILL, "fia")]
-    with pytest.raises(InitiativeError, match="unknown administration"):
+        (None, Decision.GO, "frida"), ("FF", Decision.KILL, "fia")]
+    with pytest.raises(DomainError, match="unknown administration"):
         record_gate_decision(r, Gate.PENGAR, "go", rationale="", decided_by="x", decided_at=at(2),
                              administration="XX")
 
@@ -57,9 +57,9 @@ def test_a_decision_is_for_the_initiatives_administration_unless_another_is_name
 def test_pilot_stop_and_forced_end_are_decisions():
     r = enter_phase(new(), Phase.UTVECKLA_PILOT, at(0))
     r = record_gate_decision(r, Gate.PILOT, "kill", rationale="Inget värde", decided_by="ada", decided_at=at(30))
-    r = record_gate_decision(r, Gate.SLUTDATUM, "go", rationale="Skala", decided_by="frida", decided_at=at(31))
+    r = record_gate_decision(r, Gate.PILOT_SLUT, "go", rationale="Skala", decided_by="frida", decided_at=at(31))
     assert [(d.gate, d.decision) for d in r.gate_decisions] == [(Gate.PILOT, Decision.KILL),
-                                                                (Gate.SLUTDATUM, Decision.GO)]
+                                                                (Gate.PILOT_SLUT, Decision.GO)]
 
 
 def test_an_abort_is_logged_with_its_category_once():
@@ -68,7 +68,7 @@ def test_an_abort_is_logged_with_its_category_once():
     assert again is r  # confirmed when the lessons are documented: not logged twice
     last = r.gate_decisions[-1]
     assert (last.gate, last.decision, last.category, last.rationale, last.decided_by, last.administration) == (
-        Gate.AVBROTT, Decision.KILL, AbortCategory.BATTRE_LOSNING, "Ett nationellt system", "ivar", "SOF")
+        Gate.AVBROTT, Decision.KILL, AbortCategory.BATTRE_LOSNING, "Ett nationellt system", "ivar", None)
     changed = record_abort(r, "kostnad_effekt", "Dyrare än väntat", decided_by="kim", decided_at=at(4))
     assert [d.category for d in changed.gate_decisions] == [AbortCategory.BATTRE_LOSNING,
                                                            AbortCategory.KOSTNAD_EFFEKT]
@@ -115,7 +115,7 @@ OLD_RECORD = {  # as the code before the decision log wrote it
 def test_a_record_written_by_the_old_code_loads():
     r = from_dict(json.loads(json.dumps(OLD_RECORD)))
     assert [(d.gate, d.administration, d.category) for d in r.gate_decisions] == [
-        (Gate.TID, "SOF", None), (Gate.PENGAR, "SOF", None)]
+        (Gate.TID, None, None), (Gate.PENGAR, None, None)]
     assert r.gate_decisions[1].amounts == {"SOF": Decimal("200000.00")}
     assert (r.assessments, r.assessment, r.status) == ((), None, Status.ACTIVE)
     assert "score_total" not in to_dict(r)
