@@ -2,7 +2,7 @@
 
 Records written by earlier versions still load: their ``gate_decisions`` entries have no
 administration (they were for the whole initiative) and no category; their ``score_total``,
-a sum the city never defined, is dropped (the assessments are kept from now on).
+a sum the city never defined, is ignored (migration 0018 brought in their assessment).
 """
 from __future__ import annotations
 
