@@ -159,12 +159,15 @@ def record_abort(
 ASSESSABLE_PHASES = (None, Phase.UTFORSKA_IDE, Phase.UTFORSKA_UPPLAGG)
 
 
-def check_assessable(record: InitiativeRecord) -> None:
-    """Refuse a new assessment once the money decision has been taken: the criteria guide
-    beslut pengar, so they may be assessed again, by one assessor or more, until then."""
-    _require_running(record)
+def assessable(record: InitiativeRecord) -> bool:
+    """Whether the criteria may be assessed (again): they guide beslut pengar, so by one
+    assessor or more until an administration grants money, and not after."""
     granted = any(d.gate == Gate.PENGAR and d.decision == Decision.GO for d in record.gate_decisions)
-    if granted or record.phase not in ASSESSABLE_PHASES:
+    return not record.ended and not granted and record.phase in ASSESSABLE_PHASES
+
+
+def check_assessable(record: InitiativeRecord) -> None:
+    if not assessable(record):
         raise InitiativeError("the criteria can be assessed only before beslut pengar")
 
 

@@ -62,6 +62,8 @@ def test_after_the_money_decision_the_page_refuses_a_new_assessment(page, api, e
     flow = ApiInitiative(api, engine, clock)
     flow.to_pilot()
     ivar = page("ivar")
+    assert f"/monitor/instances/{flow.id}/assess" not in ivar.get(f"/monitor/instances/{flow.id}").get_data(
+        as_text=True)  # no way offered
     refused = ivar.get(f"/monitor/instances/{flow.id}/assess")
     assert refused.status_code == 302
     assert "before beslut pengar" in text(ivar.get(refused.headers["Location"]))

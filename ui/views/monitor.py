@@ -12,6 +12,7 @@ from application import monitoring, portfolio
 from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS
 from engine import Conflict, EngineError, InstanceStatus, JobState
 from innovation.domain.administrations import ADMINISTRATIONS
+from innovation.domain.initiative import assessable
 from innovation.domain.vocabulary import AbortCategory, Phase
 from ui.auth import engine, require
 from ui.blueprint import bp
@@ -58,9 +59,10 @@ def instance(instance_id):
         versions = [d.version for d in monitoring.definitions_of(uow.session, detail["process_key"])]
     page = page_number()
     shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
-    return render_template("ui/instance.html", i=detail, record=record, states=states, versions=versions,
-                           operations=OPERATIONS, categories=list(AbortCategory), history=shown,
-                           history_page={"total": len(history), "page": page, "page_size": HISTORY_PAGE})
+    return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
+                           states=states, versions=versions, operations=OPERATIONS, categories=list(AbortCategory),
+                           history=shown, history_page={"total": len(history), "page": page,
+                                                        "page_size": HISTORY_PAGE})
 
 
 @bp.get("/monitor/instances/<instance_id>/diagram.xml")
