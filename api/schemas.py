@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from engine import INT_MAX, MAX_STRING_LENGTH, HumanTask, InstanceStatus, JobState, ProcessDefinition, ProcessInstance
 from innovation.adapters.tables import Initiative
+from innovation.domain.vocabulary import AbortCategory
 from innovation.model import PROCESS_KEY
 
 WITHIN_INT = validate.Range(min=0, max=INT_MAX)
@@ -173,12 +174,37 @@ class InstanceSummary(Strict):
     initiative_status = fields.String(allow_none=True)
 
 
+class Decision(Strict):
+    gate = fields.String(metadata={"description": "where it was decided: tid, pengar, skala_upp (the gates), pilot, "
+                                                  "pilot_slutdatum (the forced decision), avbrott (an abort), ..."})
+    decision = fields.String(metadata={"description": "go, kill, hold or recycle"})
+    rationale = fields.String()
+    decided_by = fields.String()
+    decided_at = fields.String()
+    administration = fields.String(metadata={"description": "for which administration it was decided (the "
+                                                            "initiative's own unless a share of another's)"})
+    amounts = fields.Dict(metadata={"description": "SEK per administration, as decimal strings"})
+    category = fields.String(allow_none=True, metadata={"description": "an abort's category of reason"})
+
+
+class Assessment(Strict):
+    criteria_met = fields.Integer(metadata={"description": "how many criteria are met (score 2 or more)"})
+    applicable = fields.Integer(metadata={"description": "of how many: 9, or 8 when teknisk höjd does not apply"})
+    recommendation = fields.String(metadata={"description": "go, consider or weak; guidance, never a decision"})
+    breakdown = fields.Dict(metadata={"description": "per criterion: the city's wording, score, comment, met"})
+    assessed_by = fields.String()
+    assessed_at = fields.String()
+
+
 class InstanceDetail(InstanceSummary):
     data = fields.Dict()
     active_elements = fields.List(fields.Dict())
     tasks = fields.List(fields.Nested(Task))
     timers = fields.List(fields.Nested(Timer))
     jobs = fields.List(fields.Nested(Job))
+    assessment = fields.Nested(Assessment, allow_none=True, metadata={"description": "the latest, which counts"})
+    assessments = fields.List(fields.Nested(Assessment), metadata={"description": "every assessment, oldest first"})
+    decisions = fields.List(fields.Nested(Decision), metadata={"description": "the decision log, oldest first"})
 
 
 class InstancePage(Strict):
@@ -212,7 +238,17 @@ class VersionArgs(Strict):
 
 
 class AbortArgs(VersionArgs):
+    category = fields.String(required=True, validate=validate.OneOf(list(AbortCategory)), metadata={
+        "description": "why, in the city's categories: funktionellt, ekonomiskt (the solution does not meet the "
+                       "need), kostnad_effekt (cost too high for the effect), battre_losning (a better solution "
+                       "was found), ej_implementerad (not implemented in any verksamhet), annat"})
     reason = fields.String(required=True, validate=[validate.Length(min=1), FREE_TEXT])
+
+
+class AssessArgs(VersionArgs):
+    criteria = fields.Dict(required=True, metadata={
+        "description": "as the task bedom_kriterier: per criterion {score: 0..3, comment}; "
+                       "technical_height may be scored \"ej_tillampligt\""})
 
 
 class MigrateArgs(VersionArgs):

@@ -19,6 +19,7 @@ MODEL_READERS = (Role.PROCESS_OWNER, Role.ADMIN)  # read deployed diagrams and t
 DEPLOYERS = (Role.PROCESS_OWNER,)
 STARTERS = (Role.IDEA_OWNER, Role.ADMIN)  # submit an initiative
 ABORTERS = (Role.ADMIN, Role.COORDINATOR)
+ASSESSORS = (Role.COORDINATOR,)  # assess the criteria again before beslut pengar (innovationsledare)
 OPERATORS = (Role.ADMIN,)  # suspend, resume, terminate, migrate, jobs, queues, stats
 
 

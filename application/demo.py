@@ -58,13 +58,13 @@ def activity_house(d: Driver) -> None:
     d.plan([("KF", 200_000)])
     d.gate_money("grant", [("KF", 200_000)])
     d.evaluate("stop", [("KF", 70_000)])
-    d.lessons("Utan regelbok behövs tydligare värdskap.")
+    d.lessons("Utan regelbok behövs tydligare värdskap.", "kostnad_effekt")
 
 
 def sensors(d: Driver) -> None:
     d.explore_idea(1)
     d.gate_time("kill")
-    d.lessons("Behovet täcktes redan av befintliga larm.")
+    d.lessons("Behovet täcktes redan av befintliga larm.", "battre_losning")
 
 
 def welfare_assistant(d: Driver) -> None:
@@ -74,7 +74,7 @@ def welfare_assistant(d: Driver) -> None:
     d.gate_money("grant", [("AMF", 5_000_000)])  # more than the budget: back to the gate
     d.gate_money("grant", [("AMF", 500_000)])
     d.evaluate("continue", [("AMF", 50_000)])
-    d.abort("Ett nationellt system ersätter piloten.")
+    d.abort("Ett nationellt system ersätter piloten.", "battre_losning")
     d.lessons("Bevaka nationella initiativ tidigt.")
 
 
@@ -86,7 +86,7 @@ def video_meetings(d: Driver) -> None:
     d.evaluate("scale", [("VOF", 180_000)])
     d.prepare_scaling()
     d.gate_scale("reject")
-    d.lessons("Ingen mottagande enhet hade budget för drift.")
+    d.lessons("Ingen mottagande enhet hade budget för drift.", "ej_implementerad")
 
 
 SCENARIOS = [
@@ -111,6 +111,12 @@ def _money(values: dict) -> str:
     return ", ".join(f"{code} {int(amount):,}".replace(",", " ") for code, amount in sorted(values.items())) or "–"
 
 
+def _criteria(record) -> str:
+    """How many criteria the assessment that counts found met: "9 av 9"."""
+    latest = record.assessment
+    return f"{latest.assessment.criteria_met} av {latest.assessment.applicable}" if latest else "–"
+
+
 def run(settings: Settings | str | None = None, out=print) -> list[dict]:
     settings, clock = Settings.of(settings), ManualClock()
     engine = build_engine(settings, clock=clock)
@@ -126,10 +132,10 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
         scenario(driver)
         record, instance = driver.record(), driver.instance()
         rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],
-                     "status": record.status.value, "score": record.score_total,
+                     "status": record.status.value, "criteria": _criteria(record),
                      "granted": _money(record.funds_granted), "spent": _money(record.funds_spent),
                      "days": (clock.now() - start).days})
-    widths = {"initiative": 36, "outcome": 16, "score": 5, "granted": 34, "spent": 26}
+    widths = {"initiative": 36, "outcome": 16, "criteria": 8, "granted": 34, "spent": 26}
     out("  ".join(name.ljust(w) for name, w in widths.items()))
     for row in rows:
         out("  ".join(str(row[name]).ljust(w) for name, w in widths.items()))

@@ -151,11 +151,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 WORDS = {  # the values a template shows, per language
     "sv": {"go": "gå vidare", "kill": "avsluta", "hold": "vänta", "recycle": "arbeta om", "tid": "Tid",
-           "pengar": "Pengar", "skala_upp": "Skala upp", "open": "Öppna", "digest": "Sammanfattning",
+           "pengar": "Pengar", "skala_upp": "Skala upp", "pilot": "Pilot", "pilot_slutdatum": "Pilotens slutdatum",
+           "open": "Öppna", "digest": "Sammanfattning",
            "digest_intro": "Det här har hänt sedan förra sammanfattningen:", "settings": "Inställningar",
            "none": "–"},
     "en": {"go": "go ahead", "kill": "stop", "hold": "hold", "recycle": "rework", "tid": "Time",
-           "pengar": "Money", "skala_upp": "Scale up", "open": "Open", "digest": "Summary",
+           "pengar": "Money", "skala_upp": "Scale up", "pilot": "Pilot", "pilot_slutdatum": "Pilot end date",
+           "open": "Open", "digest": "Summary",
            "digest_intro": "This happened since the last summary:", "settings": "Settings", "none": "–"},
 }
 PREFERENCES_PATH = "/notifications/preferences"
@@ -245,8 +247,9 @@ def record_changes(session, event) -> None:
         rows += [_notification(task.id, user, Kind.TASK_AVAILABLE, event.at, params, task.id)
                  for user in _may_work_on(session, task, started_by, administration) if user != event.actor]
     gate = GATE_TASKS.get(event.element_id) if event.action == "task_completed" else None
-    if gate is not None and started_by:
-        decision = event.submitted.get(gate.decision_field)
+    decision = event.submitted.get(gate.decision_field) if gate is not None else None
+    news = gate is not None and (gate.logged is None or decision in gate.logged)  # a pilot round is no decision
+    if news and started_by not in (None, event.actor):  # one's own decision is not news
         rows.append(_notification(f"{event.instance_id}:{event.element_id}:{event.at.isoformat()}", started_by,
                                   Kind.DECISION, event.at, {
                                       "title": title or event.instance_id, "instance_id": event.instance_id,

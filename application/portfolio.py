@@ -10,11 +10,32 @@ from datetime import datetime
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import defer
 
-from engine import HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, instance_summary, task_view
-from innovation.adapters.records import from_dict
+from engine import (
+    Conflict,
+    HumanTask,
+    InvalidData,
+    NotFound,
+    Problem,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskStatus,
+    instance_summary,
+    task_view,
+)
+from innovation.adapters.records import assessment_to_dict, decision_to_dict, from_dict
 from innovation.adapters.tables import Initiative, LedgerEntry
-from innovation.domain.initiative import public_view
-from innovation.model import ABORT_MESSAGE, LANE_ROLES, Role, lanes_for
+from innovation.domain.errors import InitiativeError
+from innovation.domain.initiative import check_assessable, public_view
+from innovation.domain.vocabulary import AbortCategory, parse
+from innovation.model import (
+    ABORT_MESSAGE,
+    ASSESSMENT_FORM,
+    ASSESSMENT_UI_FORM,
+    LANE_ROLES,
+    REASSESSED,
+    Role,
+    lanes_for,
+)
 
 
 def summary_with_initiative(row, definition, initiative) -> dict:
@@ -26,11 +47,17 @@ def summary_with_initiative(row, definition, initiative) -> dict:
 
 
 def with_initiative(session, detail: dict) -> dict:
-    """An engine instance view plus its initiative's title, phase, administration and status."""
+    """An engine instance view plus its initiative's title, phase, administration and status,
+    the assessment that counts with every earlier one, and the decision log."""
     initiative = session.get(Initiative, detail["id"])
+    record = from_dict(initiative.record) if initiative else None
     return {**detail, "title": initiative and initiative.title, "phase": initiative and initiative.phase,
             "administration": initiative and initiative.administration,
-            "initiative_status": initiative and initiative.status}
+            "initiative_status": initiative and initiative.status,
+            "assessment": assessment_to_dict(record.assessment) if record and record.assessment else None,
+            "assessments": [assessment_to_dict(a) for a in record.assessments] if record else [],
+            "decisions": [{**decision_to_dict(d), "administration": d.administration or record.administration}
+                          for d in record.gate_decisions] if record else []}
 
 
 def _page(session, ids_query, page: int, page_size: int) -> tuple[int, list[str]]:
@@ -70,12 +97,53 @@ def instance_page(session, *, process_key=None, status=None, phase=None, adminis
     return {"items": [by_id[i] for i in ids], "page": page, "page_size": page_size, "total": total}
 
 
-def abort_initiative(engine, session, principal, instance_id: str, reason: str,
+def abort_initiative(engine, principal, instance_id: str, category: str, reason: str,
                      expected_version: int | None = None) -> dict:
-    """Abort an initiative with a reason: the model's abort message, then the instance with its initiative."""
-    view = engine.correlate_message(ABORT_MESSAGE, {"reason": reason}, actor=principal.username,
-                                    instance_id=instance_id, expected_version=expected_version)
-    return with_initiative(session, view)
+    """Abort an initiative with one of the city's categories of reason and a free text: the
+    model's abort message (the decision log records it), then the instance with its initiative."""
+    try:
+        category = parse(AbortCategory, category).value
+    except InitiativeError as error:
+        raise InvalidData(str(error), [Problem(str(error), field="/category")]) from None
+    view = engine.correlate_message(ABORT_MESSAGE, {"category": category, "reason": reason},
+                                    actor=principal.username, instance_id=instance_id,
+                                    expected_version=expected_version)
+    with engine.reading() as session:
+        return with_initiative(session, view)
+
+
+def initiative_record(session, instance_id: str):
+    """The initiative record of an instance, or None (an instance of another process)."""
+    row = session.get(Initiative, instance_id)
+    return from_dict(row.record) if row else None
+
+
+def assessment_form(session, instance_id: str) -> tuple[dict, dict | None]:
+    """The criteria form (schema, UI schema) of the instance's own diagram version, refused once
+    beslut pengar is taken."""
+    instance = session.get(ProcessInstance, instance_id)
+    record = initiative_record(session, instance_id)
+    if instance is None or record is None:
+        raise NotFound(f"initiative {instance_id} does not exist")
+    try:
+        check_assessable(record)
+    except InitiativeError as error:
+        raise Conflict(f"initiative {instance_id}: {error}") from None
+    forms = session.get(ProcessDefinition, instance.definition_id).forms
+    if ASSESSMENT_FORM not in forms:
+        raise Conflict(f"the diagram of initiative {instance_id} has no criteria form ({ASSESSMENT_FORM})")
+    return forms[ASSESSMENT_FORM], forms.get(ASSESSMENT_UI_FORM)
+
+
+def reassess(engine, principal, instance_id: str, data: dict, expected_version: int | None = None) -> dict:
+    """Assess the criteria again before beslut pengar, as a new entry in the assessment history
+    (the latest counts); checked against the diagram's criteria form, like the task."""
+    with engine.reading() as session:
+        schema, _ = assessment_form(session, instance_id)
+    view = engine.annotate(instance_id, REASSESSED, data, actor=principal.username, schema=schema,
+                           expected_version=expected_version)
+    with engine.reading() as session:
+        return with_initiative(session, view)
 
 
 def task_context(session, task_id: str):

@@ -197,6 +197,16 @@ class Engine:
         return self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
                                    expected_version=expected_version, submitted=payload, with_view=True).view
 
+    def annotate(self, instance_id: str, action: str, data: dict, *, actor: str, schema: dict | None = None,
+                 expected_version: int | None = None) -> dict:
+        """Record a fact about a running instance that does not move its process (a new
+        assessment made outside the diagram): checked against ``schema``, under the instance's
+        lock, audited as ``action`` with ``data``, seen by the listeners in the same
+        transaction."""
+        forms.check(data, schema, action)
+        return self.runtime.mutate(instance_id, actor=actor, action=action, change=lambda *_: None,
+                                   expected_version=expected_version, submitted=data, with_view=True).view
+
     def fire_due_timers(self, limit: int = 100) -> int:
         """Advance every running instance with a timer due now; instances not due stay unread."""
         return scheduling.fire_due_timers(self.runtime, limit)

@@ -51,6 +51,7 @@ class Driver:
     def __init__(self, engine, clock, instance_id: str):
         self.engine, self.clock, self.instance_id = engine, clock, instance_id
         self.path: list[str] = []
+        self.aborted: dict | None = None  # the abort message's payload, confirmed with the lessons
 
     @classmethod
     def submit(cls, engine, clock, data: dict) -> Driver:
@@ -85,9 +86,10 @@ class Driver:
         self.clock.advance(**delta)
         self.settle()
 
-    def abort(self, reason: str) -> dict:
+    def abort(self, reason: str, category: str = "annat") -> dict:
         self.path.append("avbryt")
-        result = self.engine.correlate_message(ABORT_MESSAGE, {"reason": reason}, actor="coordinator",
+        self.aborted = {"category": category, "reason": reason}
+        result = self.engine.correlate_message(ABORT_MESSAGE, self.aborted, actor="coordinator",
                                                instance_id=self.instance_id)
         self.settle()
         return result
@@ -131,5 +133,7 @@ class Driver:
     def gate_scale(self, decision: str = "scale") -> None:
         self.complete("beslut_skala_upp", {"scale_decision": decision, "scale_rationale": f"Beslut: {decision}."})
 
-    def lessons(self, text: str = "Vi lärde oss att testa tidigt.") -> None:
-        self.complete("dokumentera_lardomar", {"lessons_learned": text})
+    def lessons(self, text: str = "Vi lärde oss att testa tidigt.", category: str = "funktionellt") -> None:
+        """Document the lessons, confirming the abort's reason (or giving one after a decision to stop)."""
+        why = self.aborted or {"category": category, "reason": "Beslutet att avsluta."}
+        self.complete("dokumentera_lardomar", {"abort": why, "lessons_learned": text})

@@ -14,7 +14,13 @@ from enum import StrEnum
 from innovation.domain.vocabulary import Gate, Phase
 
 PROCESS_KEY = "innovation"
-ABORT_MESSAGE = "avbryt_initiativ"  # the message that interrupts any phase with a reason
+ABORT_MESSAGE = "avbryt_initiativ"  # the message that interrupts any phase with a category and a reason
+ABORT_VARIABLE = "abort"  # where the diagram keeps the abort message's payload {category, reason}
+ASSESSMENT_TASK = "bedom_kriterier"  # the coordinator's assessment of the nine criteria
+ASSESSMENT_FORM = "criteria-assessment.schema.json"
+ASSESSMENT_UI_FORM = "criteria-assessment.uischema.json"
+REASSESSED = "criteria_reassessed"  # the audit action of an assessment made outside the diagram
+LESSONS_TASK = "dokumentera_lardomar"  # every abort passes here; the abort's category is confirmed
 
 
 class Role(StrEnum):
@@ -47,22 +53,25 @@ def lanes_for(roles) -> list[str]:
 
 @dataclass(frozen=True)
 class GateTask:
-    """A gate's user task and the form fields that carry its decision."""
+    """A decision's user task and the form fields that carry it into the decision log."""
 
     gate: Gate
     decision_field: str
     rationale_field: str
     amounts_field: str | None = None
+    logged: tuple[str, ...] | None = None  # the form's decisions that reach the log (None: all)
 
 
 GATE_TASKS: dict[str, GateTask] = {
     "beslut_tid": GateTask(Gate.TID, "time_decision", "time_rationale"),
     "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
     "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
+    "utvardera_pilot": GateTask(Gate.PILOT, "pilot_decision", "lessons", "funds_spent", logged=("stop", "scale")),
+    "tvingande_beslut": GateTask(Gate.PILOT_SLUT, "pilot_decision", "forced_rationale"),
 }
 
 #: A gate form's own word for a decision -> the record's decision (other words are the same).
-DECISIONS = {"grant": "go", "scale": "go", "reject": "kill"}
+DECISIONS = {"grant": "go", "scale": "go", "reject": "kill", "stop": "kill"}
 
 #: Each phase is an expanded subprocess whose id is the phase's value.
 PHASE_SUBPROCESSES = tuple(phase.value for phase in Phase)

@@ -152,7 +152,16 @@ def _parse_value(schema, form, path):
     raw = form.get(path)
     if raw is None or raw.strip() == "":
         return None
-    return _number(raw.strip(), kind) if kind in ("number", "integer") else raw
+    if kind in ("number", "integer"):
+        return _number(raw.strip(), kind)
+    return _choice(schema, raw)
+
+
+def _choice(schema: dict, raw: str):
+    """A choice among values of several types (0..3 or "ej_tillampligt") posts back the value
+    whose text it is; other text stays text."""
+    consts = [option.get("const") for option in schema.get("oneOf", [])]
+    return next((const for const in consts if str(const) == raw), raw)
 
 
 def _number(raw: str, kind: str):

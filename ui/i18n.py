@@ -11,9 +11,12 @@ from datetime import datetime
 from flask import has_request_context, session
 
 from innovation.domain.administrations import ADMINISTRATIONS
+from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES
 from ui.texts import TEXT
 
-_ADMINISTRATION = {a.code: (a.name_sv, a.name_en) for a in ADMINISTRATIONS}
+# Words the domain spells itself, in (Swedish, English).
+_NAMES = {"administration": {a.code: (a.name_sv, a.name_en) for a in ADMINISTRATIONS},
+          "category": {c.value: titles for c, titles in ABORT_CATEGORY_TITLES.items()}}
 
 # The engine's validation messages (jsonschema's English) as sentences for the form user.
 _MESSAGES = [
@@ -56,9 +59,10 @@ def pick(text: str | None) -> str:
 
 
 def term(group: str, value) -> str:
-    """A vocabulary word: phase, kind, status, gate, decision, instance status, administration."""
-    if group == "administration":
-        names = _ADMINISTRATION.get(value)
+    """A vocabulary word: phase, kind, status, gate, decision, recommendation, instance status,
+    administration, abort category."""
+    if group in _NAMES:
+        names = _NAMES[group].get(value)
         return (names[0] if lang() == "sv" else names[1]) if names else str(value)
     return t(f"term.{group}.{value}") if f"term.{group}.{value}" in TEXT else str(value)
 

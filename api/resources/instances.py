@@ -8,6 +8,7 @@ from api.auth import principal, require
 from api.resources import engine, reader
 from api.schemas import (
     AbortArgs,
+    AssessArgs,
     ErrorResponse,
     HistoryEntry,
     InstanceDetail,
@@ -18,7 +19,7 @@ from api.schemas import (
     VersionArgs,
 )
 from application import portfolio
-from application.access import ABORTERS, INSTANCE_READERS, OPERATORS, STARTERS
+from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS, STARTERS
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances",
                 description="Start and follow process instances; admins operate on them.")
@@ -91,9 +92,24 @@ class Abort(MethodView):
     @blp.response(200, InstanceDetail)
     @blp.alt_response(409, schema=ErrorResponse, description="the instance is not waiting for an abort")
     def post(self, args, instance_id):
-        """Abort an initiative with a reason (the BPMN message avbryt_initiativ)."""
-        return portfolio.abort_initiative(engine(), reader(), principal(), instance_id, args["reason"],
+        """Abort an initiative with a category and a reason (the BPMN message avbryt_initiativ);
+        the decision log records it."""
+        return portfolio.abort_initiative(engine(), principal(), instance_id, args["category"], args["reason"],
                                           expected_version=args.get("version"))
+
+
+@blp.route("/<instance_id>/assessments")
+class Assessments(MethodView):
+    @require(*ASSESSORS)
+    @blp.arguments(AssessArgs)
+    @blp.response(201, InstanceDetail)
+    @blp.alt_response(409, schema=ErrorResponse, description="beslut pengar is taken, or the version is stale")
+    @blp.alt_response(422, schema=ErrorResponse, description="the criteria break the criteria form")
+    def post(self, args, instance_id):
+        """Assess the nine criteria again before beslut pengar; every assessment is kept with
+        who made it and when, and the latest counts."""
+        return portfolio.reassess(engine(), principal(), instance_id, {"criteria": args["criteria"]},
+                                  expected_version=args.get("version"))
 
 
 @blp.route("/<instance_id>/migrate")

@@ -20,6 +20,7 @@ from innovation.domain.initiative import (
     apply_measurements,
     enter_phase,
     finish,
+    record_abort,
     record_assessment,
     record_from_start_data,
     record_gate_decision,
@@ -27,7 +28,17 @@ from innovation.domain.initiative import (
     sync_funds,
 )
 from innovation.domain.scoring import assess
-from innovation.model import DECISIONS, GATE_TASKS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
+from innovation.model import (
+    ABORT_VARIABLE,
+    ASSESSMENT_TASK,
+    DECISIONS,
+    GATE_TASKS,
+    LESSONS_TASK,
+    OUTCOMES,
+    PHASE_SUBPROCESSES,
+    PROCESS_KEY,
+    REASSESSED,
+)
 
 
 def current_phase(active_elements: list[dict]) -> str | None:
@@ -45,15 +56,22 @@ def _amounts(lines) -> dict[str, Decimal]:
     return dict(totals)
 
 
+def _log_decision(record: InitiativeRecord, event) -> InitiativeRecord:
+    """A decision task's answer into the decision log (words the task does not log are rounds)."""
+    data, gate = event.submitted, GATE_TASKS[event.element_id]
+    decision = data[gate.decision_field]
+    if gate.logged is not None and decision not in gate.logged:
+        return record
+    return record_gate_decision(
+        record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),
+        decided_by=event.actor, decided_at=event.at,
+        amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
+
+
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
     if element in GATE_TASKS:
-        gate = GATE_TASKS[element]
-        decision = data[gate.decision_field]
-        return record_gate_decision(
-            record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),
-            decided_by=event.actor, decided_at=event.at,
-            amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
+        record = _log_decision(record, event)
     if element == "utforma_upplagg":
         goals = [{"id": g["indicator"], "description": g["indicator"], "unit": g.get("unit", ""),
                   "baseline": g.get("baseline"), "target": g.get("target")} for g in data["effect_goals"]]
@@ -62,9 +80,20 @@ def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
         known = {goal.id for goal in record.effect_goals}
         measured = {m["indicator"]: m["value"] for m in data.get("measurements", []) if m["indicator"] in known}
         return add_lesson(apply_measurements(record, measured, event.at), data.get("lessons", ""))
-    if element == "dokumentera_lardomar":
+    if element == ASSESSMENT_TASK:
+        return record_assessment(record, assess(data["criteria"]), assessed_by=event.actor, assessed_at=event.at)
+    if element == LESSONS_TASK:
+        aborted = data.get(ABORT_VARIABLE) or {}
+        if aborted.get("category"):
+            record = record_abort(record, aborted["category"], aborted.get("reason", ""), decided_by=event.actor,
+                                  decided_at=event.at)
         return add_lesson(record, data.get("lessons_learned", ""))
     return record
+
+
+def _aborted(event) -> bool:
+    """The abort message was delivered: its payload is now the diagram's abort variable."""
+    return event.action == "message_correlated" and event.submitted == event.data.get(ABORT_VARIABLE)
 
 
 def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
@@ -72,8 +101,12 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
         record = _after_task(record, event)
     if record.ended:
         return record
-    if isinstance(event.data.get("score"), dict) and event.data.get("criteria"):
-        record = record_assessment(record, assess(event.data["criteria"]))
+    if event.action == REASSESSED:
+        record = record_assessment(record, assess(event.submitted["criteria"]), assessed_by=event.actor,
+                                   assessed_at=event.at)
+    if _aborted(event) and event.submitted.get("category"):
+        record = record_abort(record, event.submitted["category"], event.submitted.get("reason", ""),
+                              decided_by=event.actor, decided_at=event.at)
     if event.action.startswith("job_"):
         accounts = ledger_store.accounts_of_initiative(session, event.instance_id, lock=False)
         record = sync_funds(record, accounts.values(), event.instance_id)
@@ -103,5 +136,5 @@ def project_initiative(session, event) -> None:
     record = update(record, session, event)
     row.title, row.kind, row.administration = record.title, record.kind.value, record.administration
     row.phase = record.phase.value if record.phase else None
-    row.status, row.score_total = record.status.value, record.score_total
+    row.status = record.status.value
     row.record, row.updated_at = to_dict(record), event.at

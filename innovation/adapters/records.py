@@ -1,4 +1,9 @@
-"""Initiative records to and from JSON-safe dicts (the ``initiatives.record`` column)."""
+"""Initiative records to and from JSON-safe dicts (the ``initiatives.record`` column).
+
+Records written by earlier versions still load: their ``gate_decisions`` entries have no
+administration (they were for the whole initiative) and no category; their ``score_total``,
+a sum the city never defined, is ignored (migration 0018 brought in their assessment).
+"""
 from __future__ import annotations
 
 from dataclasses import fields
@@ -6,8 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from innovation.domain.effects import EffectGoal
-from innovation.domain.initiative import GateDecision, IdeaOwner, InitiativeRecord, PhaseVisit
-from innovation.domain.vocabulary import Decision, Gate, Kind, Phase, Status
+from innovation.domain.initiative import AssessedCriteria, GateDecision, IdeaOwner, InitiativeRecord, PhaseVisit
+from innovation.domain.scoring import assess
+from innovation.domain.vocabulary import AbortCategory, Decision, Gate, Kind, Phase, Status
 
 
 def _when(value: str | None) -> datetime | None:
@@ -18,6 +24,17 @@ def _money(values: dict) -> dict:
     return {code: str(amount) for code, amount in values.items()}
 
 
+def decision_to_dict(d: GateDecision) -> dict:
+    return {"gate": d.gate.value, "decision": d.decision.value, "rationale": d.rationale,
+            "decided_by": d.decided_by, "decided_at": d.decided_at.isoformat(), "amounts": _money(d.amounts),
+            "administration": d.administration, "category": d.category.value if d.category else None}
+
+
+def assessment_to_dict(a: AssessedCriteria) -> dict:
+    """The answers (what is stored) with what they add up to (for readers of the JSON)."""
+    return {**a.assessment.to_dict(), "assessed_by": a.assessed_by, "assessed_at": a.assessed_at.isoformat()}
+
+
 def to_dict(record: InitiativeRecord) -> dict:
     return {
         "title": record.title, "kind": record.kind.value, "administration": record.administration,
@@ -25,16 +42,26 @@ def to_dict(record: InitiativeRecord) -> dict:
                        "show_publicly": record.idea_owner.show_publicly},
         "description": record.description, "need": record.need, "collaborators": list(record.collaborators),
         "strategic_area": record.strategic_area, "phase": record.phase.value if record.phase else None,
-        "status": record.status.value, "score_total": record.score_total,
+        "status": record.status.value,
         "funds_granted": _money(record.funds_granted), "funds_spent": _money(record.funds_spent),
         "effect_goals": [g.to_dict() for g in record.effect_goals],
         "lessons_learned": list(record.lessons_learned),
         "phase_dates": [{"phase": v.phase.value, "entered_at": v.entered_at.isoformat(),
                          "left_at": v.left_at.isoformat() if v.left_at else None} for v in record.phase_dates],
-        "gate_decisions": [{"gate": d.gate.value, "decision": d.decision.value, "rationale": d.rationale,
-                            "decided_by": d.decided_by, "decided_at": d.decided_at.isoformat(),
-                            "amounts": _money(d.amounts)} for d in record.gate_decisions],
+        "gate_decisions": [decision_to_dict(d) for d in record.gate_decisions],
+        "assessments": [assessment_to_dict(a) for a in record.assessments],
     }
+
+
+def _decision(d: dict) -> GateDecision:
+    return GateDecision(Gate(d["gate"]), Decision(d["decision"]), d["rationale"], d["decided_by"],
+                        _when(d["decided_at"]), {c: Decimal(a) for c, a in d["amounts"].items()},
+                        d.get("administration"), AbortCategory(d["category"]) if d.get("category") else None)
+
+
+def _assessment(a: dict) -> AssessedCriteria:
+    answers = {key: {"score": item["score"], "comment": item["comment"]} for key, item in a["breakdown"].items()}
+    return AssessedCriteria(assess(answers), a["assessed_by"], _when(a["assessed_at"]))
 
 
 def from_dict(data: dict) -> InitiativeRecord:
@@ -44,7 +71,6 @@ def from_dict(data: dict) -> InitiativeRecord:
         idea_owner=IdeaOwner(**data["idea_owner"]), description=data["description"], need=data["need"],
         collaborators=tuple(data["collaborators"]), strategic_area=data["strategic_area"],
         phase=Phase(data["phase"]) if data["phase"] else None, status=Status(data["status"]),
-        score_total=data["score_total"],
         funds_granted={c: Decimal(a) for c, a in data["funds_granted"].items()},
         funds_spent={c: Decimal(a) for c, a in data["funds_spent"].items()},
         effect_goals=tuple(EffectGoal(**{**{k: v for k, v in g.items() if k in goal_fields},
@@ -52,7 +78,6 @@ def from_dict(data: dict) -> InitiativeRecord:
         lessons_learned=tuple(data["lessons_learned"]),
         phase_dates=tuple(PhaseVisit(Phase(v["phase"]), _when(v["entered_at"]), _when(v["left_at"]))
                           for v in data["phase_dates"]),
-        gate_decisions=tuple(GateDecision(Gate(d["gate"]), Decision(d["decision"]), d["rationale"], d["decided_by"],
-                                          _when(d["decided_at"]), {c: Decimal(a) for c, a in d["amounts"].items()})
-                             for d in data["gate_decisions"]),
+        gate_decisions=tuple(_decision(d) for d in data["gate_decisions"]),
+        assessments=tuple(_assessment(a) for a in data.get("assessments", [])),
     )

@@ -47,7 +47,6 @@ class Initiative(InnovationBase):
     administration: Mapped[str] = mapped_column(String(10), index=True)
     phase: Mapped[str | None] = mapped_column(String(30), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
-    score_total: Mapped[int | None] = mapped_column(Integer)
     record: Mapped[dict] = mapped_column(JSON)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]

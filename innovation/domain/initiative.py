@@ -18,7 +18,7 @@ from innovation.domain.errors import DomainError, InitiativeError
 from innovation.domain.ledger import Account
 from innovation.domain.money import ZERO, Amount, to_amount
 from innovation.domain.scoring import Assessment
-from innovation.domain.vocabulary import ENDED, Decision, Gate, Kind, Phase, Status, parse
+from innovation.domain.vocabulary import ENDED, AbortCategory, Decision, Gate, Kind, Phase, Status, parse
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,26 @@ class PhaseVisit:
 
 @dataclass(frozen=True)
 class GateDecision:
+    """One entry of the decision log: where (``gate``: a gate or another decision point), who,
+    for which administration, what, why, with which amounts and, for an abort, its category."""
+
     gate: Gate
     decision: Decision
     rationale: str
     decided_by: str
     decided_at: datetime
     amounts: Mapping[str, Decimal] = field(default_factory=dict)
+    administration: str | None = None  # whose share it decided (money gate), None for the whole initiative
+    category: AbortCategory | None = None  # an abort's reason, in the city's categories
+
+
+@dataclass(frozen=True)
+class AssessedCriteria:
+    """One assessment of the nine criteria, by whom and when; the record keeps them all."""
+
+    assessment: Assessment
+    assessed_by: str
+    assessed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ class InitiativeRecord:
     strategic_area: str = ""
     phase: Phase | None = None  # None before the first phase and once ended
     status: Status = Status.ACTIVE
-    score_total: int | None = None
+    assessments: tuple[AssessedCriteria, ...] = ()  # oldest first; the latest counts
     funds_granted: Mapping[str, Decimal] = field(default_factory=dict)
     funds_spent: Mapping[str, Decimal] = field(default_factory=dict)
     effect_goals: tuple[EffectGoal, ...] = ()
@@ -68,6 +82,11 @@ class InitiativeRecord:
     @property
     def ended(self) -> bool:
         return self.status in ENDED
+
+    @property
+    def assessment(self) -> AssessedCriteria | None:
+        """The assessment that counts: the latest, made with the most knowledge of the initiative."""
+        return self.assessments[-1] if self.assessments else None
 
 
 def enter_phase(record: InitiativeRecord, phase: Phase | str, at: datetime) -> InitiativeRecord:
@@ -89,10 +108,13 @@ def record_gate_decision(
     decided_by: str,
     decided_at: datetime,
     amounts: Mapping[str, Amount] | None = None,
+    administration: str | None = None,
+    category: AbortCategory | str | None = None,
 ) -> InitiativeRecord:
-    """Log a gate decision; hold pauses the initiative, go or recycle (re)activates it.
+    """Log a decision; hold pauses the initiative, go or recycle (re)activates it.
 
-    A kill is logged but does not end the record: the process's end event does, via finish().
+    ``administration`` is whose share it decided (the whole initiative's when None). A kill
+    is logged but does not end the record: the process's end event does, via finish().
     """
     if not decided_by:
         raise InitiativeError("a gate decision needs the name of who decided")
@@ -103,6 +125,8 @@ def record_gate_decision(
         decided_by,
         decided_at,
         {by_code(code).code: to_amount(a) for code, a in (amounts or {}).items()},
+        by_code(administration).code if administration else None,
+        parse(AbortCategory, category) if category is not None else None,
     )
     if made in record.gate_decisions:
         return record
@@ -113,9 +137,49 @@ def record_gate_decision(
     return replace(record, status=status, gate_decisions=record.gate_decisions + (made,))
 
 
-def record_assessment(record: InitiativeRecord, assessment: Assessment) -> InitiativeRecord:
-    """Keep the assessment's total on the record for portfolio views."""
-    return replace(record, score_total=assessment.total)
+def record_abort(
+    record: InitiativeRecord,
+    category: AbortCategory | str,
+    reason: str,
+    *,
+    decided_by: str,
+    decided_at: datetime,
+) -> InitiativeRecord:
+    """Log why the initiative is aborted; the same category and reason again (confirmed when
+    the lessons are documented) is not logged twice."""
+    category = parse(AbortCategory, category)
+    last = next((d for d in reversed(record.gate_decisions) if d.gate == Gate.AVBROTT), None)
+    if last is not None and (last.category, last.rationale) == (category, reason):
+        return record
+    return record_gate_decision(record, Gate.AVBROTT, Decision.KILL, rationale=reason, decided_by=decided_by,
+                                decided_at=decided_at, category=category)
+
+
+#: Phases in which the criteria may be assessed again (before beslut pengar).
+ASSESSABLE_PHASES = (None, Phase.UTFORSKA_IDE, Phase.UTFORSKA_UPPLAGG)
+
+
+def assessable(record: InitiativeRecord) -> bool:
+    """Whether the criteria may be assessed (again): they guide beslut pengar, so by one
+    assessor or more until an administration grants money, and not after."""
+    granted = any(d.gate == Gate.PENGAR and d.decision == Decision.GO for d in record.gate_decisions)
+    return not record.ended and not granted and record.phase in ASSESSABLE_PHASES
+
+
+def check_assessable(record: InitiativeRecord) -> None:
+    if not assessable(record):
+        raise InitiativeError("the criteria can be assessed only before beslut pengar")
+
+
+def record_assessment(
+    record: InitiativeRecord, assessment: Assessment, *, assessed_by: str, assessed_at: datetime
+) -> InitiativeRecord:
+    """Add an assessment to the history (the latest counts); the same fact twice is one."""
+    made = AssessedCriteria(assessment, assessed_by, assessed_at)
+    if made in record.assessments:
+        return record
+    check_assessable(record)
+    return replace(record, assessments=record.assessments + (made,))
 
 
 def set_effect_goals(

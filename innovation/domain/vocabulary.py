@@ -1,4 +1,4 @@
-"""The model's fixed words: kinds, phases, statuses, gates and gate decisions.
+"""The model's fixed words: kinds, phases, statuses, decision points, decisions, abort reasons.
 
 Values are ASCII slugs of the Swedish terms users see, so they are safe in BPMN
 expressions, form enums and URLs alike.
@@ -37,9 +37,15 @@ ENDED = (Status.ABORTED, Status.REALISED)
 
 
 class Gate(StrEnum):
+    """Where a decision in the initiative's decision log was taken: the three gates and the
+    other decision points (the name stays Gate so stored records and new entries keep it)."""
+
     TID = "tid"  # beslut tid: the idea owner may spend working time exploring
     PENGAR = "pengar"  # beslut pengar: an administration grants funds for a pilot
     SKALA_UPP = "skala_upp"  # beslut skala upp: real value seen, scale it up
+    PILOT = "pilot"  # an evaluation that ends the pilot: stop, or propose to scale
+    PILOT_SLUT = "pilot_slutdatum"  # the decision forced by the pilot end date: stop, scale or extend
+    AVBROTT = "avbrott"  # the initiative is aborted, with a category of reason
 
 
 class Decision(StrEnum):
@@ -47,6 +53,32 @@ class Decision(StrEnum):
     KILL = "kill"
     HOLD = "hold"
     RECYCLE = "recycle"
+
+
+class AbortCategory(StrEnum):
+    """Why initiatives are aborted, in the city's words ("Avbrutna eller realiserade initiativ")."""
+
+    FUNKTIONELLT = "funktionellt"
+    EKONOMISKT = "ekonomiskt"
+    KOSTNAD_EFFEKT = "kostnad_effekt"
+    BATTRE_LOSNING = "battre_losning"
+    EJ_IMPLEMENTERAD = "ej_implementerad"
+    ANNAT = "annat"
+
+
+#: Each abort category as the city writes it (Swedish, English); forms and pages use these.
+ABORT_CATEGORY_TITLES: dict[AbortCategory, tuple[str, str]] = {
+    AbortCategory.FUNKTIONELLT: ("Lösningen matchar inte behovet funktionellt",
+                                 "The solution does not meet the need functionally"),
+    AbortCategory.EKONOMISKT: ("Lösningen matchar inte behovet ekonomiskt",
+                               "The solution does not meet the need economically"),
+    AbortCategory.KOSTNAD_EFFEKT: ("Kostnaden i förhållande till effekterna är för stor",
+                                   "The cost is too high for the effect"),
+    AbortCategory.BATTRE_LOSNING: ("En annan, bättre lösning har hittats", "A better solution was found"),
+    AbortCategory.EJ_IMPLEMENTERAD: ("Inte implementerad i någon av stadens verksamheter",
+                                     "Not implemented in any of the city's verksamheter"),
+    AbortCategory.ANNAT: ("Annat", "Other"),
+}
 
 
 E = TypeVar("E", bound=StrEnum)

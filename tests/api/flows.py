@@ -43,6 +43,19 @@ class ApiInitiative:
                                                       "grants": [{"administration": administration,
                                                                   "amount": amount}]})
 
+    def abort(self, category: str, reason: str, user: str = "ivar"):
+        response = self.api.as_(user).post(f"/api/instances/{self.id}/abort",
+                                           json={"category": category, "reason": reason})
+        assert response.status_code == 200, response.json
+        self.settle()
+        return response
+
+    def lessons(self, lessons: str, category: str | None = None, reason: str = "Beslutet att avsluta."):
+        """Document the lessons; an abort's own reason is confirmed as the form shows it."""
+        shown = self.api.as_("ivar").get(f"/api/tasks/{self.task('ivar', 'dokumentera_lardomar')['id']}/form").json
+        abort = shown["data"].get("abort") or {"category": category, "reason": reason}
+        return self.complete("ivar", "dokumentera_lardomar", {"abort": abort, "lessons_learned": lessons})
+
     def evaluate(self, decision: str, spent=()):
         self.clock.advance(days=31)
         self.settle()

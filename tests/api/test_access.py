@@ -33,6 +33,7 @@ def test_public_and_documentation_need_no_login(api):
     ("frida", "post", "/api/instances"),
     ("ada", "post", "/api/tasks/x/assign"),
     ("ada", "post", "/api/instances/x/abort"),
+    ("admin", "post", "/api/instances/x/assessments"),
     ("owner", "post", "/api/instances/x/migrate"),
 ])
 def test_roles_are_enforced_and_denials_audited(api, engine, user, method, path):

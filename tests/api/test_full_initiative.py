@@ -26,10 +26,8 @@ def test_submission_to_realised(api, engine, clock):
 def test_submission_to_aborted(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
     flow.to_pilot()
-    response = api.as_("ivar").post(f"/api/instances/{flow.id}/abort", json={"reason": "Ingen effekt."})
-    assert response.status_code == 200
-    flow.settle()
-    flow.complete("ivar", "dokumentera_lardomar", {"lessons_learned": "Mät tidigare."})
+    flow.abort("kostnad_effekt", "Ingen effekt.")
+    flow.lessons("Mät tidigare.")
     detail = flow.detail()
     assert (detail["end_element"], detail["initiative_status"]) == ("slut_avbruten", "aborted")
     assert api.as_(None).get(f"/api/public/initiatives/{flow.id}").json["lessons_learned"] == ["Mät tidigare."]

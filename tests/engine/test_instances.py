@@ -137,3 +137,28 @@ def test_reloading_before_every_step_matches_running_in_memory(engine, deploy):
         workflow.do_engine_steps()
     assert persisted["status"] == "completed"
     assert persisted["data"] == workflow.data == {"limit": 25, "count": 25}
+
+
+def test_annotate_records_a_fact_without_moving_the_instance(engine, deploy):
+    """A fact about a running instance (an assessment made outside the diagram): checked,
+    locked, audited, seen by the listeners; the tasks and data stay; ended instances refuse it."""
+    deploy("forms_and_messages.bpmn")
+    seen = []
+    engine.listeners.append(lambda session, event: seen.append((event.action, event.actor, event.submitted)))
+    instance = engine.start("request", {"title": "Bike racks"}, actor="a")
+    schema = {"type": "object", "properties": {"note": {"type": "string", "maxLength": 5}}, "required": ["note"]}
+    with pytest.raises(InvalidData) as caught:
+        engine.annotate(instance["id"], "noted", {"note": "far too long"}, actor="b", schema=schema)
+    assert set(field_errors(caught)) == {"/note"}
+    with pytest.raises(StaleVersion):
+        engine.annotate(instance["id"], "noted", {"note": "ok"}, actor="b", expected_version=instance["version"] + 5)
+    view = engine.annotate(instance["id"], "noted", {"note": "ok"}, actor="b", schema=schema,
+                           expected_version=instance["version"])
+    assert [t["element_id"] for t in view["tasks"]] == [t["element_id"] for t in instance["tasks"]]
+    assert view["data"] == instance["data"]
+    assert seen[-1] == ("noted", "b", {"note": "ok"})
+    assert [(e["action"], e["actor"], e["details"]["submitted"]) for e in engine.history(instance["id"])][-1] == (
+        "noted", "b", {"note": "ok"})
+    engine.terminate(instance["id"], actor="admin")
+    with pytest.raises(Conflict):
+        engine.annotate(instance["id"], "noted", {"note": "late"}, actor="b")

@@ -33,7 +33,9 @@ def balances(engine, year: int = 2026) -> dict:
 def test_realised_with_several_evaluations(funded_pilot):
     d = funded_pilot()
     record = d.record()
-    assert record.phase == Phase.UTVECKLA_PILOT and record.score_total == 27
+    assert record.phase == Phase.UTVECKLA_PILOT
+    assert (record.assessment.assessment.criteria_met, record.assessment.assessment.applicable) == (9, 9)
+    assert record.assessment.assessed_by == "coordinator"
     assert record.funds_granted == {"SOF": Decimal("300000.00"), "SLF": Decimal("100000.00")}
     d.evaluate("continue", [("SOF", 50_000)], value=1.5)
     d.evaluate("adjust", [("SLF", 30_000)], value=3.0)
@@ -46,7 +48,9 @@ def test_realised_with_several_evaluations(funded_pilot):
     assert record.funds_spent == {"SOF": Decimal("150000.00"), "SLF": Decimal("30000.00")}
     assert [g.latest_value for g in record.effect_goals] == [5.5]
     assert [(g.gate.value, g.decision.value, g.decided_by) for g in record.gate_decisions] == [
-        ("tid", "go", "decision-maker"), ("pengar", "go", "decision-maker"), ("skala_upp", "go", "decision-maker")]
+        ("tid", "go", "decision-maker"), ("pengar", "go", "decision-maker"), ("pilot", "go", "idea-owner"),
+        ("skala_upp", "go", "decision-maker")]
+    assert record.gate_decisions[2].amounts == {"SOF": Decimal("100000.00")}  # what the last round spent
     accounts = balances(d.engine)
     assert accounts["SOF"].reserved_for(d.instance_id) == 0  # unspent funds released at the end
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("150000.00")
@@ -58,9 +62,11 @@ def test_killed_at_the_time_gate(submit):
     d.explore_idea(0)
     assert d.instance()["data"]["score"]["recommendation"] == "weak"
     d.gate_time("kill")
-    d.lessons()
+    d.lessons(category="funktionellt")
     ended(d, "aborted")
-    assert d.record().gate_decisions[-1].decision.value == "kill"
+    assert [(g.gate.value, g.decision.value, g.category and g.category.value, g.decided_by)
+            for g in d.record().gate_decisions] == [("tid", "kill", None, "decision-maker"),
+                                                    ("avbrott", "kill", "funktionellt", "coordinator")]
 
 
 def test_killed_at_the_money_gate(submit):
@@ -127,11 +133,16 @@ def test_aborted_by_message_in_each_phase(submit, phase):
     if phase == "skala":
         d.evaluate("scale", [("VOF", 20_000)])
     assert d.record().phase == Phase(phase)
-    d.abort("En bättre lösning finns redan.")
+    d.abort("En bättre lösning finns redan.", "battre_losning")
     assert [t["element_id"] for t in d.open_tasks()] == ["dokumentera_lardomar"]
-    assert d.instance()["data"]["abort"] == {"reason": "En bättre lösning finns redan."}
+    aborted = {"category": "battre_losning", "reason": "En bättre lösning finns redan."}
+    assert d.instance()["data"]["abort"] == aborted
+    lessons = d.engine.task_form(d.task("dokumentera_lardomar")["id"])
+    assert lessons["data"] == {"abort": aborted}  # the form shows the abort's reason to confirm
     d.lessons()
     ended(d, "aborted")
+    aborts = [(g.category.value, g.rationale, g.decided_by) for g in d.record().gate_decisions if g.category]
+    assert aborts == [("battre_losning", "En bättre lösning finns redan.", "coordinator")]  # confirmed, once
     assert balances(d.engine)["VOF"].reserved_for(d.instance_id) == 0
 
 
@@ -180,8 +191,10 @@ def test_pilot_reminder_and_forced_end(funded_pilot, engine):
     d.wait(days=14)  # past the planned end date (12 weeks)
     assert [t["element_id"] for t in d.open_tasks()] == ["tvingande_beslut"]
     d.complete("tvingande_beslut", {"pilot_decision": "stop", "forced_rationale": "Slutdatum nått."})
-    d.lessons()
+    d.lessons(category="kostnad_effekt")
     ended(d, "aborted")
+    assert [(g.gate.value, g.decision.value, g.rationale) for g in d.record().gate_decisions][2:] == [
+        ("pilot_slutdatum", "kill", "Slutdatum nått."), ("avbrott", "kill", "Beslutet att avsluta.")]
     accounts = balances(engine)
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("10000.00")
     assert accounts["SOF"].reserved_for(d.instance_id) == 0
@@ -193,6 +206,8 @@ def test_stopping_a_pilot_releases_unspent_funds(funded_pilot, engine):
     d.evaluate("stop", [("SOF", 40_000)])
     d.lessons()
     ended(d, "aborted")
+    pilot = d.record().gate_decisions[2]  # the stop, not the round before: rounds are not decisions
+    assert (pilot.gate.value, pilot.decision.value, pilot.decided_by) == ("pilot", "kill", "idea-owner")
     after = balances(engine)["SOF"]
     assert after.available == before - Decimal("40000.00")
     assert after.reserved_for(d.instance_id) == 0

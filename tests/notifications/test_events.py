@@ -44,6 +44,31 @@ def test_tasks_reach_their_lane_and_decisions_reach_the_idea_owner(api, engine, 
     assert "mf_boss" not in {user for user, _ in received(engine)}  # decides for MF, not SOF
 
 
+def test_pilot_rounds_and_ones_own_decisions_are_not_news(api, engine, clock, people):
+    """A pilot round that goes on is no decision, and the idea owner who stops the pilot knows;
+    the forced decision at the end date reaches her like a gate's."""
+    flow = ApiInitiative(api, engine, clock)
+    flow.to_pilot()
+    flow.evaluate("continue", [("SOF", 1_000)])
+    flow.evaluate("stop", [("SOF", 1_000)])
+    assert [(n.params["gate"], n.params["decision"]) for n in _decisions(engine)] == [("tid", "go"), ("pengar", "go")]
+    other = ApiInitiative(api, engine, clock)
+    other.to_pilot()
+    clock.advance(weeks=17)  # past the set-up's end date (16 weeks)
+    other.settle()
+    other.complete("frida", "tvingande_beslut", {"pilot_decision": "scale", "forced_rationale": "Tiden är ute."})
+    forced = _decisions(engine)[-1]
+    assert (forced.username, forced.params["gate"], forced.params["decision"]) == ("ada", "pilot_slutdatum", "go")
+    assert notifications.render("decision", forced.params, "sv")[1].startswith(
+        "Beslutet vid grinden Pilotens slutdatum om ditt initiativ")
+
+
+def _decisions(engine) -> list[Notification]:
+    with engine.reading() as session:
+        return list(session.scalars(select(Notification).where(Notification.kind == "decision")
+                                    .order_by(Notification.id)))
+
+
 def test_an_assignment_by_someone_else_is_found_in_the_audit_log(api, engine, clock, people):
     flow = ApiInitiative(api, engine, clock)
     write(engine, notifications.scan)  # the first scan starts reading the audit log here

@@ -158,6 +158,33 @@ const scenarios = {
     await audit(page, 'portfolio dashboard');
   },
 
+  // A coordinator assesses the criteria again before beslut pengar (teknisk höjd not
+  // applicable), then aborts the initiative with one of the city's categories of reason.
+  async rescoring() {
+    const page = await user('ivar');
+    await page.goto(config.url + '/monitor/instances/' + config.instance);
+    await audit(page, 'instance with its assessment');
+    report.before = await text(page, '#assessment p');
+    await navigate(page, 'a:has-text("Bedöm kriterierna igen")');
+    await audit(page, 'criteria form');
+    for (const key of config.criteria) {
+      await page.check(`input[name="/criteria/${key}/score"][value="${key === 'technical_height' ? 'ej_tillampligt' : '2'}"]`);
+    }
+    await submit(page);
+    report.flash = await text(page, '.flash');
+    report.after = await text(page, '#assessment p');
+    await audit(page, 'instance after the new assessment');
+    await page.selectOption('#category', 'battre_losning');
+    await page.fill('#reason', 'Ett nationellt system ersätter idén.');
+    await navigate(page, '#abort button[type=submit]');
+    for (let i = 0; i < 40 && await page.locator('text=Avbrott för SOF').count() === 0; i += 1) {
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    report.logged = await text(page, 'li:has-text("Avbrott för SOF")');
+    await audit(page, 'instance with the abort in the decision log');
+  },
+
   // Anyone: the public database lists the initiative, filters, shows it and exports it.
   async public() {
     const page = await user(null);

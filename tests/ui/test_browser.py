@@ -20,6 +20,7 @@ from application import portfolio as queries
 from engine import versions
 from engine.validation import NS, FormSource, validate
 from engine.versions import canonical
+from innovation.domain.scoring import CRITERIA
 from tests.ui.live import start_live
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,23 @@ def test_admin_retries_an_incident(node, live):
     assert report["flash"] == "Anropet körs igen." and report["nextTaskShown"] >= 1
     assert report["badges"] >= 1
     assert live.engine.instance(instance)["jobs"] == []
+
+
+def test_coordinator_assesses_again_and_aborts_with_a_category(node, live):
+    instance = live.start("Smart snöröjning", key="rescoring-1")
+    live.explore(instance)
+    live.wait_for(instance, "beslut_tid")
+    report = run(node, live, "rescoring", instance=instance, criteria=[c.key for c in CRITERIA])
+    assert report["pages"] == ["login", "instance with its assessment", "criteria form",
+                               "instance after the new assessment", "instance with the abort in the decision log"]
+    assert report["before"].startswith("uppfyller 9 av 9")
+    assert report["flash"] == "Den nya bedömningen är sparad."
+    assert report["after"].startswith("uppfyller 8 av 8") and "(ivar" in report["after"]
+    assert "Avsluta – En annan, bättre lösning har hittats – Ett nationellt system ersätter idén. (ivar" \
+        in report["logged"]
+    with live.engine.reading() as session:
+        detail = queries.with_initiative(session, live.engine.instance(instance))
+    assert [(a["assessed_by"], a["applicable"]) for a in detail["assessments"]] == [("ivar", 9), ("ivar", 8)]
 
 
 def test_public_database_lists_the_initiative(node, live):

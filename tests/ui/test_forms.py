@@ -78,7 +78,7 @@ def test_a_decision_maker_grants_funds_through_the_form(page, api, engine, clock
     shown = frida.get(f"/tasks/{task['id']}")
     assert shown.status_code == 200
     body = text(shown)
-    assert "Digital lånecykel" in body and "Poäng (av 27)" in body and "Beslut tid: Kör" in body
+    assert "Digital lånecykel" in body and "uppfyller 9 av 9" in body and "Beslut tid för SOF: Kör" in body
     assert "Tidigare svar" in body and "Utforma upplägg" in body
     missing = frida.post(f"/tasks/{task['id']}", data={"/money_decision": "grant", "/money_rationale": "Ja.",
                                                        "_submit": "1"})

@@ -64,9 +64,11 @@ def test_operations_name_the_version_they_act_on(page, api, engine, clock):
     assert flow.detail()["status"] == "suspended"
     admin.post(f"/monitor/instances/{flow.id}/resume", data={"version": str(version + 1)})
     assert flow.detail()["status"] == "running"
-    no_reason = admin.post(f"/monitor/instances/{flow.id}/abort", data={"reason": " "})
-    assert _flash(admin.get(no_reason.headers["Location"]))[-1] == "Ange ett skäl för att avbryta."
-    page("ivar").post(f"/monitor/instances/{flow.id}/abort", data={"reason": "Ingen effekt."})
+    for missing in ({"reason": " ", "category": "annat"}, {"reason": "Ingen effekt.", "category": "tråkigt"}):
+        refused = admin.post(f"/monitor/instances/{flow.id}/abort", data=missing)
+        assert _flash(admin.get(refused.headers["Location"]))[-1] == "Välj ett skäl och beskriv det för att avbryta."
+    page("ivar").post(f"/monitor/instances/{flow.id}/abort", data={"category": "funktionellt",
+                                                                    "reason": "Ingen effekt."})
     flow.settle()
     assert "dokumentera_lardomar" in [t["element_id"] for t in flow.detail()["tasks"]]
     assert page("ivar").post(f"/monitor/instances/{flow.id}/terminate").status_code == 403

@@ -9,14 +9,16 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
 from application import monitoring, portfolio
-from application.access import ABORTERS, INSTANCE_READERS, OPERATORS
-from engine import EngineError, InstanceStatus, JobState
+from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS
+from engine import Conflict, EngineError, InstanceStatus, JobState
 from innovation.domain.administrations import ADMINISTRATIONS
-from innovation.domain.vocabulary import Phase
+from innovation.domain.initiative import assessable
+from innovation.domain.vocabulary import AbortCategory, Phase
 from ui.auth import engine, require
 from ui.blueprint import bp
 from ui.i18n import t
 from ui.paging import page_number, whole_number
+from ui.views.inbox import form_page
 
 STATUSES = tuple(InstanceStatus)
 OPERATIONS = ("suspend", "resume", "terminate")
@@ -52,11 +54,13 @@ def instance(instance_id):
     history = engine().history(instance_id)
     with engine().db.unit_of_work() as uow:
         detail = portfolio.with_initiative(uow.session, detail)
+        record = portfolio.initiative_record(uow.session, instance_id)
         states = monitoring.element_states(uow.session, instance_id, detail["status"])
         versions = [d.version for d in monitoring.definitions_of(uow.session, detail["process_key"])]
     page = page_number()
     shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
-    return render_template("ui/instance.html", i=detail, states=states, versions=versions, operations=OPERATIONS,
+    return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
+                           states=states, versions=versions, operations=OPERATIONS, categories=list(AbortCategory),
                            history=shown, history_page={"total": len(history), "page": page,
                                                         "page_size": HISTORY_PAGE})
 
@@ -94,13 +98,36 @@ def operate(instance_id, operation):
 @bp.post("/monitor/instances/<instance_id>/abort")
 @require(*ABORTERS)
 def abort_instance(instance_id):
-    reason = request.form.get("reason", "").strip()
-    if not reason:
+    reason, category = request.form.get("reason", "").strip(), request.form.get("category", "")
+    if not reason or category not in set(AbortCategory):
         flash(t("monitor.reason_needed"), "error")
         return redirect(url_for("ui.instance", instance_id=instance_id, _anchor="abort"))
-    with engine().reading() as session:
-        return _act(instance_id, t("monitor.done.abort"), lambda: portfolio.abort_initiative(
-            engine(), session, g.principal, instance_id, reason, expected_version=_version()))
+    return _act(instance_id, t("monitor.done.abort"), lambda: portfolio.abort_initiative(
+        engine(), g.principal, instance_id, category, reason, expected_version=_version()))
+
+
+@bp.route("/monitor/instances/<instance_id>/assess", methods=["GET", "POST"])
+@require(*ASSESSORS)
+def reassess(instance_id):
+    """Assess the criteria again before beslut pengar, with the diagram's own criteria form."""
+    try:
+        with engine().reading() as session:
+            schema, ui_schema = portfolio.assessment_form(session, instance_id)
+            record = portfolio.initiative_record(session, instance_id)
+    except Conflict as error:
+        flash(f"{t('monitor.refused')}: {error.message}", "error")
+        return redirect(url_for("ui.instance", instance_id=instance_id))
+    latest = {"criteria": record.assessment.assessment.answers()} if record.assessment else {}
+
+    def submit(data):
+        portfolio.reassess(engine(), g.principal, instance_id, data)
+        flash(t("monitor.done.reassess"), "success")
+        return redirect(url_for("ui.instance", instance_id=instance_id, _anchor="assessment"))
+
+    shown = form_page(schema, ui_schema, latest, submit)
+    if "response" in shown:
+        return shown["response"]
+    return render_template("ui/assess.html", form=shown, record=record, instance_id=instance_id), shown["status"]
 
 
 @bp.post("/monitor/instances/<instance_id>/migrate")

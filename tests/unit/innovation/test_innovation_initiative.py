@@ -142,9 +142,14 @@ def test_bad_gate_decisions_are_refused(kwargs):
         record_gate_decision(new(), rationale="r", decided_at=at(0), **kwargs)
 
 
-def test_assessment_total_is_kept():
-    answers = {c.key: {"score": 2, "comment": ""} for c in CRITERIA}
-    assert record_assessment(new(), assess(answers)).score_total == 18
+def test_assessments_are_kept_and_the_latest_counts():
+    first = assess({c.key: {"score": 2, "comment": ""} for c in CRITERIA})
+    second = assess({c.key: {"score": 1, "comment": "efter upplägget"} for c in CRITERIA})
+    r = record_assessment(new(), first, assessed_by="ivar", assessed_at=at(1))
+    r = record_assessment(r, second, assessed_by="kim", assessed_at=at(2))
+    assert record_assessment(r, second, assessed_by="kim", assessed_at=at(2)) is r  # a replayed fact
+    assert [(a.assessed_by, a.assessment.criteria_met) for a in r.assessments] == [("ivar", 9), ("kim", 0)]
+    assert r.assessment.assessed_by == "kim"
 
 
 def test_effect_goals_keep_latest_measurement():

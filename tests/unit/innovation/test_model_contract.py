@@ -11,12 +11,17 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from innovation.domain.vocabulary import Decision
+from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES, Decision
 from innovation.model import (
     ABORT_MESSAGE,
+    ABORT_VARIABLE,
+    ASSESSMENT_FORM,
+    ASSESSMENT_TASK,
+    ASSESSMENT_UI_FORM,
     DECISIONS,
     GATE_TASKS,
     LANE_ROLES,
+    LESSONS_TASK,
     OUTCOMES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
@@ -60,8 +65,10 @@ def test_each_gate_is_a_user_task_whose_form_carries_its_decision(task_id):
     assert gate.decision_field in fields and gate.rationale_field in fields
     assert gate.amounts_field is None or gate.amounts_field in fields
     offered = {choice["const"] for choice in fields[gate.decision_field]["oneOf"]}
+    logged = offered if gate.logged is None else set(gate.logged)
+    assert logged <= offered  # the words that are decisions (the rest are rounds) are offered
     # every decision the form offers is one the record knows (directly or through the form's word)
-    assert offered and {DECISIONS.get(word, word) for word in offered} <= {d.value for d in Decision}
+    assert logged and {DECISIONS.get(word, word) for word in logged} <= {d.value for d in Decision}
 
 
 @pytest.mark.parametrize("phase", PHASE_SUBPROCESSES)
@@ -79,6 +86,22 @@ def test_the_abort_message_is_declared_and_caught():
     message = DIAGRAM.find(f"bpmn:message[@name='{ABORT_MESSAGE}']", NS)
     assert message is not None
     assert PROCESS.xpath(".//bpmn:messageEventDefinition[@messageRef=$ref]", namespaces=NS, ref=message.get("id"))
+
+
+def test_every_abort_catch_keeps_the_payload_where_the_lessons_form_confirms_it():
+    message = DIAGRAM.find(f"bpmn:message[@name='{ABORT_MESSAGE}']", NS)
+    catches = PROCESS.xpath(".//bpmn:messageEventDefinition[@messageRef=$ref]", namespaces=NS, ref=message.get("id"))
+    assert {c.find("bpmn:extensionElements/spiffworkflow:messageVariable", NS).text for c in catches} == {ABORT_VARIABLE}
+    abort = form_of(element(LESSONS_TASK))["properties"][ABORT_VARIABLE]
+    assert abort["required"] == ["category", "reason"]
+    assert [(o["const"], o["title"]) for o in abort["properties"]["category"]["oneOf"]] == [
+        (category.value, f"{sv} / {en}") for category, (sv, en) in ABORT_CATEGORY_TITLES.items()]
+
+
+def test_the_assessment_task_uses_the_criteria_form():
+    task = element(ASSESSMENT_TASK)
+    names = {p.get("name"): p.get("value") for p in task.iterfind(".//spiffworkflow:property", NS)}
+    assert (names["formJsonSchemaFilename"], names["formUiSchemaFilename"]) == (ASSESSMENT_FORM, ASSESSMENT_UI_FORM)
 
 
 def test_lanes_for_follows_the_roles():
