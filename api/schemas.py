@@ -64,6 +64,15 @@ class ErrorResponse(Strict):
     details = fields.List(fields.Nested(ErrorDetail))
 
 
+class TranslatedExpression(Strict):
+    element_id = fields.String()
+    element_type = fields.String()
+    kind = fields.String(metadata={"description": "condition, timeDuration, …"})
+    language = fields.String(metadata={"description": "JUEL or FEEL"})
+    original = fields.String(metadata={"description": "as written in the diagram (which keeps it)"})
+    python = fields.String(metadata={"description": "what the engine runs"})
+
+
 class Definition(Strict):
     id = fields.Integer()
     process_key = fields.String()
@@ -76,6 +85,8 @@ class Definition(Strict):
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
     warnings = fields.List(fields.Nested(ErrorDetail), metadata={
         "description": "what deploys but deserves a look, e.g. two parallel branches writing one variable"})
+    expressions = fields.List(fields.Nested(TranslatedExpression), metadata={
+        "description": "the diagram's JUEL and FEEL expressions and the Python each runs as"})
 
 
 class DefinitionQuery(Query):

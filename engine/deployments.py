@@ -27,7 +27,8 @@ def content_hash(xml: bytes, forms: dict) -> str:
 def store(session, validated: Validated, xml: bytes, deployed_by: str, now: datetime, filename: str) -> list[dict]:
     """Store each process of a valid diagram; identical content returns the existing version.
 
-    Each result carries ``warnings``: problems that do not stop the deployment.
+    Each result carries ``warnings``, problems that do not stop the deployment, and
+    ``expressions``, the JUEL and FEEL of the diagram with the Python each runs as.
     """
     if validated.problems:
         raise DeploymentRejected(f"{filename} was not deployed: {len(validated.problems)} problem(s)",
@@ -36,13 +37,14 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
     warnings = join_warnings(xml, validated.forms)
     deployed = []
     for process in validated.processes:
-        notes = [w.to_dict() for w in warnings.get(process.process_key, [])]
+        notes = [w.to_dict() for w in validated.warnings + warnings.get(process.process_key, [])]
+        notes = {"warnings": notes, "expressions": validated.expressions}
         latest = session.scalar(
             select(ProcessDefinition).where(ProcessDefinition.process_key == process.process_key)
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()
         )
         if latest is not None and latest.sha256 == sha:
-            deployed.append({**definition_view(latest), "created": False, "warnings": notes})
+            deployed.append({**definition_view(latest), "created": False, **notes})
             continue
         spec_sha = hashlib.sha256(process.spec_json.encode()).hexdigest()
         if session.get(BpmnSpec, spec_sha) is None:
@@ -59,7 +61,7 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
         session.add(AuditEntry(actor=deployed_by, action="deployed", element_id=process.process_key, at=now,
                                details={"definition_id": definition.id, "version": next_version, "sha256": sha,
                                         "file": filename}))
-        deployed.append({**definition_view(definition), "created": True, "warnings": notes})
+        deployed.append({**definition_view(definition), "created": True, **notes})
     return deployed
 
 
