@@ -192,8 +192,9 @@ def _name_flows(root) -> list[Problem]:
             name = f"{base}_{number}"
         ids.add(name)
         flow.set("id", name)
-        warnings.append(_problem(flow, f"a sequence flow from {flow.get('sourceRef')!r} to {flow.get('targetRef')!r} "
-                                       f"has no id; it runs as {name!r} (save the diagram in a modeler to give it one)"))
+        ends = f"from {flow.get('sourceRef')!r} to {flow.get('targetRef')!r}"
+        warnings.append(_problem(flow, f"a sequence flow {ends} has no id; it runs as {name!r} (save the diagram "
+                                       "in a modeler to give it one)"))
     return warnings
 
 
