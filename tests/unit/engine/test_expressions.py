@@ -258,7 +258,7 @@ def _same(a, b) -> bool:
 
 
 @pytest.mark.parametrize("language", [JUEL, FEEL])
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_translation_means_what_the_expression_means(language, data):
     tree, text = data.draw(written(language))
@@ -288,7 +288,7 @@ FRAGMENTS = ("a", "b", ".", "(", ")", "[", "]", "0", "1.5e3", "'x'", '"y"', "=="
              " ", "\n", "_", "$", "class", "len", "null", "true", "é", "\u212a")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.one_of(st.text(max_size=40),
                  st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)),
        st.sampled_from(("${", "#{", "=", "", "x ${")), st.sampled_from(("}", "")), st.booleans())
