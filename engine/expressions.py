@@ -335,6 +335,8 @@ def _print(node) -> tuple[str, int]:
     if isinstance(node, Item):
         return f"{_at_least(node.base, _ATOM)}[{to_python(node.key)}]", _ATOM
     if isinstance(node, Unary):
+        if node.op == "not" and isinstance(node.operand, Unary) and node.operand.op == "empty":
+            return f"{_at_least(node.operand.operand, 5)} not in {EMPTY_VALUES}", 4
         if node.op == "not":
             return f"not {_at_least(node.operand, 3)}", 3
         if node.op == "-":

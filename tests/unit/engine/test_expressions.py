@@ -26,7 +26,7 @@ def python(text: str, composite: bool = False) -> str:
     ("${a.b.c == 'x' || !done}", "a['b']['c'] == 'x' or not done"),
     ("${order[0]['total'] ne null}", "order[0]['total'] != None"),
     ("${empty comment}", "comment in (None, '', [], {})"),
-    ("${not empty comment and score ge 3}", "not comment in (None, '', [], {}) and score >= 3"),
+    ("${not empty comment and score ge 3}", "comment not in (None, '', [], {}) and score >= 3"),
     ("${(a + b) * c div 2 mod 7}", "(a + b) * c / 2 % 7"),
     ("${-(a - b) le -1.5e3}", "-(a - b) <= -1500.0"),
     ("${!a == b}", "(not a) == b"),  # in JUEL ! binds tighter than ==
