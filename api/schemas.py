@@ -211,6 +211,14 @@ class StartInstance(Strict):
     data = fields.Dict(load_default=dict, metadata={"description": "the start form's data"})
 
 
+class SendMessage(Strict):
+    business_key = fields.String(allow_none=True, validate=fits(ProcessInstance.business_key))
+    instance_id = fields.String(validate=fits(ProcessInstance.id),
+                                metadata={"description": "deliver to this instance (else by business key)"})
+    version = fields.Integer(validate=WITHIN_INT, metadata={"description": "the instance version you acted on"})
+    data = fields.Dict(load_default=dict, metadata={"description": "the message's payload"})
+
+
 class VersionArgs(Strict):
     version = fields.Integer(validate=WITHIN_INT,
                              metadata={"description": "the instance version you acted on (optional)"})
