@@ -301,7 +301,7 @@ def _timer_problems(node, source: str, kind: str) -> list[Problem]:
         refused = compile_problem(source, "eval")
         if refused:
             return [_problem(node, f"{kind} {source!r} is neither an ISO 8601 value nor an expression "
-                                   f"({refused}); {hint}")]
+                                   f"({refused}); {hint} (in Python, or JUEL ${{…}} or FEEL =…)")]
         try:
             value = ast.literal_eval(source)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
