@@ -22,8 +22,9 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine import clock, expressions
+from engine import clock
 from engine.errors import InvalidData, Problem
+from engine.expressions import SUPPORTED, Refused, translate
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
 from engine.tables import HumanTask
@@ -238,11 +239,11 @@ def _translate(root) -> tuple[list[Problem], list[dict], set]:
         if kind not in _TRANSLATED or kind in TIMER_KINDS and clock.timer_literal(source):
             continue
         try:
-            translation = expressions.translate(source, declared=node.get("language"),
+            translation = translate(source, declared=node.get("language"),
                                                 composite=kind in TIMER_KINDS)
-        except expressions.Refused as exc:
+        except Refused as exc:
             problems.append(_problem(node, f"{kind} {source.strip()!r} is refused: {exc}. Supported in JUEL "
-                                           f"${{…}} and FEEL =…: {expressions.SUPPORTED}"))
+                                           f"${{…}} and FEEL =…: {SUPPORTED}"))
             refused.add(node)
             continue
         if translation is not None:
@@ -264,7 +265,7 @@ def _python_expected(node, kind: str, refused: str) -> str:
         return f"; scripts are Python{other}"
     if kind in _TRANSLATED:
         return ("; Python is expected here, or JUEL ${…} or FEEL =… of the supported kinds: "
-                f"{expressions.SUPPORTED}")
+                f"{SUPPORTED}")
     return "; Python is expected here"
 
 
