@@ -239,8 +239,7 @@ def _translate(root) -> tuple[list[Problem], list[dict], set]:
         if kind not in _TRANSLATED or kind in TIMER_KINDS and clock.timer_literal(source):
             continue
         try:
-            translation = translate(source, declared=node.get("language"),
-                                                composite=kind in TIMER_KINDS)
+            translation = translate(source, declared=node.get("language"), composite=kind in TIMER_KINDS)
         except Refused as exc:
             problems.append(_problem(node, f"{kind} {source.strip()!r} is refused: {exc}. Supported in JUEL "
                                            f"${{…}} and FEEL =…: {SUPPORTED}"))
