@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from engine.sandbox import RESERVED_NAMES
+from engine.sandbox import RestrictedEnvironment
 
 JUEL, FEEL = "JUEL", "FEEL"
 SUPPORTED = ("variables and paths (a.b, a['b'], a[0]); strings, numbers, true, false, null; "
@@ -309,9 +309,16 @@ def _python_name(name: str) -> str:
         raise Refused(f"the variable name {name!r} cannot be used in Python; rename the variable")
     if keyword.iskeyword(name):
         raise Refused(f"the variable name {name!r} is a Python keyword; rename the variable")
-    if name.startswith("_") or name in RESERVED_NAMES:
+    if name.startswith("_") or name in _sandbox_names():
         raise Refused(f"the variable name {name!r} is reserved for the script engine; rename the variable")
     return name
+
+
+def _sandbox_names() -> set[str]:
+    """What diagram code already means by a name (helpers, builtins such as ``len``): a
+    variable of that name could never be set, its reference would be the helper."""
+    scope = RestrictedEnvironment().globals
+    return {*scope, *scope["__builtins__"]}
 
 
 # -- printing -------------------------------------------------------------------------
