@@ -100,7 +100,7 @@ class Engine:
             definition = queries.definition(session, process_key, version)
             spec_json = self.runtime.spec_json(session, definition)
             workflow = new_workflow(spec_json)
-            starts = start_messages(workflow.spec)
+            starts = start_messages(spec_json)
             if message is None and starts and None not in starts:
                 raise Conflict(f"process {process_key!r} starts when message "
                                f"{' or '.join(repr(m) for m in sorted(set(starts)))} is sent, not by starting it: "
@@ -120,9 +120,10 @@ class Engine:
                                   updated_at=now)
             session.add(row)
             session.flush()
+            details = {"process_key": process_key, "version": definition.version}
+            details.update({"message": message} if message else {})
             event = self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
-                                      submitted=data, details={"process_key": process_key,
-                                                               "version": definition.version}, with_view=True)
+                                      submitted=data, details=details, with_view=True)
             uow.commit()
         self.runtime.jobs_committed(event.jobs_created)
         return event.view
@@ -344,7 +345,7 @@ class Engine:
                 ProcessDefinition.process_key == latest.c.process_key,
                 ProcessDefinition.version == latest.c.version)).order_by(ProcessDefinition.process_key)).all()
             return [row.process_key for row in rows
-                    if message in start_messages(new_workflow(self.runtime.spec_json(uow.session, row)).spec)]
+                    if message in start_messages(self.runtime.spec_json(uow.session, row))]
 
 
 def _start_form(workflow) -> str | None:

@@ -186,10 +186,11 @@ class EngineWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def start_messages(spec) -> list[str | None]:
+def start_messages(spec_json: str) -> list[str | None]:
     """Per start event of a process: the message it waits for, or None if it starts by itself."""
     return [task_spec.event_definition.name if isinstance(task_spec.event_definition, MessageEventDefinition)
-            else None for task_spec in spec.task_specs.values() if isinstance(task_spec, StartEvent)]
+            else None for task_spec in _specs(spec_json)["spec"].task_specs.values()
+            if isinstance(task_spec, StartEvent)]
 
 
 def next_user_task(workflow):

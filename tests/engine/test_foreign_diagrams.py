@@ -190,5 +190,7 @@ def test_a_message_start_event_starts_an_instance_when_its_message_is_sent(engin
     view = engine.instance(started["id"])
     assert view["data"]["item"] == "chair"
     assert [t["element_id"] for t in view["tasks"]] == ["t"]
+    (started_entry,) = [e for e in engine.history(started["id"]) if e["action"] == "started"]
+    assert started_entry["details"]["message"] == "order_placed" and started_entry["actor"] == "shop"
     other = engine.correlate_message("order_placed", {"item": "desk"}, actor="shop")
     assert other["id"] != started["id"] and len(engine.instances()) == 2
