@@ -258,7 +258,7 @@ def _same(a, b) -> bool:
 
 
 @pytest.mark.parametrize("language", [JUEL, FEEL])
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_translation_means_what_the_expression_means(language, data):
     tree, text = data.draw(written(language))
