@@ -438,7 +438,7 @@ def _reference_problems(root) -> list[Problem]:
 
 
 _EVENT_GATEWAY_TARGETS = ("intermediateCatchEvent", "receiveTask")
-_REPR = re.compile(r"<Element (?:\{[^}]*\})?(\w+) at 0x[0-9a-f]+>")
+_REPR = re.compile(r"<(?:Element )?(?:\{[^}]*\})?(?:[\w]+\.)*(\w+)(?: object)? at 0x[0-9a-fA-F]+>")
 _NO_DECISION = re.compile(r"No DMN Diagram available with id \"?None\"?")
 _WRAPPED = re.compile(r"(\w+)\((['\"])(.*)\2\)", re.DOTALL)
 

@@ -3,8 +3,10 @@ translated where, what the parser sees, and what is refused (end to end:
 tests/engine/test_foreign_diagrams.py)."""
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
 from engine.operations import OperationRegistry
-from engine.validation import FormSource, validate
+from engine.validation import FormSource, _spiff_problem, validate
 from tests.unit.engine.test_validation import diagram
 
 FLOWS = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="gw"/>'
@@ -54,3 +56,9 @@ def test_a_refused_expression_is_reported_once_with_its_element():
     found = checked(FLOWS.replace("${delay}", "${delay ? 1 : 2}"))
     assert [(p.element_id, p.element_type) for p in found.problems] == [("wait", "intermediateCatchEvent")]
     assert "'${delay ? 1 : 2}' is refused: '?' at position 9" in found.problems[0].message
+
+
+def test_spiffworkflow_messages_lose_their_reprs_and_name_the_type():
+    for text in ("Bad <Element {http://www.omg.org/spec/BPMN/20100524/MODEL}userTask at 0x7f3a2c>",
+                 "Bad <SpiffWorkflow.bpmn.specs.defaults.UserTask object at 0x7F3A2C>"):
+        assert _spiff_problem(ValidationException(text)).message.lower() == "bad usertask"
