@@ -13,6 +13,7 @@ import pytest
 
 from cli.main import main
 from innovation.driver import start_data
+from tests.engine.test_foreign_diagrams import MESSAGE_START
 
 
 @pytest.fixture
@@ -65,6 +66,16 @@ def test_errors_are_one_clear_line_and_non_zero(cli, migrated, tmp_path):
     assert code == 1 and "task no-such-task does not exist" in err
     code, _, err = cli("deploy", str(tmp_path / "missing.bpmn"))
     assert code == 2 and "no such file" in err
+
+
+def test_a_process_that_starts_on_a_message_is_started_by_sending_it(cli, migrated, tmp_path):
+    (tmp_path / "ordering.bpmn").write_bytes(MESSAGE_START)
+    assert cli("deploy", str(tmp_path / "ordering.bpmn"))[0] == 0
+    code, _, err = cli("start", "ordering")
+    assert code == 1 and "starts when message 'order_placed' is sent" in err
+    code, out, _ = cli("message", "order_placed", "--business-key", "o-1")
+    assert code == 0 and "is running" in out
+    assert "o-1" in cli("instances")[1]
 
 
 def test_demo_prints_every_outcome(cli, migrated):
