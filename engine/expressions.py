@@ -102,9 +102,9 @@ _KEYWORDS = {
 }
 _CONSTANTS = {"true": True, "false": False, "null": None}
 _UNSUPPORTED_WORDS = {
-    JUEL: {"instanceof": "instanceof"},
-    FEEL: {word: word for word in ("if", "then", "else", "for", "some", "every", "in", "between", "instance",
-                                   "satisfies", "function", "return")},
+    JUEL: {"instanceof"},
+    FEEL: {"if", "then", "else", "for", "some", "every", "in", "between", "instance", "satisfies", "function",
+           "return"},
 }
 _UNSUPPORTED_SIGNS = {
     "?": "the conditional operator ? : is not supported",
@@ -139,8 +139,8 @@ def _tokens(text: str, start: int, language: str, embedded: bool) -> tuple[list[
         if embedded and char == "}":
             return tokens + [Token("end", "")], position + 1
         number = _NUMBER.match(text, position)
-        if number and not (char == "." and tokens and tokens[-1].kind in ("name", "num", "str")
-                           or char == "." and tokens and tokens[-1].text in (")", "]")):
+        after_value = tokens and (tokens[-1].kind in ("name", "num", "str") or tokens[-1].text in (")", "]"))
+        if number and not (char == "." and after_value):  # `a.b` and `(a).b` are paths, not numbers
             tokens.append(Token("num", number.group(), _number(number.group())))
             position = number.end()
             continue
