@@ -419,15 +419,14 @@ def language_of(text: str, declared: str | None = None) -> str | None:
         return FEEL
     if "juel" in declared or declared in ("el", "uel"):
         return JUEL
-    if _is_python(stripped):
-        return None
-    if stripped.startswith("="):
+    if stripped.startswith("="):  # no Python expression starts so
         return FEEL
-    if _OPENERS.search(stripped):
+    marked = _OPENERS.search(stripped) is not None
+    if not marked and not (declared and "python" not in declared) or _is_python(stripped):
+        return None  # parsed only when the text may be meant as something else
+    if marked:
         return JUEL
-    if declared and "python" not in declared:
-        raise Refused(f"language {declared!r} is not supported; write Python, JUEL or FEEL")
-    return None
+    raise Refused(f"language {declared!r} is not supported; write Python, JUEL or FEEL")
 
 
 def translate(text: str, *, declared: str | None = None, composite: bool = False) -> Translation | None:
