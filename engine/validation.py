@@ -87,6 +87,7 @@ def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram
     translation_problems, result.expressions, refused = _translate(root)
     result.problems += translation_problems
     result.problems += _code_problems(root, skip=refused)
+    result.warnings += _literal_name_warnings(root, skip=refused)
     result.problems += _branch_problems(root)
     result.problems += _reference_problems(root)
     result.problems += _operation_problems(root, operations)
@@ -252,6 +253,29 @@ def _translate(root) -> tuple[list[Problem], list[dict], set]:
                                "language": translation.language, "original": translation.original.strip(),
                                "python": translation.python})
     return problems, translated, refused
+
+
+_OTHER_LITERALS = {"true": "True", "false": "False", "null": "None"}
+
+
+def _literal_name_warnings(root, skip) -> list[Problem]:
+    """Python conditions naming JUEL's and FEEL's true, false or null: unless a variable of
+    that name exists they fail when reached, so deploy says so now."""
+    warnings = []
+    for node, _, source, kind in _snippets(root):
+        if kind not in _TRANSLATED or node in skip:
+            continue
+        try:
+            names = {n.id for n in ast.walk(ast.parse(source.strip(), mode="eval")) if isinstance(n, ast.Name)}
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue  # the code checks report it
+        found = sorted(names & set(_OTHER_LITERALS))
+        if found:
+            python = ", ".join(f"{name} as {_OTHER_LITERALS[name]}" for name in found)
+            warnings.append(_problem(node, f"{kind} {source.strip()!r} is Python, where {', '.join(found)} would be "
+                                           f"variables: write {python}, or mark the expression as JUEL ${{…}} "
+                                           "or FEEL =…"))
+    return warnings
 
 
 def _python_expected(node, kind: str, refused: str) -> str:

@@ -62,3 +62,10 @@ def test_spiffworkflow_messages_lose_their_reprs_and_name_the_type():
     for text in ("Bad <Element {http://www.omg.org/spec/BPMN/20100524/MODEL}userTask at 0x7f3a2c>",
                  "Bad <SpiffWorkflow.bpmn.specs.defaults.UserTask object at 0x7F3A2C>"):
         assert _spiff_problem(ValidationException(text)).message.lower() == "bad usertask"
+
+
+def test_python_naming_true_false_or_null_is_deployed_with_a_warning():
+    found = checked(FLOWS.replace("${delay}", "'PT1H'").replace("#{done}", "done == true or x != null"))
+    assert found.problems == []
+    (warning,) = found.warnings
+    assert warning.element_id == "each" and "write null as None, true as True" in warning.message
