@@ -37,8 +37,8 @@ def store(session, validated: Validated, xml: bytes, deployed_by: str, now: date
     warnings = join_warnings(xml, validated.forms)
     deployed = []
     for process in validated.processes:
-        notes = [w.to_dict() for w in validated.warnings + warnings.get(process.process_key, [])]
-        notes = {"warnings": notes, "expressions": validated.expressions}
+        notes = [w.to_dict() for w in validated.warnings.get(filename, []) + warnings.get(process.process_key, [])]
+        notes = {"warnings": notes, "expressions": validated.expressions.get(filename, [])}
         latest = session.scalar(
             select(ProcessDefinition).where(ProcessDefinition.process_key == process.process_key)
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()

@@ -56,8 +56,8 @@ class Validated:
     problems: list[Problem] = field(default_factory=list)
     processes: list[ParsedProcess] = field(default_factory=list)
     forms: dict = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)  # deployed all the same
-    expressions: list[dict] = field(default_factory=list)  # JUEL and FEEL and the Python they run as
+    warnings: dict[str, list[Problem]] = field(default_factory=dict)  # by file: deployed all the same
+    expressions: dict[str, list[dict]] = field(default_factory=dict)  # by file: JUEL and FEEL, and their Python
 
 
 def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn") -> Validated:
@@ -81,13 +81,13 @@ def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram
         result.problems.append(Problem(f"{filename} is not well-formed XML: {exc.msg} (line {exc.lineno})"))
         return result
     result.problems += _length_problems(root)
-    schema_problems, result.warnings = _schema_problems(root)
+    schema_problems, warnings = _schema_problems(root)
     result.problems += schema_problems
-    result.warnings += _name_flows(root)
-    translation_problems, result.expressions, refused = _translate(root)
+    warnings += _name_flows(root)
+    translation_problems, result.expressions[filename], refused = _translate(root)
     result.problems += translation_problems
     result.problems += _code_problems(root, skip=refused)
-    result.warnings += _literal_name_warnings(root, skip=refused)
+    result.warnings[filename] = warnings + _literal_name_warnings(root, skip=refused)
     result.problems += _branch_problems(root)
     result.problems += _reference_problems(root)
     result.problems += _operation_problems(root, operations)

@@ -33,7 +33,7 @@ def checked(body: str):
 def test_conditions_timers_and_loop_expressions_are_translated():
     found = checked(FLOWS)
     assert found.problems == []
-    assert [(e["element_id"], e["kind"], e["language"], e["python"]) for e in found.expressions] == [
+    assert [(e["element_id"], e["kind"], e["language"], e["python"]) for e in found.expressions["diagram.bpmn"]] == [
         ("f1", "condition", "FEEL", "status == 'new'"),
         ("wait", "timeDuration", "JUEL", "delay"),
         ("each", "loopCardinality", "JUEL", "rounds + 1"),
@@ -49,7 +49,7 @@ def test_python_literal_timers_and_scripts_are_left_alone():
                     '<bpmn:sequenceFlow id="f1" sourceRef="w" targetRef="t"/>'
                     '<bpmn:scriptTask id="t"><bpmn:script>x = "${not juel}"</bpmn:script></bpmn:scriptTask>'
                     '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
-    assert found.problems == [] and found.expressions == []
+    assert found.problems == [] and found.expressions == {"diagram.bpmn": []}
 
 
 def test_a_refused_expression_is_reported_once_with_its_element():
@@ -67,5 +67,5 @@ def test_spiffworkflow_messages_lose_their_reprs_and_name_the_type():
 def test_python_naming_true_false_or_null_is_deployed_with_a_warning():
     found = checked(FLOWS.replace("${delay}", "'PT1H'").replace("#{done}", "done == true or x != null"))
     assert found.problems == []
-    (warning,) = found.warnings
+    (warning,) = found.warnings["diagram.bpmn"]
     assert warning.element_id == "each" and "write null as None, true as True" in warning.message
