@@ -6,6 +6,11 @@ the BPMN + SpiffWorkflow XSD (all errors, not only the last one SpiffWorkflow re
 then our own pass over the XML for code, forms and operations, and last SpiffWorkflow's
 semantic parse. SpiffWorkflow never syntax-checks Python at parse time; we compile every
 snippet with the same restricted compiler the running engine uses.
+
+What SpiffWorkflow parses is the checked tree, not the file: JUEL and FEEL there are
+replaced by their Python (``engine/expressions.py``), flows without ids get ids, and an
+unreadable layout position is dropped; the stored diagram stays as it was written.
+Layout (BPMNDI) schema errors and likely slips only warn.
 """
 from __future__ import annotations
 
