@@ -66,6 +66,15 @@ class ErrorResponse(Strict):
     details = fields.List(fields.Nested(ErrorDetail))
 
 
+class TranslatedExpression(Strict):
+    element_id = fields.String()
+    element_type = fields.String()
+    kind = fields.String(metadata={"description": "condition, timeDuration, …"})
+    language = fields.String(metadata={"description": "JUEL or FEEL"})
+    original = fields.String(metadata={"description": "as written in the diagram (which keeps it)"})
+    python = fields.String(metadata={"description": "what the engine runs"})
+
+
 class Definition(Strict):
     id = fields.Integer()
     process_key = fields.String()
@@ -80,6 +89,8 @@ class Definition(Strict):
     created = fields.Boolean(metadata={"description": "false when identical content was already deployed"})
     warnings = fields.List(fields.Nested(ErrorDetail), metadata={
         "description": "what deploys but deserves a look, e.g. two parallel branches writing one variable"})
+    expressions = fields.List(fields.Nested(TranslatedExpression), metadata={
+        "description": "the diagram's JUEL and FEEL expressions and the Python each runs as"})
 
 
 class DefinitionQuery(Query):
@@ -230,6 +241,14 @@ class StartInstance(Strict):
     process_key = fields.String(load_default=PROCESS_KEY, validate=fits(ProcessDefinition.process_key))
     business_key = fields.String(allow_none=True, validate=fits(ProcessInstance.business_key))
     data = fields.Dict(load_default=dict, metadata={"description": "the start form's data"})
+
+
+class SendMessage(Strict):
+    business_key = fields.String(allow_none=True, validate=fits(ProcessInstance.business_key))
+    instance_id = fields.String(validate=fits(ProcessInstance.id),
+                                metadata={"description": "deliver to this instance (else by business key)"})
+    version = fields.Integer(validate=WITHIN_INT, metadata={"description": "the instance version you acted on"})
+    data = fields.Dict(load_default=dict, metadata={"description": "the message's payload"})
 
 
 class VersionArgs(Strict):

@@ -124,7 +124,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("task_id")
     p.add_argument("--data", help="JSON file with the form data ('-' for stdin)")
     p.set_defaults(run=cmd_complete)
-    p = sub.add_parser("message", help="deliver a BPMN message to an instance")
+    p = sub.add_parser("message", help="deliver a BPMN message to an instance, or start the process it starts")
     p.add_argument("name")
     p.add_argument("--instance")
     p.add_argument("--business-key")

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
 from engine import clock as engine_clock
 from engine import deployments, forms, queries, scheduling, versions
@@ -27,7 +27,7 @@ from engine.tables import AuditEntry, DeployedFile, HumanTask, ProcessDefinition
 from engine.uow import Database
 from engine.validation import FormSource, validate_bundle
 from engine.views import definition_view, task_view
-from engine.workflow import find_task, new_workflow, task_forms
+from engine.workflow import find_task, new_workflow, start_messages, task_forms
 
 
 class Engine:
@@ -124,27 +124,39 @@ class Engine:
 
     # -- instances -------------------------------------------------------------------
     def start(self, process_key: str, data: dict | None = None, *, actor: str,
-              business_key: str | None = None, version: int | None = None) -> dict:
+              business_key: str | None = None, version: int | None = None, message: str | None = None) -> dict:
+        """A new instance; a process that only starts on a message is started by that
+        ``message`` (its payload is ``data``), never left waiting for it with nothing to do."""
         data = data or {}
         with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
             definition = queries.definition(session, process_key, version)
             spec_json = self.runtime.spec_json(session, definition)
             workflow = new_workflow(spec_json)
+            starts = start_messages(spec_json)
+            if message is None and starts and None not in starts:
+                raise Conflict(f"process {process_key!r} starts when message "
+                               f"{' or '.join(repr(m) for m in sorted(set(starts)))} is sent, not by starting it: "
+                               f"send the message (innovation message {starts[0]} [--business-key KEY]) and an "
+                               "instance starts")
             form_name = _start_form(workflow)
             forms.check(data, definition.forms.get(form_name) if form_name else None,
                         f"the start of {process_key}")
             workflow.task_tree.data.update(data)
             advance(workflow)
+            if message is not None:
+                workflow.send_event(BpmnEvent(MessageEventDefinition(message), data))
+                advance(workflow)
             now = engine_clock.now()
             row = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, business_key=business_key,
                                   status="running", state_json="{}", started_by=actor, started_at=now,
                                   updated_at=now)
             session.add(row)
             session.flush()
+            details = {"process_key": process_key, "version": definition.version}
+            details.update({"message": message} if message else {})
             event = self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
-                                      submitted=data, details={"process_key": process_key,
-                                                               "version": definition.version}, with_view=True)
+                                      submitted=data, details=details, with_view=True)
             uow.commit()
         self.runtime.jobs_committed(event.jobs_created)
         return event.view
@@ -181,11 +193,23 @@ class Engine:
     def correlate_message(self, name: str, payload: dict | None = None, *, actor: str,
                           instance_id: str | None = None, business_key: str | None = None,
                           expected_version: int | None = None) -> dict:
-        """Deliver a BPMN message to the one running instance waiting for it."""
+        """Deliver a BPMN message to the one running instance waiting for it; without one
+        (no instance named, none running with the business key), a new instance of the
+        deployed process that starts on this message."""
         payload = payload or {}
         forms.check(payload, None, f"message {name}")
         if instance_id is None:
-            instance_id = self._by_business_key(business_key)
+            running = self._by_business_key(business_key)
+            starting = self._started_by(name) if len(running) != 1 or business_key is None else []
+            if len(starting) > 1:
+                raise Conflict(f"message {name!r} starts several processes ({', '.join(starting)}); "
+                               "a message may start only one")
+            if starting:
+                return self.start(starting[0], payload, actor=actor, business_key=business_key, message=name)
+            if len(running) != 1:
+                raise NotFound(f"{len(running)} running instances have business key {business_key!r} (need "
+                               f"exactly one), and no deployed process starts on message {name!r}")
+            instance_id = running[0]
 
         def change(session, row, workflow):
             try:
@@ -359,13 +383,21 @@ class Engine:
             raise NotFound(f"task {task_id} does not exist")
         return found.instance_id, found.element_id
 
-    def _by_business_key(self, business_key: str | None) -> str:
+    def _by_business_key(self, business_key: str | None) -> list[str]:
         with self.db.unit_of_work() as uow:
-            ids = uow.session.scalars(select(ProcessInstance.id).where(
-                ProcessInstance.business_key == business_key, ProcessInstance.status.in_(ACTIVE))).all()
-        if len(ids) != 1:
-            raise NotFound(f"{len(ids)} running instances have business key {business_key!r}; need exactly one")
-        return ids[0]
+            return list(uow.session.scalars(select(ProcessInstance.id).where(
+                ProcessInstance.business_key == business_key, ProcessInstance.status.in_(ACTIVE))).all())
+
+    def _started_by(self, message: str) -> list[str]:
+        """Process keys whose latest version has a start event waiting for ``message``."""
+        with self.db.unit_of_work() as uow:
+            latest = select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("version")) \
+                .group_by(ProcessDefinition.process_key).subquery()
+            rows = uow.session.scalars(select(ProcessDefinition).join(latest, and_(
+                ProcessDefinition.process_key == latest.c.process_key,
+                ProcessDefinition.version == latest.c.version)).order_by(ProcessDefinition.process_key)).all()
+            return [row.process_key for row in rows
+                    if message in start_messages(self.runtime.spec_json(uow.session, row))]
 
 
 def _start_form(workflow) -> str | None:

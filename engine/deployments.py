@@ -34,7 +34,8 @@ def content_hash(process: ParsedProcess) -> str:
 def store(session, validated: Validated, deployed_by: str, now: datetime, filename: str) -> list[dict]:
     """Store each process of a valid deployment; identical content returns the existing version.
 
-    Each result carries ``warnings``: problems that do not stop the deployment.
+    Each result carries ``warnings``, problems that do not stop the deployment, and
+    ``expressions``, the JUEL and FEEL of the diagram with the Python each runs as.
     """
     if validated.problems:
         raise DeploymentRejected(f"{filename} was not deployed: {len(validated.problems)} problem(s)",
@@ -42,13 +43,15 @@ def store(session, validated: Validated, deployed_by: str, now: datetime, filena
     deployed = []
     for process in validated.processes:
         sha = content_hash(process)
-        notes = [w.to_dict() for w in join_warnings(process.xml, process.forms).get(process.process_key, [])]
+        notes = [w.to_dict() for w in validated.warnings.get(process.filename, [])
+                 + join_warnings(process.xml, process.forms).get(process.process_key, [])]
+        notes = {"warnings": notes, "expressions": validated.expressions.get(process.filename, [])}
         latest = session.scalar(
             select(ProcessDefinition).where(ProcessDefinition.process_key == process.process_key)
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()
         )
         if latest is not None and latest.sha256 == sha:
-            deployed.append({**definition_view(latest), "created": False, "warnings": notes})
+            deployed.append({**definition_view(latest), "created": False, **notes})
             continue
         spec_sha = _stored(session, BpmnSpec, process.spec_json, "spec_json")
         files = {name: _stored(session, DeployedFile, content.decode("utf-8"), "content")
@@ -69,7 +72,7 @@ def store(session, validated: Validated, deployed_by: str, now: datetime, filena
             details["calls"] = {key: callee.version for key, callee in process.calls.items()}
         session.add(AuditEntry(actor=deployed_by, action="deployed", element_id=process.process_key, at=now,
                                details=details))
-        deployed.append({**definition_view(definition), "created": True, "warnings": notes})
+        deployed.append({**definition_view(definition), "created": True, **notes})
     return deployed
 
 

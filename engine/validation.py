@@ -6,10 +6,16 @@ the BPMN + SpiffWorkflow XSD (all errors, not only the last one SpiffWorkflow re
 then our own pass over the XML for code, forms and operations, and last SpiffWorkflow's
 semantic parse. SpiffWorkflow never syntax-checks Python at parse time; we compile every
 snippet with the same restricted compiler the running engine uses.
+
+What SpiffWorkflow parses is the checked tree, not the file: JUEL and FEEL there are
+replaced by their Python (``engine/expressions.py``), flows without ids get ids, and an
+unreadable layout position is dropped; the stored diagram stays as it was written.
+Layout (BPMNDI) schema errors and likely slips only warn.
 """
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -23,6 +29,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine import bundles, camunda, clock, dmn
 from engine.errors import InvalidData, Problem
+from engine.expressions import SUPPORTED, Refused, translate
 from engine.forms import loads as load_form
 from engine.sandbox import compile_problem
 from engine.tables import HumanTask
@@ -36,6 +43,8 @@ _FORKING = ("parallelGateway", "inclusiveGateway", "complexGateway")
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+DI_NAMESPACES = ("http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DI",
+                 "http://www.omg.org/spec/DD/20100524/DC")
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 
 
@@ -56,6 +65,8 @@ class Validated:
     problems: list[Problem] = field(default_factory=list)
     processes: list[ParsedProcess] = field(default_factory=list)
     forms: dict = field(default_factory=dict)
+    warnings: dict[str, list[Problem]] = field(default_factory=dict)  # by file: deployed all the same
+    expressions: dict[str, list[dict]] = field(default_factory=dict)  # by file: JUEL and FEEL, and their Python
 
 
 def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn") -> Validated:
@@ -81,7 +92,7 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
 
     diagrams, form_sets, uses = {}, {}, {}
     for name, xml in found.bpmn.items():
-        root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name)
+        root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name, result)
         result.problems += in_file(name, problems)
         if root is not None:
             diagrams[name] = root
@@ -129,8 +140,9 @@ def _processes(diagrams: dict, problems: list[Problem]) -> dict[str, bool]:
     return processes
 
 
-def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
-    """A BPMN file's own problems: (its parsed root or None, problems, the forms it names)."""
+def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str, result: Validated):
+    """A BPMN file's own problems: (its parsed root or None, problems, the forms it names);
+    its warnings and translated expressions go to ``result``, by file."""
     root, problem = bundles.read_xml(xml, filename)
     if problem:
         return None, [problem], {}
@@ -141,8 +153,13 @@ def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str):
                               f" in namespace {etree.QName(root).namespace or 'none'}; expected definitions of "
                               f"BPMN 2.0 ({NS['bpmn']})")], {}
     problems = _length_problems(root)
-    problems += _schema_problems(root)
-    problems += _code_problems(root)
+    schema_problems, warnings = _schema_problems(root)
+    problems += schema_problems
+    warnings += _name_flows(root)
+    translation_problems, result.expressions[filename], refused = _translate(root)
+    problems += translation_problems
+    problems += _code_problems(root, skip=refused)
+    result.warnings[filename] = warnings + _literal_name_warnings(root, skip=refused)
     problems += _branch_problems(root)
     problems += _reference_problems(root)
     problems += _operation_problems(root, operations)
@@ -215,21 +232,71 @@ def _length_problems(root) -> list[Problem]:
     return problems
 
 
-def _schema_problems(root) -> list[Problem]:
+def _schema_problems(root) -> tuple[list[Problem], list[Problem]]:
+    """(problems, warnings): schema errors in the diagram interchange (the layout, which
+    the engine does not run) are only warnings; those of the process refuse the diagram."""
     VALIDATOR.preprocess(root)
     schema = VALIDATOR.validator
     if schema.validate(root):
-        return []
+        return [], []
+    errors = [(error.line, error.message) for error in schema.error_log]
+    layout = [node for node in root if isinstance(node.tag, str) and etree.QName(node).namespace in DI_NAMESPACES]
+    if layout:
+        without_layout = copy.deepcopy(root)  # line numbers stay those of the file
+        for node in without_layout:
+            if isinstance(node.tag, str) and etree.QName(node).namespace in DI_NAMESPACES:
+                without_layout.remove(node)
+        schema.validate(without_layout)
+        refused = {(error.line, error.message) for error in schema.error_log}
+        _drop_unreadable_bounds(root)
+    else:
+        refused = set(errors)
     by_line = {}
     for node in root.iter():
         if isinstance(node.tag, str) and node.get("id") is not None:
             by_line.setdefault(node.sourceline, node)
-    problems = []
-    for error in schema.error_log:
-        node = by_line.get(error.line)
-        message = f"does not match the BPMN schema (line {error.line}): {error.message}"
-        problems.append(_problem(node, message) if node is not None else Problem(message))
-    return problems
+    problems, warnings = [], []
+    for line, text in errors:
+        node = by_line.get(line)
+        if (line, text) in refused:
+            message = f"does not match the BPMN schema (line {line}): {text}"
+            problems.append(_problem(node, message) if node is not None else Problem(message))
+        else:
+            warnings.append(Problem(f"the diagram's layout (BPMNDI, line {line}) does not match the BPMN "
+                                    f"schema: {text}; the process runs without it, a modeler may draw it "
+                                    "differently"))
+    return problems, warnings
+
+
+def _drop_unreadable_bounds(root) -> None:
+    """SpiffWorkflow reads shape positions (to order a gateway's flows) with float(); a
+    position that is no number is left out rather than crash the parse."""
+    for bounds in list(root.iter("{http://www.omg.org/spec/DD/20100524/DC}Bounds")):
+        try:
+            float(bounds.get("x", 0)), float(bounds.get("y", 0))
+        except ValueError:
+            bounds.getparent().remove(bounds)
+
+
+def _name_flows(root) -> list[Problem]:
+    """Sequence flows without an id get one in the parsed process (SpiffWorkflow would
+    otherwise follow none of them and the instance would wait forever with nothing to do)."""
+    ids = {node.get("id") for node in root.iter() if isinstance(node.tag, str)}
+    warnings = []
+    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+        if flow.get("id"):
+            continue
+        base = f"Flow_{flow.get('sourceRef')}_{flow.get('targetRef')}"
+        name, number = base, 1
+        while name in ids:
+            number += 1
+            name = f"{base}_{number}"
+        ids.add(name)
+        flow.set("id", name)
+        ends = f"from {flow.get('sourceRef')!r} to {flow.get('targetRef')!r}"
+        warnings.append(_problem(flow, f"a sequence flow {ends} has no id; it runs as {name!r} (save the diagram "
+                                       "in a modeler to give it one)"))
+    return warnings
 
 
 def _snippets(root):
@@ -246,8 +313,8 @@ def _snippets(root):
     for tag in TIMER_KINDS:
         for node in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{tag}", NS):
             yield node, "eval", node.text or "", tag
-    for node in root.iterfind(".//spiffworkflow:parameter", NS):
-        yield node, "eval", node.get("value") or "", f"parameter {node.get('id')}"
+    for node in root.iterfind(".//spiffworkflow:parameter[@value]", NS):  # without one it is not passed
+        yield node, "eval", node.get("value"), f"parameter {node.get('id')}"
     for tag in ("loopCardinality", "completionCondition"):
         for node in root.iterfind(f".//bpmn:{tag}", NS):
             yield node, "eval", node.text or "", tag
@@ -255,6 +322,8 @@ def _snippets(root):
         yield node, "eval", node.text or "", "message payload"
 
 
+_TRANSLATED = ("condition", "event condition", *TIMER_KINDS, "loopCardinality", "completionCondition")
+_EMPTY_ALLOWED = ("preScript", "postScript")  # SpiffWorkflow runs nothing, as with none at all
 _EMPTY = {
     "script": "write the Python to run in the task's script, or make it a plain task if nothing should run",
     "condition": "write a Python expression such as amount > 1000, or remove it and mark the flow as default",
@@ -262,21 +331,85 @@ _EMPTY = {
 }
 
 
-def _code_problems(root) -> list[Problem]:
+def _translate(root) -> tuple[list[Problem], list[dict], set]:
+    """JUEL and FEEL replaced by their Python in the tree SpiffWorkflow parses (the stored
+    diagram keeps what was written); also the refusals, and the nodes they concern."""
+    problems, translated, refused = [], [], set()
+    for node, _, source, kind in _snippets(root):
+        if kind not in _TRANSLATED or kind in TIMER_KINDS and clock.timer_literal(source):
+            continue
+        try:
+            translation = translate(source, declared=node.get("language"), composite=kind in TIMER_KINDS)
+        except Refused as exc:
+            problems.append(_problem(node, f"{kind} {source.strip()!r} is refused: {exc}. Supported in JUEL "
+                                           f"${{…}} and FEEL =…: {SUPPORTED}"))
+            refused.add(node)
+            continue
+        if translation is not None:
+            node.text = translation.python
+            owner = _element(node)
+            translated.append({"element_id": owner.get("id"), "element_type": _local(owner), "kind": kind,
+                               "language": translation.language, "original": translation.original.strip(),
+                               "python": translation.python})
+    return problems, translated, refused
+
+
+_OTHER_LITERALS = {"true": "True", "false": "False", "null": "None"}
+
+
+def _literal_name_warnings(root, skip) -> list[Problem]:
+    """Python conditions naming JUEL's and FEEL's true, false or null: unless a variable of
+    that name exists they fail when reached, so deploy says so now."""
+    warnings = []
+    for node, _, source, kind in _snippets(root):
+        if kind not in _TRANSLATED or node in skip:
+            continue
+        try:
+            names = {n.id for n in ast.walk(ast.parse(source.strip(), mode="eval")) if isinstance(n, ast.Name)}
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue  # the code checks report it
+        found = sorted(names & set(_OTHER_LITERALS))
+        if found:
+            python = ", ".join(f"{name} as {_OTHER_LITERALS[name]}" for name in found)
+            warnings.append(_problem(node, f"{kind} {source.strip()!r} is Python, where {', '.join(found)} would be "
+                                           f"variables: write {python}, or mark the expression as JUEL ${{…}} "
+                                           "or FEEL =…"))
+    return warnings
+
+
+def _python_expected(node, kind: str, refused: str) -> str:
+    """A syntax error's hint: which language the text must be in."""
+    if "SyntaxError" not in refused:
+        return ""
+    if kind in ("script", "preScript", "postScript"):
+        form = node.getparent().get("scriptFormat") if kind == "script" else None
+        other = f" (scriptFormat {form!r} is not supported)" if form and "python" not in form.lower() else ""
+        return f"; scripts are Python{other}"
+    if kind in _TRANSLATED:
+        return ("; Python is expected here, or JUEL ${…} or FEEL =… of the supported kinds: "
+                f"{SUPPORTED}")
+    return "; Python is expected here"
+
+
+def _code_problems(root, skip=frozenset()) -> list[Problem]:
     problems = []
     for task in root.iterfind(".//bpmn:scriptTask", NS):
         if task.find("bpmn:script", NS) is None:
             problems.append(_problem(task, f"script task has no script; {_EMPTY['script']}"))
     for node, mode, source, kind in _snippets(root):
         source = source.strip()
+        if node in skip:
+            continue
         if kind in TIMER_KINDS:
             problems += _timer_problems(node, source, kind)
         elif not source:
-            problems.append(_problem(node, f"{kind} is empty" + (f"; {_EMPTY[kind]}" if kind in _EMPTY else "")))
+            if kind not in _EMPTY_ALLOWED:
+                problems.append(_problem(node, f"{kind} is empty" + (f"; {_EMPTY[kind]}" if kind in _EMPTY else "")))
         else:
             refused = compile_problem(source, mode)
             if refused:
-                problems.append(_problem(node, f"{kind} {source!r} is refused: {refused}"))
+                problems.append(_problem(node, f"{kind} {source!r} is refused: {refused}"
+                                               + _python_expected(node, kind, refused)))
     return problems
 
 
@@ -291,7 +424,7 @@ def _timer_problems(node, source: str, kind: str) -> list[Problem]:
         refused = compile_problem(source, "eval")
         if refused:
             return [_problem(node, f"{kind} {source!r} is neither an ISO 8601 value nor an expression "
-                                   f"({refused}); {hint}")]
+                                   f"({refused}); {hint} (in Python, or JUEL ${{…}} or FEEL =…)")]
         try:
             value = ast.literal_eval(source)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -448,7 +581,8 @@ def _reference_problems(root) -> list[Problem]:
 
 
 _EVENT_GATEWAY_TARGETS = ("intermediateCatchEvent", "receiveTask")
-_REPR = re.compile(r"<Element (?:\{[^}]*\})?(\w+) at 0x[0-9a-f]+>")
+_REPR = re.compile(r"<(?:Element )?(?:\{[^}]*\})?(?:[\w]+\.)*(\w+)(?: object)? at 0x[0-9a-fA-F]+>")
+_NO_DECISION = re.compile(r"No DMN Diagram available with id \"?None\"?")
 _WRAPPED = re.compile(r"(\w+)\((['\"])(.*)\2\)", re.DOTALL)
 
 
@@ -458,8 +592,13 @@ def _spiff_problem(exc: ValidationException) -> Problem:
     wrapped = _WRAPPED.fullmatch(message)
     if wrapped:  # an unexpected error inside SpiffWorkflow's parser, shown by it as a repr
         message = f"SpiffWorkflow could not parse this element ({wrapped.group(1)}: {wrapped.group(3)})"
-    return Problem(message, element_id=exc.id or None, element_name=exc.name or None,
-                   element_type=(exc.tag or "").rpartition(":")[2].rpartition("}")[2] or None)
+    element_type = (exc.tag or "").rpartition(":")[2].rpartition("}")[2] or None
+    if message.endswith("tasks of type"):  # SpiffWorkflow leaves the type out
+        message = (f"{message} {element_type}: add a parallel gateway after it to run the flows together, or "
+                   "an exclusive gateway with conditions to choose one")
+    elif _NO_DECISION.search(message):
+        message = "business rule task names no decision; set the decision it evaluates (calledDecisionId)"
+    return Problem(message, element_id=exc.id or None, element_name=exc.name or None, element_type=element_type)
 
 
 def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, found, result: Validated):

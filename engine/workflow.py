@@ -24,6 +24,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs import defaults as bpmn_defaults
+from SpiffWorkflow.bpmn.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -263,6 +265,13 @@ class EngineWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def start_messages(spec_json: str) -> list[str | None]:
+    """Per start event of a process: the message it waits for, or None if it starts by itself."""
+    return [task_spec.event_definition.name if isinstance(task_spec.event_definition, MessageEventDefinition)
+            else None for task_spec in _specs(spec_json)["spec"].task_specs.values()
+            if isinstance(task_spec, StartEvent)]
 
 
 def next_user_task(workflow):

@@ -15,6 +15,7 @@ import pytest
 from cli.main import main
 from innovation.driver import start_data
 from tests.conftest import FIXTURES
+from tests.engine.test_foreign_diagrams import MESSAGE_START
 
 
 @pytest.fixture
@@ -86,6 +87,16 @@ def test_a_folder_or_several_files_deploy_as_one(cli, migrated, tmp_path):
     (tmp_path / ".order.bpmn").write_bytes(b"an editor's backup")
     code, _, err = cli("deploy", str(tmp_path))
     assert code == 1 and "holds no .bpmn, .dmn or .json file" in err
+
+
+def test_a_process_that_starts_on_a_message_is_started_by_sending_it(cli, migrated, tmp_path):
+    (tmp_path / "ordering.bpmn").write_bytes(MESSAGE_START)
+    assert cli("deploy", str(tmp_path / "ordering.bpmn"))[0] == 0
+    code, _, err = cli("start", "ordering")
+    assert code == 1 and "starts when message 'order_placed' is sent" in err
+    code, out, _ = cli("message", "order_placed", "--business-key", "o-1")
+    assert code == 0 and "is running" in out
+    assert "o-1" in cli("instances")[1]
 
 
 def test_demo_prints_every_outcome(cli, migrated):
