@@ -6,6 +6,7 @@ from pathlib import Path
 from application import notifications
 from application.settings import Settings
 from engine import Engine, OperationRegistry, ScriptLimits, set_script_limits
+from innovation.adapters.checks import check_submission
 from innovation.adapters.operations import InnovationOperations, release_when_ended
 from innovation.adapters.projection import project_initiative
 
@@ -20,6 +21,7 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
     registry = OperationRegistry()
     engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
     InnovationOperations(engine.db, notify=notifications.remind).register(registry)
+    engine.listeners.append(check_submission)  # first: a refused submission records nothing
     engine.listeners.append(project_initiative)
     engine.listeners.append(release_when_ended)
     engine.listeners.append(notifications.record_changes)  # after the record: it reads the initiative's title
