@@ -52,7 +52,7 @@ def evaluation(decision: str, spent: list[tuple[str, float]] = (), value: float 
 
 def forced_decision(decision: str, spent=(), **extra) -> dict:
     return {"pilot_decision": decision, "forced_rationale": f"Slutdatum nått: {decision}.", "funds_spent": lines(spent),
-            **extra}
+            "supplementary_funds": [], **extra}
 
 
 def scale_proposal(receiving: str = "SOF") -> dict:

@@ -116,8 +116,9 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     phase = current_phase(event.active_elements)
     if phase:
         record = enter_phase(record, phase, event.at)
-    if record.status == Status.ON_HOLD and not any(e["element_id"] in HOLD_ELEMENTS for e in event.active_elements):
-        record = resume(record)
+    if record.status == Status.ON_HOLD and not any(
+            e["element_id"] in HOLD_ELEMENTS and e["state"] in ("READY", "WAITING") for e in event.active_elements):
+        record = resume(record)  # the hold's date came, or it was lifted early
     if event.status == InstanceStatus.COMPLETED and event.end_element in OUTCOMES:
         record = finish(record, OUTCOMES[event.end_element], event.at)
     elif event.status == InstanceStatus.TERMINATED:
