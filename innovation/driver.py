@@ -74,7 +74,8 @@ def in_use(since: date) -> dict:
             "managed_by": "SOF digitalisering"}
 
 
-def follow_up(value: float = 2_000_000, cost: float = 650_000, measured: float = 4.5, decision: str = "on_track") -> dict:
+def follow_up(value: float = 2_000_000, cost: float = 650_000, measured: float = 4.5,
+              decision: str = "on_track") -> dict:
     return {"realised_yearly_value": value, "realised_yearly_cost": cost,
             "effects": [{"indicator": "tid_sparad", "value": measured}], "follow_up_decision": decision,
             "follow_up_rationale": "Uppföljning av effekthemtagningen."}
