@@ -17,12 +17,14 @@ from innovation.model import FUTURE_DATES, PAST_DATES, PROCESS_KEY, SPENDING_TAS
 
 
 def _spending_problems(session, instance_id: str, field: str, rows: list) -> list[Problem]:
-    lines = by_administration(rows)
+    lines = {code: amount for code, amount in by_administration(rows).items() if amount > 0}
+    if not lines:
+        return []
     over = overspent(ledger_store.spending_accounts(session, instance_id, lock=False), lines, instance_id)
     first = {}
     for index, row in enumerate(rows):
         first.setdefault(row["administration"], index)
-    return [Problem(f"{code}: {reported} kr rapporterat, bara {remaining} kr återstår av {code}s beviljade medel; "
+    return [Problem(f"{code}: {reported} kr rapporterat, bara {remaining} kr återstår av {code}:s beviljade medel; "
                     f"begär tilläggsmedel när piloten förlängs / {code}: {reported} SEK reported, only {remaining} SEK "
                     f"of {code}'s grant remains; ask for supplementary funds when the pilot is extended",
                     field=f"/{field}/{first[code]}/amount")
