@@ -245,8 +245,8 @@ def record_changes(session, event) -> None:
         rows += [_notification(task.id, user, Kind.TASK_AVAILABLE, event.at, params, task.id)
                  for user in _may_work_on(session, task, started_by, administration) if user != event.actor]
     gate = GATE_TASKS.get(event.element_id) if event.action == "task_completed" else None
-    if gate is not None and started_by:
-        decision = event.submitted.get(gate.decision_field)
+    decision = event.submitted.get(gate.decision_field) if gate is not None else None
+    if gate is not None and started_by and (gate.logged is None or decision in gate.logged):  # a round is no news
         rows.append(_notification(f"{event.instance_id}:{event.element_id}:{event.at.isoformat()}", started_by,
                                   Kind.DECISION, event.at, {
                                       "title": title or event.instance_id, "instance_id": event.instance_id,

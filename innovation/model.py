@@ -53,7 +53,7 @@ class GateTask:
     decision_field: str
     rationale_field: str
     amounts_field: str | None = None
-    logged: tuple[str, ...] = ()  # only these words are decisions (e.g. a pilot round's stop); all if empty
+    logged: tuple[str, ...] | None = None  # the form's decisions that reach the log (None: all)
 
 
 GATE_TASKS: dict[str, GateTask] = {
@@ -61,7 +61,7 @@ GATE_TASKS: dict[str, GateTask] = {
     "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
     "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
     "utvardera_pilot": GateTask(Gate.PILOT, "pilot_decision", "lessons", "funds_spent", logged=("stop", "scale")),
-    "tvingande_beslut": GateTask(Gate.SLUTDATUM, "pilot_decision", "forced_rationale", "supplementary_funds"),
+    "tvingande_beslut": GateTask(Gate.PILOT_SLUT, "pilot_decision", "forced_rationale", "supplementary_funds"),
     "bekrafta_mottagande": GateTask(Gate.MOTTAGANDE, "receiving_decision", "receiving_rationale"),
     "infor_losning": GateTask(Gate.INFORANDE, "implementation_decision", "implementation_rationale"),
     "folj_upp_nytta": GateTask(Gate.UPPFOLJNING, "follow_up_decision", "follow_up_rationale"),

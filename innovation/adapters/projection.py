@@ -64,7 +64,7 @@ def _amounts(lines) -> dict[str, Decimal]:
 def _log_decision(record: InitiativeRecord, event) -> InitiativeRecord:
     data, gate = event.submitted, GATE_TASKS[event.element_id]
     decision = data[gate.decision_field]
-    if gate.logged and decision not in gate.logged:
+    if gate.logged is not None and decision not in gate.logged:
         return record
     return record_gate_decision(
         record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),

@@ -41,7 +41,7 @@ class Gate(StrEnum):
     PENGAR = "pengar"  # beslut pengar: an administration grants funds for a pilot
     SKALA_UPP = "skala_upp"  # beslut skala upp: real value seen, scale it up
     PILOT = "pilot"  # an evaluation that ends the pilot: stop, or propose to scale
-    SLUTDATUM = "slutdatum"  # the decision forced by the pilot end date: stop, scale or extend
+    PILOT_SLUT = "pilot_slutdatum"  # the decision forced by the pilot end date: stop, scale or extend
     MOTTAGANDE = "mottagande"  # the receiving administration confirms (or declines) a scale decision
     INFORANDE = "inforande"  # the receiving administration records the solution in use, or not implemented
     UPPFOLJNING = "uppfoljning"  # a benefit follow-up after go-live

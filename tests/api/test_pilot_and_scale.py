@@ -173,7 +173,7 @@ def test_a_pilot_extended_once_with_a_supplementary_request(api, engine, clock):
     assert (sof.granted_for(flow.id), sof.reserved_for(flow.id)) == (Decimal("240000.00"), Decimal("60000.00"))
     detail = flow.detail()
     assert detail["phase"] == "utveckla_pilot" and detail["data"]["pilot_end_date"] == new_end.isoformat()
-    assert ("slutdatum", "extend", "frida") in decisions(engine, flow)
+    assert ("pilot_slutdatum", "extend", "frida") in decisions(engine, flow)
     extend = next(d for d in record(engine, flow).gate_decisions if d.decision.value == "extend")
     assert extend.amounts == {"SOF": Decimal("40000.00")}
     flow.evaluate("stop", [("SOF", 60_000)])  # all of the extra money can be spent
@@ -222,7 +222,7 @@ def test_the_interrupted_period_is_booked_before_the_rest_is_released(api, engin
     flow.complete("ivar", "dokumentera_lardomar", {"lessons_learned": "Stäm av kostnader oftare."})
     sof = account(engine, "SOF")
     assert (sof.spent_for(flow.id), sof.reserved_for(flow.id)) == (Decimal("65000.00"), Decimal("0.00"))
-    assert ("slutdatum", "kill", "frida") in decisions(engine, flow)
+    assert ("pilot_slutdatum", "kill", "frida") in decisions(engine, flow)
 
 
 def test_spending_beyond_a_grant_is_refused_with_the_remaining_amount(api, engine, clock):

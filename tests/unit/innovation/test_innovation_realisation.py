@@ -69,7 +69,7 @@ def test_a_hold_ends_with_resume_and_extend_reactivates():
     held = record_gate_decision(scaling(), Gate.SKALA_UPP, "hold", rationale="", decided_by="f", decided_at=at(1))
     assert held.status == Status.ON_HOLD and resume(held).status == Status.ACTIVE
     assert resume(scaling()) == scaling()
-    extended = record_gate_decision(held, Gate.SLUTDATUM, "extend", rationale="", decided_by="f", decided_at=at(2))
+    extended = record_gate_decision(held, Gate.PILOT_SLUT, "extend", rationale="", decided_by="f", decided_at=at(2))
     assert extended.status == Status.ACTIVE
 
 

@@ -68,7 +68,7 @@ def test_each_gate_is_a_user_task_whose_form_carries_its_decision(task_id):
     assert gate.decision_field in fields and gate.rationale_field in fields
     assert gate.amounts_field is None or gate.amounts_field in fields
     offered = {choice["const"] for choice in fields[gate.decision_field]["oneOf"]}
-    logged = set(gate.logged) or offered
+    logged = offered if gate.logged is None else set(gate.logged)
     # every decision the form offers (that is logged) is one the record knows (directly or through the form's word)
     assert offered and logged <= offered
     assert {DECISIONS.get(word, word) for word in logged} <= {d.value for d in Decision}
