@@ -144,6 +144,7 @@ def test_hold_at_the_scale_gate_until_a_date_or_resumed_early(api, engine, clock
     flow.complete("frida", "beslut_skala_upp", {"scale_decision": "hold", "scale_rationale": "Budget nästa år.",
                                                 "scale_hold_until": until.isoformat()})
     assert flow.detail()["initiative_status"] == "on_hold" and open_tasks(api, flow) == ["vilande_skala"]
+    assert flow.detail()["data"]["scale_hold"] == {"hold_until": until.isoformat(), "hold_reason": "Budget nästa år."}
     flow.wait(31)  # the date came: back at the gate
     assert open_tasks(api, flow) == ["beslut_skala_upp"] and flow.detail()["initiative_status"] == "active"
     flow.complete("frida", "beslut_skala_upp", {"scale_decision": "hold", "scale_rationale": "Vänta på ny budget.",
