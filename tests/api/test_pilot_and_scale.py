@@ -267,3 +267,14 @@ def test_the_coordinator_confirms_spending_before_it_is_booked(api, engine, cloc
                                                   "funds_spent": [{"administration": "SOF", "amount": 9_000}]})
     flow.confirm_spending()
     assert account(engine, "SOF").spent_for(flow.id) == Decimal("9000.00")
+
+
+def test_spending_is_whole_kronor_within_reason(api, engine, clock):
+    flow = ApiInitiative(api, engine, clock)
+    flow.to_pilot(amount=200_000)
+    flow.wait(31)
+    for amount in (1e308, 0.5, -1):
+        response = flow.complete(flow.owner, "utvardera_pilot", {
+            "measurements": [], "lessons": "l", "pilot_decision": "continue",
+            "funds_spent": [{"administration": "SOF", "amount": amount}]}, 422)
+        assert [d["field"] for d in response.json["details"]] == ["/funds_spent/0/amount"], amount
