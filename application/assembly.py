@@ -6,6 +6,7 @@ from pathlib import Path
 from application import notifications
 from application.settings import Settings
 from engine import Engine, OperationRegistry, PluginHost, ScriptLimits, load_plugins, set_script_limits
+from innovation.adapters.checks import check_submission
 from innovation.adapters.operations import release_when_ended
 from innovation.adapters.projection import project_initiative
 
@@ -22,6 +23,7 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
     # Service-task operations and script helpers come from installed plug-ins, the innovation
     # model's own among them (pyproject.toml, entry-point group bpmn_engine.plugins).
     load_plugins(PluginHost(registry, engine.db, services={"notify": notifications.remind}))
+    engine.listeners.append(check_submission)  # first: a refused submission records nothing
     engine.listeners.append(project_initiative)
     engine.listeners.append(release_when_ended)
     engine.listeners.append(notifications.record_changes)  # after the record: it reads the initiative's title

@@ -17,7 +17,9 @@ from innovation.driver import Driver, start_data
 LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
           "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "utvardera_pilot": "utvärdering",
           "tvingande_beslut": "slutdatum", "forbered_skalning": "skalning", "beslut_skala_upp": "beslut skala",
-          "dokumentera_lardomar": "lärdomar", "avbryt": "avbryt", "vänta": "vänta"}
+          "dokumentera_lardomar": "lärdomar", "avbryt": "avbryt", "vänta": "vänta",
+          "bekrafta_kostnader": "kostnader bekräftade", "bekrafta_slutkostnader": "sista kostnader bekräftade",
+          "bekrafta_mottagande": "mottagande bekräftar", "infor_losning": "i drift", "folj_upp_nytta": "uppföljning"}
 
 
 def laiban(d: Driver) -> None:
@@ -28,8 +30,9 @@ def laiban(d: Driver) -> None:
     d.evaluate("continue", [("SOF", 120_000)], value=2.0)
     d.evaluate("adjust", [("SOF", 90_000), ("SLF", 40_000)], value=3.5)
     d.evaluate("scale", [("SOF", 60_000)], value=5.5)
-    d.prepare_scaling()
-    d.gate_scale("scale")
+    d.scale_up()
+    d.follow_up_benefit()
+    d.follow_up_benefit()
 
 
 def sewage(d: Driver) -> None:
@@ -42,9 +45,10 @@ def sewage(d: Driver) -> None:
     d.path.append("vänta")
     d.wait(days=39)  # the next evaluation is overdue: a reminder goes out
     d.wait(days=14)  # the planned end date passes: a decision is forced
-    d.complete("tvingande_beslut", {"pilot_decision": "scale", "forced_rationale": "Effekterna är tydliga."})
-    d.prepare_scaling()
-    d.gate_scale("scale")
+    d.end_date_decision("scale", [("MF", 40_000)])
+    d.scale_up("MF")
+    d.follow_up_benefit()
+    d.follow_up_benefit()
 
 
 def activity_house(d: Driver) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, queries
 from engine.compaction import compact, compact_every
-from engine.errors import Busy, Conflict, EngineError, NotFound, Problem, ProcessFailure, StaleVersion
+from engine.errors import Busy, Conflict, EngineError, InvalidData, NotFound, Problem, ProcessFailure, StaleVersion
 from engine.projections import instance_data, snapshot, sync
 from engine.tables import AuditEntry, BpmnSpec, Job, ProcessDefinition, ProcessInstance
 from engine.workflow import dump_state, load_state, unstorable
@@ -233,6 +233,8 @@ class Runtime:
         for listener in self.listeners:
             try:
                 listener(session, event)
+            except InvalidData:  # a listener may refuse the submitted data: nothing is saved, the caller is told why
+                raise
             except Exception as exc:  # a read model that cannot follow must stop the change, visibly
                 raise ProcessFailure(f"{getattr(listener, '__name__', listener)} could not record {action}: {exc}",
                                      [Problem(str(exc), element_id=element_id)]) from exc

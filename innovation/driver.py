@@ -41,10 +41,44 @@ def setup(funds: list[tuple[str, float]], start: date, weeks: int = 16, interval
             "requested_funds": [{"administration": c, "amount": a} for c, a in funds]}
 
 
+def lines(amounts) -> list[dict]:
+    return [{"administration": c, "amount": a} for c, a in amounts]
+
+
 def evaluation(decision: str, spent: list[tuple[str, float]] = (), value: float = 2.0) -> dict:
-    return {"measurements": [{"indicator": "tid_sparad", "value": value}],
-            "funds_spent": [{"administration": c, "amount": a} for c, a in spent],
+    return {"measurements": [{"indicator": "tid_sparad", "value": value}], "funds_spent": lines(spent),
             "lessons": f"Lärdom efter utvärdering ({decision}).", "pilot_decision": decision}
+
+
+def forced_decision(decision: str, spent=(), **extra) -> dict:
+    return {"pilot_decision": decision, "forced_rationale": f"Slutdatum nått: {decision}.", "funds_spent": lines(spent),
+            "supplementary_funds": [], **extra}
+
+
+def scale_proposal(receiving: str = "SOF") -> dict:
+    return {"pilot_results": "Fem timmar sparade per vecka.", "development_proposal": "Bygg ut till alla förskolor.",
+            "receiving_organisation": {"administration": receiving, "unit": "Förskoleverksamheten"},
+            "benefit_realisation": {"yearly_value": 2500000, "yearly_cost": 600000}}
+
+
+def receiving_confirmation(deadline: date, decision: str = "accept") -> dict:
+    data = {"receiving_decision": decision, "receiving_rationale": f"Mottagande förvaltning: {decision}."}
+    if decision == "accept":
+        data |= {"yearly_running_cost": 600000, "implementation_deadline": deadline.isoformat()}
+    return data
+
+
+def in_use(since: date) -> dict:
+    return {"implementation_decision": "in_use", "implementation_rationale": "Används i alla förskolor.",
+            "in_use_from": since.isoformat(), "verksamhet": "Förskoleverksamheten i Helsingborg",
+            "managed_by": "SOF digitalisering"}
+
+
+def follow_up(value: float = 2_000_000, cost: float = 650_000, measured: float = 4.5,
+              decision: str = "on_track") -> dict:
+    return {"realised_yearly_value": value, "realised_yearly_cost": cost,
+            "effects": [{"indicator": "tid_sparad", "value": measured}], "follow_up_decision": decision,
+            "follow_up_rationale": "Uppföljning av effekthemtagningen."}
 
 
 class Driver:
@@ -120,18 +154,50 @@ class Driver:
             data["grants"] = [{"administration": c, "amount": a} for c, a in grants]
         self.complete("beslut_pengar", data)
 
+    def confirm_spending(self, element_id: str = "bekrafta_kostnader", answer: str = "confirm") -> None:
+        """The coordinator confirms (or sends back) reported spending before it is booked."""
+        data = {"spending_confirmation": answer}
+        if answer == "return":
+            data["spending_comment"] = "Fakturan saknas."
+        self.complete(element_id, data)
+
     def evaluate(self, decision: str, spent=(), value: float = 2.0, after_days: int = 31) -> None:
         self.wait(days=after_days)
         self.complete("utvardera_pilot", evaluation(decision, list(spent), value))
+        if any(amount > 0 for _, amount in spent):
+            self.confirm_spending()
 
-    def prepare_scaling(self) -> None:
-        self.complete("forbered_skalning", {
-            "pilot_results": "Fem timmar sparade per vecka.", "development_proposal": "Bygg ut till alla förskolor.",
-            "receiving_organisation": {"administration": "SOF", "unit": "Förskoleverksamheten"},
-            "benefit_realisation": {"yearly_value": 2500000, "yearly_cost": 600000}})
+    def end_date_decision(self, decision: str, spent=(), **extra) -> None:
+        """The decision the pilot end date forces, with the interrupted period's spending."""
+        self.complete("tvingande_beslut", forced_decision(decision, spent, **extra))
+        if any(amount > 0 for _, amount in spent):
+            self.confirm_spending("bekrafta_slutkostnader")
 
-    def gate_scale(self, decision: str = "scale") -> None:
-        self.complete("beslut_skala_upp", {"scale_decision": decision, "scale_rationale": f"Beslut: {decision}."})
+    def prepare_scaling(self, receiving: str = "SOF") -> None:
+        self.complete("forbered_skalning", scale_proposal(receiving))
+
+    def gate_scale(self, decision: str = "scale", **extra) -> None:
+        self.complete("beslut_skala_upp", {"scale_decision": decision, "scale_rationale": f"Beslut: {decision}.",
+                                           **extra})
+
+    def confirm_receiving(self, decision: str = "accept", deadline_days: int = 180) -> None:
+        self.complete("bekrafta_mottagande",
+                      receiving_confirmation(self.clock.now().date() + timedelta(days=deadline_days), decision))
+
+    def go_live(self) -> None:
+        self.complete("infor_losning", in_use(self.clock.now().date()))
+
+    def scale_up(self, receiving: str = "SOF") -> None:
+        """Scale decided with the receiving administration, and the solution taken into use."""
+        self.prepare_scaling(receiving)
+        self.gate_scale("scale")
+        self.confirm_receiving()
+        self.go_live()
+
+    def follow_up_benefit(self, **numbers) -> None:
+        """Wait for the next benefit follow-up (6, then 12 months after go-live) and record it."""
+        self.wait(days=183)  # follow-ups are due 182 and 365 days after go-live
+        self.complete("folj_upp_nytta", follow_up(**numbers))
 
     def lessons(self, text: str = "Vi lärde oss att testa tidigt.", category: str = "funktionellt") -> None:
         """Document the lessons, confirming the abort's reason (or giving one after a decision to stop)."""

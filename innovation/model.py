@@ -67,11 +67,37 @@ GATE_TASKS: dict[str, GateTask] = {
     "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
     "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
     "utvardera_pilot": GateTask(Gate.PILOT, "pilot_decision", "lessons", "funds_spent", logged=("stop", "scale")),
-    "tvingande_beslut": GateTask(Gate.PILOT_SLUT, "pilot_decision", "forced_rationale"),
+    "tvingande_beslut": GateTask(Gate.PILOT_SLUT, "pilot_decision", "forced_rationale", "supplementary_funds"),
+    "bekrafta_mottagande": GateTask(Gate.MOTTAGANDE, "receiving_decision", "receiving_rationale"),
+    "infor_losning": GateTask(Gate.INFORANDE, "implementation_decision", "implementation_rationale"),
+    "folj_upp_nytta": GateTask(Gate.UPPFOLJNING, "follow_up_decision", "follow_up_rationale"),
 }
 
 #: A gate form's own word for a decision -> the record's decision (other words are the same).
-DECISIONS = {"grant": "go", "scale": "go", "reject": "kill", "stop": "kill"}
+DECISIONS = {"grant": "go", "scale": "go", "reject": "kill", "stop": "kill", "more_evidence": "recycle",
+             "accept": "go", "decline": "kill", "in_use": "go", "not_implemented": "kill"}
+
+#: Tasks that report pilot spending -> the field with the lines; a line beyond what remains of
+#: that administration's grant is refused on submission, naming the remaining amount.
+SPENDING_TASKS = {"utvardera_pilot": "funds_spent", "tvingande_beslut": "funds_spent"}
+
+#: Dates a decision sets for later (a timer waits for them): they must lie after today.
+FUTURE_DATES = {"tvingande_beslut": ("new_end_date",), "beslut_skala_upp": ("scale_hold_until", "new_pilot_end_date"),
+                "bekrafta_mottagande": ("implementation_deadline",)}
+
+#: Dates that record what already happened: they may not lie after today.
+PAST_DATES = {"infor_losning": ("in_use_from",)}
+
+#: Where an initiative on hold waits; once none of them is active, it is active again.
+HOLD_ELEMENTS = ("vanta_beslut_tid", "vilande_skala")
+
+#: Tasks for the receiving administration (``receiving_organisation.administration`` of the
+#: scale proposal), which carries the running cost, rather than the initiative's own.
+RECEIVING_TASKS = ("bekrafta_mottagande", "infor_losning")
+
+SCALE_PROPOSAL_TASK = "forbered_skalning"
+IMPLEMENTATION_TASK = "infor_losning"
+FOLLOW_UP_TASK = "folj_upp_nytta"
 
 #: Each phase is an expanded subprocess whose id is the phase's value.
 PHASE_SUBPROCESSES = tuple(phase.value for phase in Phase)

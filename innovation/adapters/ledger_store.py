@@ -56,6 +56,11 @@ def accounts_of_initiative(session, initiative_id: str, lock: bool = True) -> di
     return accounts
 
 
+def spending_accounts(session, initiative_id: str, lock: bool = True) -> dict[str, Account]:
+    """The account per administration that the initiative's spending is booked against."""
+    return {code: account for (code, _), account in accounts_of_initiative(session, initiative_id, lock).items()}
+
+
 def save_entries(session, accounts, booked_at: datetime) -> None:
     """Append entries the accounts hold that the table does not have yet."""
     accounts = list(accounts.values()) if isinstance(accounts, dict) else list(accounts)

@@ -93,8 +93,7 @@ class InnovationOperations:
     def record_spend(self, params: dict, ctx: OperationContext) -> dict:
         spent = {code: amount for code, amount in _lines(params.get("funds_spent")).items() if amount > 0}
         with self._booking(ctx) as uow:
-            by_key = ledger_store.accounts_of_initiative(uow.session, ctx.instance_id)
-            accounts = {code: account for (code, _), account in by_key.items()}
+            accounts = ledger_store.spending_accounts(uow.session, ctx.instance_id)
             entries = spend_many(accounts, spent, ctx.instance_id, ctx.job_id)
             ledger_store.save_entries(uow.session, accounts, ctx.now)
             uow.commit()

@@ -8,6 +8,7 @@ is active, which task was completed by whom with what data, which end event was 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 from engine import InstanceStatus
@@ -20,24 +21,33 @@ from innovation.domain.initiative import (
     apply_measurements,
     enter_phase,
     finish,
+    follow_up_benefit,
+    go_live,
+    plan_scaling,
     record_abort,
     record_assessment,
     record_from_start_data,
     record_gate_decision,
+    resume,
     set_effect_goals,
     sync_funds,
 )
 from innovation.domain.scoring import assess
+from innovation.domain.vocabulary import Status
 from innovation.model import (
     ABORT_VARIABLE,
     ASSESSMENT_TASK,
     DECISIONS,
+    FOLLOW_UP_TASK,
     GATE_TASKS,
+    HOLD_ELEMENTS,
+    IMPLEMENTATION_TASK,
     LESSONS_TASK,
     OUTCOMES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
     REASSESSED,
+    SCALE_PROPOSAL_TASK,
 )
 
 
@@ -68,17 +78,31 @@ def _log_decision(record: InitiativeRecord, event) -> InitiativeRecord:
         amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
 
 
+def _measured(record: InitiativeRecord, rows) -> dict:
+    known = {goal.id for goal in record.effect_goals}
+    return {m["indicator"]: m["value"] for m in rows or [] if m["indicator"] in known}
+
+
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
     if element in GATE_TASKS:
         record = _log_decision(record, event)
+    if element == SCALE_PROPOSAL_TASK:
+        receiving, benefit = data["receiving_organisation"], data["benefit_realisation"]
+        return plan_scaling(record, receiving["administration"], receiving["unit"], benefit["yearly_value"],
+                            benefit["yearly_cost"])
+    if element == IMPLEMENTATION_TASK and data["implementation_decision"] == "in_use":
+        return go_live(record, date.fromisoformat(data["in_use_from"]), data["verksamhet"], data["managed_by"],
+                       event.at)
+    if element == FOLLOW_UP_TASK:
+        record = apply_measurements(record, _measured(record, data.get("effects")), event.at)
+        return follow_up_benefit(record, event.at, data["realised_yearly_value"], data["realised_yearly_cost"])
     if element == "utforma_upplagg":
         goals = [{"id": g["indicator"], "description": g["indicator"], "unit": g.get("unit", ""),
                   "baseline": g.get("baseline"), "target": g.get("target")} for g in data["effect_goals"]]
         return set_effect_goals(record, goals)
     if element == "utvardera_pilot":
-        known = {goal.id for goal in record.effect_goals}
-        measured = {m["indicator"]: m["value"] for m in data.get("measurements", []) if m["indicator"] in known}
+        measured = _measured(record, data.get("measurements"))
         return add_lesson(apply_measurements(record, measured, event.at), data.get("lessons", ""))
     if element == ASSESSMENT_TASK:
         return record_assessment(record, assess(data["criteria"]), assessed_by=event.actor, assessed_at=event.at)
@@ -113,6 +137,9 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     phase = current_phase(event.active_elements)
     if phase:
         record = enter_phase(record, phase, event.at)
+    if record.status == Status.ON_HOLD and not any(
+            e["element_id"] in HOLD_ELEMENTS and e["state"] in ("READY", "WAITING") for e in event.active_elements):
+        record = resume(record)  # the hold's date came, or it was lifted early
     if event.status == InstanceStatus.COMPLETED and event.end_element in OUTCOMES:
         record = finish(record, OUTCOMES[event.end_element], event.at)
     elif event.status == InstanceStatus.TERMINATED:

@@ -7,11 +7,20 @@ a sum the city never defined, is ignored (migration 0018 brought in their assess
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from innovation.domain.effects import EffectGoal
-from innovation.domain.initiative import AssessedCriteria, GateDecision, IdeaOwner, InitiativeRecord, PhaseVisit
+from innovation.domain.initiative import (
+    AssessedCriteria,
+    BenefitFollowUp,
+    GateDecision,
+    IdeaOwner,
+    Implementation,
+    InitiativeRecord,
+    PhaseVisit,
+    ScalePlan,
+)
 from innovation.domain.scoring import assess
 from innovation.domain.vocabulary import AbortCategory, Decision, Gate, Kind, Phase, Status
 
@@ -50,7 +59,24 @@ def to_dict(record: InitiativeRecord) -> dict:
                          "left_at": v.left_at.isoformat() if v.left_at else None} for v in record.phase_dates],
         "gate_decisions": [decision_to_dict(d) for d in record.gate_decisions],
         "assessments": [assessment_to_dict(a) for a in record.assessments],
+        "scale_plan": _scale_plan(record.scale_plan),
+        "implementation": _implementation(record.implementation),
+        "benefit_follow_ups": [{"at": f.at.isoformat(), "realised_yearly_value": str(f.realised_yearly_value),
+                                "realised_yearly_cost": str(f.realised_yearly_cost),
+                                "planned_yearly_value": str(f.planned_yearly_value),
+                                "planned_yearly_cost": str(f.planned_yearly_cost),
+                                "net_vs_plan": str(f.net_vs_plan)} for f in record.benefit_follow_ups],
     }
+
+
+def _scale_plan(plan: ScalePlan | None) -> dict | None:
+    return plan and {"receiving_administration": plan.receiving_administration, "unit": plan.unit,
+                     "yearly_value": str(plan.yearly_value), "yearly_cost": str(plan.yearly_cost)}
+
+
+def _implementation(live: Implementation | None) -> dict | None:
+    return live and {"in_use_from": live.in_use_from.isoformat(), "verksamhet": live.verksamhet,
+                     "managed_by": live.managed_by}
 
 
 def _decision(d: dict) -> GateDecision:
@@ -80,4 +106,20 @@ def from_dict(data: dict) -> InitiativeRecord:
                           for v in data["phase_dates"]),
         gate_decisions=tuple(_decision(d) for d in data["gate_decisions"]),
         assessments=tuple(_assessment(a) for a in data.get("assessments", [])),
+        # records written before scaling meant implementation have none of these
+        scale_plan=_read_plan(data.get("scale_plan")),
+        implementation=_read_implementation(data.get("implementation")),
+        benefit_follow_ups=tuple(BenefitFollowUp(
+            _when(f["at"]), Decimal(f["realised_yearly_value"]), Decimal(f["realised_yearly_cost"]),
+            Decimal(f["planned_yearly_value"]), Decimal(f["planned_yearly_cost"]))
+            for f in data.get("benefit_follow_ups", ())),
     )
+
+
+def _read_plan(data: dict | None) -> ScalePlan | None:
+    return data and ScalePlan(data["receiving_administration"], data["unit"], Decimal(data["yearly_value"]),
+                              Decimal(data["yearly_cost"]))
+
+
+def _read_implementation(data: dict | None) -> Implementation | None:
+    return data and Implementation(date.fromisoformat(data["in_use_from"]), data["verksamhet"], data["managed_by"])

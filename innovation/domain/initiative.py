@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +60,42 @@ class AssessedCriteria:
 
 
 @dataclass(frozen=True)
+class ScalePlan:
+    """Where the solution is to be managed and the calculated benefit realisation (per year, SEK)."""
+
+    receiving_administration: str
+    unit: str
+    yearly_value: Decimal
+    yearly_cost: Decimal
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """The solution in use: since when, in which verksamhet, managed (förvaltas) by whom."""
+
+    in_use_from: date
+    verksamhet: str
+    managed_by: str
+
+
+@dataclass(frozen=True)
+class BenefitFollowUp:
+    """Realised yearly value and cost at a follow-up, beside what the scale plan promised."""
+
+    at: datetime
+    realised_yearly_value: Decimal
+    realised_yearly_cost: Decimal
+    planned_yearly_value: Decimal
+    planned_yearly_cost: Decimal
+
+    @property
+    def net_vs_plan(self) -> Decimal:
+        """Realised net benefit per year minus the planned net benefit (negative: behind plan)."""
+        return (self.realised_yearly_value - self.realised_yearly_cost) - (
+            self.planned_yearly_value - self.planned_yearly_cost)
+
+
+@dataclass(frozen=True)
 class InitiativeRecord:
     title: str
     kind: Kind
@@ -78,6 +114,9 @@ class InitiativeRecord:
     lessons_learned: tuple[str, ...] = ()
     phase_dates: tuple[PhaseVisit, ...] = ()
     gate_decisions: tuple[GateDecision, ...] = ()
+    scale_plan: ScalePlan | None = None
+    implementation: Implementation | None = None
+    benefit_follow_ups: tuple[BenefitFollowUp, ...] = ()
 
     @property
     def ended(self) -> bool:
@@ -111,10 +150,11 @@ def record_gate_decision(
     administration: str | None = None,
     category: AbortCategory | str | None = None,
 ) -> InitiativeRecord:
-    """Log a decision; hold pauses the initiative, go or recycle (re)activates it.
+    """Log a decision; hold pauses the initiative, go, recycle or extend (re)activates it.
 
     ``administration`` is whose share it decided (the whole initiative's when None). A kill
     is logged but does not end the record: the process's end event does, via finish().
+    A benefit follow-up is the one decision logged after the record is realised.
     """
     if not decided_by:
         raise InitiativeError("a gate decision needs the name of who decided")
@@ -130,10 +170,11 @@ def record_gate_decision(
     )
     if made in record.gate_decisions:
         return record
-    _require_running(record)
-    status = {Decision.HOLD: Status.ON_HOLD, Decision.KILL: record.status}.get(
-        made.decision, Status.ACTIVE
-    )
+    if not (made.gate == Gate.UPPFOLJNING and record.status == Status.REALISED):
+        _require_running(record)
+    keeps = (Decision.KILL, Decision.ON_TRACK, Decision.ACTION_NEEDED)
+    status = Status.ON_HOLD if made.decision == Decision.HOLD else (
+        record.status if made.decision in keeps else Status.ACTIVE)
     return replace(record, status=status, gate_decisions=record.gate_decisions + (made,))
 
 
@@ -180,6 +221,47 @@ def record_assessment(
         return record
     check_assessable(record)
     return replace(record, assessments=record.assessments + (made,))
+
+
+def resume(record: InitiativeRecord) -> InitiativeRecord:
+    """A hold ended (its date came, or it was lifted early): the initiative is active again."""
+    return replace(record, status=Status.ACTIVE) if record.status == Status.ON_HOLD else record
+
+
+def plan_scaling(
+    record: InitiativeRecord, administration: str, unit: str, yearly_value: Amount, yearly_cost: Amount
+) -> InitiativeRecord:
+    """The scale proposal: the receiving administration and the benefit the follow-ups are held to."""
+    _require_running(record)
+    try:
+        code = by_code(administration).code
+    except DomainError as e:
+        raise InitiativeError(str(e)) from None
+    return replace(record, scale_plan=ScalePlan(code, unit, to_amount(yearly_value), to_amount(yearly_cost)))
+
+
+def go_live(
+    record: InitiativeRecord, in_use_from: date, verksamhet: str, managed_by: str, at: datetime
+) -> InitiativeRecord:
+    """The solution is in use in a verksamhet: the initiative is realised (the city's definition)."""
+    if not verksamhet.strip() or not managed_by.strip():
+        raise InitiativeError("a solution in use needs the verksamhet and who manages it")
+    _require_running(record)
+    live = replace(record, implementation=Implementation(in_use_from, verksamhet.strip(), managed_by.strip()))
+    return finish(live, Status.REALISED, at)
+
+
+def follow_up_benefit(
+    record: InitiativeRecord, at: datetime, realised_yearly_value: Amount, realised_yearly_cost: Amount
+) -> InitiativeRecord:
+    """A benefit follow-up of a realised initiative, held against its scale plan."""
+    if record.status != Status.REALISED or record.scale_plan is None:
+        raise InitiativeError("benefits are followed up for a realised initiative with a scale plan")
+    made = BenefitFollowUp(at, to_amount(realised_yearly_value), to_amount(realised_yearly_cost),
+                           record.scale_plan.yearly_value, record.scale_plan.yearly_cost)
+    if made in record.benefit_follow_ups:
+        return record
+    return replace(record, benefit_follow_ups=record.benefit_follow_ups + (made,))
 
 
 def set_effect_goals(

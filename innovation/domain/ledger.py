@@ -163,6 +163,19 @@ def check_grant(grants: Mapping[str, Amount], requested: Mapping[str, Amount]) -
             raise GrantNotRequested(code, to_amount(amount), asked)
 
 
+def overspent(
+    accounts: Mapping[str, Account], lines: Mapping[str, Amount], initiative_id: str
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """Lines that exceed what the initiative still holds with that administration, as
+    code -> (reported, remaining); an administration that granted nothing has nothing left."""
+    found = {}
+    for code, amount in lines.items():
+        remaining = accounts[code].reserved_for(initiative_id) if code in accounts else ZERO
+        if to_amount(amount) > remaining:
+            found[code] = (to_amount(amount), remaining)
+    return found
+
+
 def reserve_many(
     accounts: Mapping[str, Account],
     lines: Mapping[str, Amount],

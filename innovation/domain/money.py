@@ -1,6 +1,7 @@
 """Amounts in SEK: Decimal rounded to öre, so sums never drift as floats would."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from innovation.domain.errors import InvalidAmount
@@ -24,3 +25,11 @@ def to_amount(value: Amount) -> Decimal:
     if parsed < 0:
         raise InvalidAmount(f"negative amount: {value!r}")
     return parsed.quantize(_ORE, rounding=ROUND_HALF_UP)
+
+
+def by_administration(lines: Iterable[Mapping]) -> dict[str, Decimal]:
+    """Form lines [{administration, amount}] summed per administration."""
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        totals[line["administration"]] = totals.get(line["administration"], ZERO) + to_amount(line["amount"])
+    return totals

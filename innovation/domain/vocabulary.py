@@ -46,6 +46,9 @@ class Gate(StrEnum):
     PILOT = "pilot"  # an evaluation that ends the pilot: stop, or propose to scale
     PILOT_SLUT = "pilot_slutdatum"  # the decision forced by the pilot end date: stop, scale or extend
     AVBROTT = "avbrott"  # the initiative is aborted, with a category of reason
+    MOTTAGANDE = "mottagande"  # the receiving administration confirms (or declines) a scale decision
+    INFORANDE = "inforande"  # the receiving administration records the solution in use, or not implemented
+    UPPFOLJNING = "uppfoljning"  # a benefit follow-up after go-live
 
 
 class Decision(StrEnum):
@@ -53,6 +56,9 @@ class Decision(StrEnum):
     KILL = "kill"
     HOLD = "hold"
     RECYCLE = "recycle"
+    EXTEND = "extend"  # the pilot runs on to a new end date
+    ON_TRACK = "on_track"  # a follow-up: the benefit is realised as planned
+    ACTION_NEEDED = "action_needed"  # a follow-up: the benefit lags the plan
 
 
 class AbortCategory(StrEnum):

@@ -1,7 +1,19 @@
 """Steps of an initiative taken through the HTTP API, as each role would."""
 from __future__ import annotations
 
-from innovation.driver import criteria, evaluation, setup, start_data
+from datetime import timedelta
+
+from innovation.driver import (
+    criteria,
+    evaluation,
+    follow_up,
+    forced_decision,
+    in_use,
+    receiving_confirmation,
+    scale_proposal,
+    setup,
+    start_data,
+)
 
 
 class ApiInitiative:
@@ -43,6 +55,10 @@ class ApiInitiative:
                                                       "grants": [{"administration": administration,
                                                                   "amount": amount}]})
 
+    def wait(self, days: int):
+        self.clock.advance(days=days)
+        self.settle()
+
     def abort(self, category: str, reason: str, user: str = "ivar"):
         response = self.api.as_(user).post(f"/api/instances/{self.id}/abort",
                                            json={"category": category, "reason": reason})
@@ -56,10 +72,39 @@ class ApiInitiative:
         abort = shown["data"].get("abort") or {"category": category, "reason": reason}
         return self.complete("ivar", "dokumentera_lardomar", {"abort": abort, "lessons_learned": lessons})
 
-    def evaluate(self, decision: str, spent=()):
-        self.clock.advance(days=31)
-        self.settle()
-        self.complete(self.owner, "utvardera_pilot", evaluation(decision, list(spent)))
+    def confirm_spending(self, element_id="bekrafta_kostnader", answer="confirm", coordinator="ivar"):
+        data = {"spending_confirmation": answer} | ({"spending_comment": "Fel belopp."} if answer == "return" else {})
+        self.complete(coordinator, element_id, data)
+
+    def evaluate(self, decision: str, spent=(), status: int = 200):
+        """An evaluation after the interval; reported spending is confirmed by the coordinator."""
+        self.wait(31)
+        response = self.complete(self.owner, "utvardera_pilot", evaluation(decision, list(spent)), status)
+        if status == 200 and any(amount > 0 for _, amount in spent):
+            self.confirm_spending()
+        return response
+
+    def end_date_decision(self, decision: str, spent=(), status: int = 200, **extra):
+        """The decision the end date forces, with the interrupted period's spending (then confirmed)."""
+        response = self.complete(self.decider, "tvingande_beslut", forced_decision(decision, list(spent), **extra),
+                                 status)
+        if status == 200 and any(amount > 0 for _, amount in spent):
+            self.confirm_spending("bekrafta_slutkostnader")
+        return response
+
+    def scale_up(self, receiving="SOF", receiver=None):
+        """The scale decision, confirmed by the receiving administration, which then takes it into use."""
+        receiver = receiver or self.decider
+        self.complete(self.owner, "forbered_skalning", scale_proposal(receiving))
+        self.complete(self.decider, "beslut_skala_upp", {"scale_decision": "scale", "scale_rationale": "Värde visat."})
+        today = self.clock.now().date()
+        self.complete(receiver, "bekrafta_mottagande", receiving_confirmation(today + timedelta(days=180)))
+        self.complete(receiver, "infor_losning", in_use(today))
+
+    def follow_up(self, coordinator="ivar", **numbers):
+        """The next benefit follow-up (182 and 365 days after go-live)."""
+        self.wait(183)
+        self.complete(coordinator, "folj_upp_nytta", follow_up(**numbers))
 
     def detail(self, user="admin"):
         return self.api.as_(user).get(f"/api/instances/{self.id}").json

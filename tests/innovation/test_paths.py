@@ -41,15 +41,19 @@ def test_realised_with_several_evaluations(funded_pilot):
     d.evaluate("adjust", [("SLF", 30_000)], value=3.0)
     d.evaluate("scale", [("SOF", 100_000)], value=5.5)
     assert d.record().phase == Phase.SKALA
-    d.prepare_scaling()
-    d.gate_scale("scale")
+    d.scale_up()
+    assert d.record().status == Status.REALISED  # in use: realised at go-live
+    d.follow_up_benefit()
+    d.follow_up_benefit()
     ended(d, "realised")
     record = d.record()
     assert record.funds_spent == {"SOF": Decimal("150000.00"), "SLF": Decimal("30000.00")}
-    assert [g.latest_value for g in record.effect_goals] == [5.5]
+    assert [g.latest_value for g in record.effect_goals] == [4.5]  # measured at the last follow-up
     assert [(g.gate.value, g.decision.value, g.decided_by) for g in record.gate_decisions] == [
         ("tid", "go", "decision-maker"), ("pengar", "go", "decision-maker"), ("pilot", "go", "idea-owner"),
-        ("skala_upp", "go", "decision-maker")]
+        ("skala_upp", "go", "decision-maker"), ("mottagande", "go", "decision-maker"),
+        ("inforande", "go", "decision-maker"), ("uppfoljning", "on_track", "coordinator"),
+        ("uppfoljning", "on_track", "coordinator")]
     assert record.gate_decisions[2].amounts == {"SOF": Decimal("100000.00")}  # what the last round spent
     accounts = balances(d.engine)
     assert accounts["SOF"].reserved_for(d.instance_id) == 0  # unspent funds released at the end
@@ -190,11 +194,11 @@ def test_pilot_reminder_and_forced_end(funded_pilot, engine):
     assert [t["element_id"] for t in d.open_tasks()] == ["utvardera_pilot"]
     d.wait(days=14)  # past the planned end date (12 weeks)
     assert [t["element_id"] for t in d.open_tasks()] == ["tvingande_beslut"]
-    d.complete("tvingande_beslut", {"pilot_decision": "stop", "forced_rationale": "Slutdatum nått."})
+    d.end_date_decision("stop")
     d.lessons(category="kostnad_effekt")
     ended(d, "aborted")
     assert [(g.gate.value, g.decision.value, g.rationale) for g in d.record().gate_decisions][2:] == [
-        ("pilot_slutdatum", "kill", "Slutdatum nått."), ("avbrott", "kill", "Beslutet att avsluta.")]
+        ("pilot_slutdatum", "kill", "Slutdatum nått: stop."), ("avbrott", "kill", "Beslutet att avsluta.")]
     accounts = balances(engine)
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("10000.00")
     assert accounts["SOF"].reserved_for(d.instance_id) == 0

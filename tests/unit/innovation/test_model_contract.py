@@ -19,12 +19,20 @@ from innovation.model import (
     ASSESSMENT_TASK,
     ASSESSMENT_UI_FORM,
     DECISIONS,
+    FOLLOW_UP_TASK,
+    FUTURE_DATES,
     GATE_TASKS,
+    HOLD_ELEMENTS,
+    IMPLEMENTATION_TASK,
     LANE_ROLES,
     LESSONS_TASK,
     OUTCOMES,
+    PAST_DATES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
+    RECEIVING_TASKS,
+    SCALE_PROPOSAL_TASK,
+    SPENDING_TASKS,
     Lane,
     Role,
     lanes_for,
@@ -66,9 +74,50 @@ def test_each_gate_is_a_user_task_whose_form_carries_its_decision(task_id):
     assert gate.amounts_field is None or gate.amounts_field in fields
     offered = {choice["const"] for choice in fields[gate.decision_field]["oneOf"]}
     logged = offered if gate.logged is None else set(gate.logged)
-    assert logged <= offered  # the words that are decisions (the rest are rounds) are offered
-    # every decision the form offers is one the record knows (directly or through the form's word)
-    assert logged and {DECISIONS.get(word, word) for word in logged} <= {d.value for d in Decision}
+    # every decision the form offers (that is logged) is one the record knows (directly or through the form's word)
+    assert offered and logged <= offered
+    assert {DECISIONS.get(word, word) for word in logged} <= {d.value for d in Decision}
+
+
+def lane_of(element_id: str) -> str:
+    refs = PROCESS.xpath(".//bpmn:lane[bpmn:flowNodeRef=$id]", namespaces=NS, id=element_id)
+    assert refs, f"{element_id} is in no lane"
+    return refs[0].get("name")
+
+
+@pytest.mark.parametrize("task_id", sorted(SPENDING_TASKS))
+def test_each_spending_task_reports_lines_per_administration(task_id):
+    field = form_of(element(task_id))["properties"][SPENDING_TASKS[task_id]]
+    assert field["type"] == "array" and set(field["items"]["required"]) == {"administration", "amount"}
+
+
+@pytest.mark.parametrize("task_id,name", [(t, n) for rules in (FUTURE_DATES, PAST_DATES)
+                                          for t, names in sorted(rules.items()) for n in names])
+def test_checked_dates_are_date_fields_of_their_task(task_id, name):
+    assert form_of(element(task_id))["properties"][name]["format"] == "date"
+
+
+def test_hold_elements_exist():
+    for element_id in HOLD_ELEMENTS:
+        assert etree.QName(element(element_id)).localname in ("userTask", "intermediateCatchEvent")
+
+
+@pytest.mark.parametrize("task_id", RECEIVING_TASKS)
+def test_the_receiving_administration_acts_in_the_management_lane(task_id):
+    assert etree.QName(element(task_id)).localname == "userTask"
+    assert lane_of(task_id) == Lane.FORVALTNINGSLEDNING
+
+
+def test_the_scale_proposal_names_the_receiving_administration_and_the_planned_benefit():
+    fields = form_of(element(SCALE_PROPOSAL_TASK))["properties"]
+    assert "administration" in fields["receiving_organisation"]["required"]
+    assert {"yearly_value", "yearly_cost"} <= set(fields["benefit_realisation"]["required"])
+
+
+def test_implementation_and_follow_up_record_their_numbers():
+    assert {"in_use_from", "verksamhet", "managed_by"} <= set(form_of(element(IMPLEMENTATION_TASK))["properties"])
+    follow_up = form_of(element(FOLLOW_UP_TASK))
+    assert {"realised_yearly_value", "realised_yearly_cost", "effects"} <= set(follow_up["required"])
 
 
 @pytest.mark.parametrize("phase", PHASE_SUBPROCESSES)
