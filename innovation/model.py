@@ -57,12 +57,41 @@ class GateTask:
 
 GATE_TASKS: dict[str, GateTask] = {
     "beslut_tid": GateTask(Gate.TID, "time_decision", "time_rationale"),
-    "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
+    # one task per paying administration (its scope); the amount is that administration's grant
+    "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "money_amount"),
+    "valj_upplagg": GateTask(Gate.PENGAR, "setup_decision", "setup_rationale"),  # after a partial grant
     "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
 }
 
 #: A gate form's own word for a decision -> the record's decision (other words are the same).
 DECISIONS = {"grant": "go", "scale": "go", "reject": "kill"}
+DECISIONS.update(partial="go", proceed="go", rework="recycle")  # money gate: a share in part; after a partial grant
+
+
+@dataclass(frozen=True)
+class HoldPoint:
+    """Where an initiative waits on hold: while the element is active the initiative is on hold
+    at ``gate``; ``variable`` holds the date and the reason ({"hold_until", "hold_reason"})."""
+
+    gate: Gate
+    variable: str
+
+
+HOLD_POINTS: dict[str, HoldPoint] = {
+    "vilande_pengar": HoldPoint(Gate.PENGAR, "money_outcome"),  # no funds until a date; resumed early by hand
+}
+
+#: Tasks another role may act on besides the lane's own (e.g. the coordinator with the idea owner).
+ALSO_ACTING: dict[str, tuple[Role, ...]] = {
+    "valj_upplagg": (Role.COORDINATOR,),
+}
+
+#: The money gate's tasks, whose pages show the budget check and the decisions so far, and
+#: the variables they read: kontrollera_budget's result (a line per paying administration),
+#: each administration's decision (beslut_pengar's output) and what they decided together.
+MONEY_GATE_TASKS = ("beslut_pengar", "valj_upplagg", "vilande_pengar")
+BUDGET_CHECK, MONEY_DECISIONS, MONEY_OUTCOME = "budget_check", "money_decisions", "money_outcome"
+SETUP_TASK = "utforma_upplagg"  # its form's dates and amounts are checked before it completes
 
 #: Each phase is an expanded subprocess whose id is the phase's value.
 PHASE_SUBPROCESSES = tuple(phase.value for phase in Phase)

@@ -20,14 +20,18 @@ from innovation.domain.initiative import (
     apply_measurements,
     enter_phase,
     finish,
+    put_on_hold,
     record_assessment,
     record_from_start_data,
     record_gate_decision,
+    resume,
     set_effect_goals,
+    set_financing,
     sync_funds,
 )
 from innovation.domain.scoring import assess
-from innovation.model import DECISIONS, GATE_TASKS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
+from innovation.domain.vocabulary import Status
+from innovation.model import DECISIONS, GATE_TASKS, HOLD_POINTS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
 
 
 def current_phase(active_elements: list[dict]) -> str | None:
@@ -45,25 +49,54 @@ def _amounts(lines) -> dict[str, Decimal]:
     return dict(totals)
 
 
+def _share_amounts(event, field: str) -> dict[str, Decimal]:
+    """A decision on one administration's share: what it granted (the amount that
+    reservation books; nothing for a hold or reject)."""
+    lines = (event.data.get("money_decisions") or {}) if field == "money_amount" else {}
+    line = lines.get(event.scope)
+    if line is not None:
+        return {event.scope: Decimal(str(line["amount"]))} if line["amount"] else {}
+    value = event.submitted.get(field)
+    return {event.scope: Decimal(str(value))} if isinstance(value, (int, float)) and value else {}
+
+
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
     if element in GATE_TASKS:
         gate = GATE_TASKS[element]
         decision = data[gate.decision_field]
+        if event.scope and gate.amounts_field:
+            amounts = _share_amounts(event, gate.amounts_field)
+        else:
+            amounts = _amounts(data.get(gate.amounts_field)) if gate.amounts_field else None
         return record_gate_decision(
             record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),
-            decided_by=event.actor, decided_at=event.at,
-            amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
+            decided_by=event.actor, decided_at=event.at, amounts=amounts, administration=event.scope,
+            hold_until=data.get("hold_until"))
     if element == "utforma_upplagg":
         goals = [{"id": g["indicator"], "description": g["indicator"], "unit": g.get("unit", ""),
                   "baseline": g.get("baseline"), "target": g.get("target")} for g in data["effect_goals"]]
-        return set_effect_goals(record, goals)
+        return set_financing(set_effect_goals(record, goals), data.get("other_financing", []))
     if element == "utvardera_pilot":
         known = {goal.id for goal in record.effect_goals}
         measured = {m["indicator"]: m["value"] for m in data.get("measurements", []) if m["indicator"] in known}
         return add_lesson(apply_measurements(record, measured, event.at), data.get("lessons", ""))
     if element == "dokumentera_lardomar":
         return add_lesson(record, data.get("lessons_learned", ""))
+    return record
+
+
+def _hold_points(record: InitiativeRecord, event) -> InitiativeRecord:
+    """On hold while a hold point of the diagram is active; resumed once none is (its date
+    came, or it was resumed early). Holds decided at a gate itself are left to the gate."""
+    active = {e["element_id"] for e in event.active_elements}
+    holding = [HOLD_POINTS[element] for element in HOLD_POINTS if element in active]
+    if holding:
+        why = event.data.get(holding[0].variable) or {}
+        return put_on_hold(record, holding[0].gate, why.get("hold_reason") or "", why.get("hold_until"), event.at)
+    pointed = {point.gate for point in HOLD_POINTS.values()}
+    if record.status == Status.ON_HOLD and record.hold and record.hold.gate in pointed:
+        return resume(record)
     return record
 
 
@@ -80,6 +113,7 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     phase = current_phase(event.active_elements)
     if phase:
         record = enter_phase(record, phase, event.at)
+    record = _hold_points(record, event)
     if event.status == InstanceStatus.COMPLETED and event.end_element in OUTCOMES:
         record = finish(record, OUTCOMES[event.end_element], event.at)
     elif event.status == InstanceStatus.TERMINATED:

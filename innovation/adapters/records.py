@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from innovation.domain.effects import EffectGoal
-from innovation.domain.initiative import GateDecision, IdeaOwner, InitiativeRecord, PhaseVisit
+from innovation.domain.initiative import Financing, GateDecision, Hold, IdeaOwner, InitiativeRecord, PhaseVisit
 from innovation.domain.vocabulary import Decision, Gate, Kind, Phase, Status
 
 
@@ -33,7 +33,12 @@ def to_dict(record: InitiativeRecord) -> dict:
                          "left_at": v.left_at.isoformat() if v.left_at else None} for v in record.phase_dates],
         "gate_decisions": [{"gate": d.gate.value, "decision": d.decision.value, "rationale": d.rationale,
                             "decided_by": d.decided_by, "decided_at": d.decided_at.isoformat(),
-                            "amounts": _money(d.amounts)} for d in record.gate_decisions],
+                            "amounts": _money(d.amounts), "administration": d.administration}
+                           for d in record.gate_decisions],
+        "hold": {"gate": record.hold.gate.value, "reason": record.hold.reason, "until": record.hold.until,
+                 "since": record.hold.since.isoformat()} if record.hold else None,
+        "financing": [{"source": f.source, "description": f.description, "amount": str(f.amount)}
+                      for f in record.financing],
     }
 
 
@@ -53,6 +58,16 @@ def from_dict(data: dict) -> InitiativeRecord:
         phase_dates=tuple(PhaseVisit(Phase(v["phase"]), _when(v["entered_at"]), _when(v["left_at"]))
                           for v in data["phase_dates"]),
         gate_decisions=tuple(GateDecision(Gate(d["gate"]), Decision(d["decision"]), d["rationale"], d["decided_by"],
-                                          _when(d["decided_at"]), {c: Decimal(a) for c, a in d["amounts"].items()})
+                                          _when(d["decided_at"]), {c: Decimal(a) for c, a in d["amounts"].items()},
+                                          d.get("administration"))
                              for d in data["gate_decisions"]),
+        hold=_hold(data.get("hold")),
+        financing=tuple(Financing(f["source"], f["description"], Decimal(f["amount"]))
+                        for f in data.get("financing", [])),
     )
+
+
+def _hold(data: dict | None) -> Hold | None:
+    if not data:
+        return None
+    return Hold(Gate(data["gate"]), data["reason"], data["until"], _when(data["since"]))

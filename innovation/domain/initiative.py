@@ -43,6 +43,26 @@ class GateDecision:
     decided_by: str
     decided_at: datetime
     amounts: Mapping[str, Decimal] = field(default_factory=dict)
+    administration: str | None = None  # whose share it decided (money gate), None for the whole initiative
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why and until when an initiative rests at a gate (vilande)."""
+
+    gate: Gate
+    reason: str
+    until: str | None  # an ISO date, or None when the gate is simply taken again later
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Financing:
+    """Money for the pilot from outside the innovation funds."""
+
+    source: str  # own_budget, external_grant or partner
+    description: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,8 @@ class InitiativeRecord:
     lessons_learned: tuple[str, ...] = ()
     phase_dates: tuple[PhaseVisit, ...] = ()
     gate_decisions: tuple[GateDecision, ...] = ()
+    hold: Hold | None = None
+    financing: tuple[Financing, ...] = ()
 
     @property
     def ended(self) -> bool:
@@ -89,10 +111,14 @@ def record_gate_decision(
     decided_by: str,
     decided_at: datetime,
     amounts: Mapping[str, Amount] | None = None,
+    administration: str | None = None,
+    hold_until: str | None = None,
 ) -> InitiativeRecord:
     """Log a gate decision; hold pauses the initiative, go or recycle (re)activates it.
 
     A kill is logged but does not end the record: the process's end event does, via finish().
+    A decision on one administration's share (``administration``) changes no status: only
+    what all paying administrations decided together does (see ``put_on_hold``).
     """
     if not decided_by:
         raise InitiativeError("a gate decision needs the name of who decided")
@@ -103,14 +129,42 @@ def record_gate_decision(
         decided_by,
         decided_at,
         {by_code(code).code: to_amount(a) for code, a in (amounts or {}).items()},
+        by_code(administration).code if administration else None,
     )
     if made in record.gate_decisions:
         return record
     _require_running(record)
-    status = {Decision.HOLD: Status.ON_HOLD, Decision.KILL: record.status}.get(
-        made.decision, Status.ACTIVE
-    )
-    return replace(record, status=status, gate_decisions=record.gate_decisions + (made,))
+    logged = replace(record, gate_decisions=record.gate_decisions + (made,))
+    if made.administration:
+        return logged
+    if made.decision == Decision.HOLD:
+        return put_on_hold(logged, made.gate, made.rationale, hold_until, decided_at)
+    if made.decision == Decision.KILL:
+        return logged
+    return replace(logged, status=Status.ACTIVE, hold=None)
+
+
+def put_on_hold(
+    record: InitiativeRecord, gate: Gate | str, reason: str, until: str | None, at: datetime
+) -> InitiativeRecord:
+    """The initiative rests at a gate, with the reason and the date it is taken up again."""
+    _require_running(record)
+    if record.status == Status.ON_HOLD and record.hold and record.hold.gate == parse(Gate, gate):
+        return record
+    return replace(record, status=Status.ON_HOLD, hold=Hold(parse(Gate, gate), reason, until, at))
+
+
+def resume(record: InitiativeRecord) -> InitiativeRecord:
+    """The hold is over (its date came, or it was resumed early)."""
+    if record.status != Status.ON_HOLD or record.ended:
+        return record
+    return replace(record, status=Status.ACTIVE, hold=None)
+
+
+def set_financing(record: InitiativeRecord, lines: Iterable[Mapping[str, Any]]) -> InitiativeRecord:
+    """The pilot's financing outside the innovation funds, as the set-up states it."""
+    return replace(record, financing=tuple(
+        Financing(line["source"], line.get("description", ""), to_amount(line["amount"])) for line in lines))
 
 
 def record_assessment(record: InitiativeRecord, assessment: Assessment) -> InitiativeRecord:
