@@ -255,11 +255,11 @@ class TaskForm(Strict):
 class BudgetPosition(Strict):
     administration = fields.String()
     year = fields.Integer()
-    budget = fields.Number()
-    available = fields.Number()
-    reserved = fields.Number()
-    granted = fields.Number()
-    spent = fields.Number()
+    budget = fields.Float()
+    available = fields.Float()
+    reserved = fields.Float()
+    granted = fields.Float()
+    spent = fields.Float()
 
 
 class BudgetContext(Strict):

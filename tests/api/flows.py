@@ -39,9 +39,7 @@ class ApiInitiative:
         self.explore()
         self.complete(self.decider, "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
         self.complete(self.owner, "utforma_upplagg", setup([(administration, amount)], self.clock.now().date()))
-        self.complete(self.decider, "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja.",
-                                                      "grants": [{"administration": administration,
-                                                                  "amount": amount}]})
+        self.complete(self.decider, "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."})
 
     def evaluate(self, decision: str, spent=()):
         self.clock.advance(days=31)

@@ -45,8 +45,9 @@ def test_realised_with_several_evaluations(funded_pilot):
     record = d.record()
     assert record.funds_spent == {"SOF": Decimal("150000.00"), "SLF": Decimal("30000.00")}
     assert [g.latest_value for g in record.effect_goals] == [5.5]
-    assert [(g.gate.value, g.decision.value, g.decided_by) for g in record.gate_decisions] == [
-        ("tid", "go", "decision-maker"), ("pengar", "go", "decision-maker"), ("skala_upp", "go", "decision-maker")]
+    assert [(g.gate.value, g.decision.value, g.decided_by, g.administration) for g in record.gate_decisions] == [
+        ("tid", "go", "decision-maker", None), ("pengar", "go", "decision-maker-SLF", "SLF"),
+        ("pengar", "go", "decision-maker-SOF", "SOF"), ("skala_upp", "go", "decision-maker", None)]
     accounts = balances(d.engine)
     assert accounts["SOF"].reserved_for(d.instance_id) == 0  # unspent funds released at the end
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("150000.00")
@@ -93,12 +94,13 @@ def test_recycled_at_the_time_and_money_gates(submit):
     d.explore_idea()
     d.gate_time("go")
     d.plan([("MF", 100_000)])
-    d.gate_money("recycle")
+    d.gate_money("grant", [("MF", 50_000)])  # in part: the idea owner reworks the set-up
+    d.choose_after_partial_grant("rework")
     assert [t["element_id"] for t in d.open_tasks()] == ["utforma_upplagg"]
     d.plan([("MF", 80_000)])
     d.gate_money("grant", [("MF", 80_000)])
     assert d.record().phase == Phase.UTVECKLA_PILOT
-    assert [g.decision.value for g in d.record().gate_decisions] == ["recycle", "go", "recycle", "go"]
+    assert [g.decision.value for g in d.record().gate_decisions] == ["recycle", "go", "go", "recycle", "go"]
 
 
 def test_on_hold_and_back(submit):
@@ -148,7 +150,8 @@ def test_insufficient_budget_returns_to_the_money_gate(submit, engine):
     d.gate_money("grant", [("KF", 250_000)])
     assert [t["element_id"] for t in d.open_tasks()] == ["beslut_pengar"]
     assert balances(engine)["KF"].available == Decimal("100000.00")
-    d.gate_money("grant", [("KF", 100_000)])
+    d.gate_money("grant", [("KF", 100_000)])  # in part: all there is
+    d.choose_after_partial_grant("proceed")
     assert balances(engine)["KF"].available == 0
     assert d.record().phase == Phase.UTVECKLA_PILOT
 
