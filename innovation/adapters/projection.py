@@ -89,7 +89,7 @@ def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
 def _hold_points(record: InitiativeRecord, event) -> InitiativeRecord:
     """On hold while a hold point of the diagram is active; resumed once none is (its date
     came, or it was resumed early). Holds decided at a gate itself are left to the gate."""
-    active = {e["element_id"] for e in event.active_elements}
+    active = {e["element_id"] for e in event.active_elements if e["state"] in ("READY", "STARTED", "WAITING")}
     holding = [HOLD_POINTS[element] for element in HOLD_POINTS if element in active]
     if holding:
         why = event.data.get(holding[0].variable) or {}
