@@ -14,12 +14,16 @@ from lxml import etree
 from innovation.domain.vocabulary import Decision
 from innovation.model import (
     ABORT_MESSAGE,
+    ALSO_ACTING,
     DECISIONS,
     GATE_TASKS,
+    HOLD_POINTS,
     LANE_ROLES,
+    MONEY_GATE_TASKS,
     OUTCOMES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
+    SETUP_TASK,
     Lane,
     Role,
     lanes_for,
@@ -84,3 +88,28 @@ def test_the_abort_message_is_declared_and_caught():
 def test_lanes_for_follows_the_roles():
     assert lanes_for({Role.DECISION_MAKER}) == [Lane.FORVALTNINGSLEDNING]
     assert lanes_for({Role.ADMIN}) == []
+
+
+@pytest.mark.parametrize("task_id", sorted({*HOLD_POINTS, *ALSO_ACTING, *MONEY_GATE_TASKS, SETUP_TASK}))
+def test_the_money_gates_tasks_are_user_tasks(task_id):
+    assert etree.QName(element(task_id)).localname == "userTask"
+
+
+def test_each_paying_administration_decides_its_own_share():
+    """beslut_pengar is one task per requested administration, scoped to it, whose answer is
+    built from the request (never from a field the decision maker could fill in)."""
+    task = element("beslut_pengar")
+    loop = task.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    assert loop is not None and loop.get("isSequential") != "true"
+    item = loop.find("bpmn:inputDataItem", NS).get("id")
+    scope = task.find(".//spiffworkflow:property[@name='scope']", NS).get("value")
+    assert scope == f'{item}["administration"]'
+    assert f'"administration": {item}["administration"]' in task.find(".//spiffworkflow:postScript", NS).text
+    assert "administration" not in form_of(task)["properties"]
+
+
+def test_each_hold_point_can_resume_early_and_by_its_date():
+    for task_id in HOLD_POINTS:
+        timers = PROCESS.xpath(".//bpmn:boundaryEvent[@attachedToRef=$ref]/bpmn:timerEventDefinition",
+                               namespaces=NS, ref=task_id)
+        assert timers and HOLD_POINTS[task_id].variable in timers[0].findtext("bpmn:timeDate", namespaces=NS)
