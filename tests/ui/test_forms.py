@@ -49,7 +49,7 @@ def test_fields_follow_the_ui_schema_and_carry_their_errors():
     assert decision.kind == "radio" and decision.options[0] == ("grant", "Bevilja hela det äskade beloppet")
     assert rationale.kind == "textarea" and rationale.attrs == {"minlength": 1, "rows": 5}
     assert rationale.error == "required" and rationale.id == "f-money_rationale"
-    assert (amount.kind, amount.value, amount.error, amount.attrs) == ("integer", 5, "too small", {"min": 1})
+    assert (amount.kind, amount.value, amount.error, amount.attrs) == ("integer", 5, "too small", {"min": 1, "max": 10**9})
     assert until.kind == "date"
     assert forms.summary(fields, ["general"]) == [
         (None, "", "general"), ("f-money_amount", "Beviljat belopp (hela kronor)", "too small"),
@@ -162,3 +162,16 @@ def test_every_form_in_forms_renders_with_labels_and_descriptions(name):
     assert inputs and set(inputs) <= labelled
     ids = set(re.findall(r' id="([^"]+)"', html))
     assert all(ref in ids for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split())
+
+
+def test_initiatives_on_hold_are_listed_with_reason_and_date(page, api, engine, clock):
+    flow, task = _at_money_gate(api, engine, clock)
+    flow.complete("frida", "beslut_pengar", {"money_decision": "hold", "money_hold_until": "2027-01-15",
+                                             "money_rationale": "Inga medel förrän nästa budgetår."})
+    shown = page("ivar").get("/on-hold")
+    assert shown.status_code == 200
+    body = text(shown)
+    assert "Digital lånecykel" in body and "SOF: Inga medel förrän nästa budgetår." in body and "2027-01-15" in body
+    assert page("ada").get("/on-hold").status_code == 403
+    resume = flow.task("ivar", "vilande_pengar")
+    assert "Vilande till 2027-01-15." in text(page("ivar").get(f"/tasks/{resume['id']}"))
