@@ -31,7 +31,15 @@ from innovation.domain.initiative import (
 )
 from innovation.domain.scoring import assess
 from innovation.domain.vocabulary import Status
-from innovation.model import DECISIONS, GATE_TASKS, HOLD_POINTS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
+from innovation.model import (
+    DECISIONS,
+    GATE_TASKS,
+    HOLD_POINTS,
+    MONEY_DECISIONS,
+    OUTCOMES,
+    PHASE_SUBPROCESSES,
+    PROCESS_KEY,
+)
 
 
 def current_phase(active_elements: list[dict]) -> str | None:
@@ -50,14 +58,11 @@ def _amounts(lines) -> dict[str, Decimal]:
 
 
 def _share_amounts(event, field: str) -> dict[str, Decimal]:
-    """A decision on one administration's share: what it granted (the amount that
-    reservation books; nothing for a hold or reject)."""
-    lines = (event.data.get("money_decisions") or {}) if field == "money_amount" else {}
-    line = lines.get(event.scope)
-    if line is not None:
-        return {event.scope: Decimal(str(line["amount"]))} if line["amount"] else {}
-    value = event.submitted.get(field)
-    return {event.scope: Decimal(str(value))} if isinstance(value, (int, float)) and value else {}
+    """A decision on one administration's share: what it granted, as its answer says (a grant
+    in full is the amount requested; a hold or a reject grants nothing)."""
+    line = (event.data.get(MONEY_DECISIONS) or {}).get(event.scope)
+    amount = line["amount"] if line is not None else event.submitted.get(field)
+    return {event.scope: Decimal(str(amount))} if isinstance(amount, (int, float)) and amount else {}
 
 
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
