@@ -67,6 +67,9 @@ def test_three_administrations_co_finance_one_says_no_and_the_idea_owner_proceed
     outcome = flow.detail()["data"]["money_outcome"]
     assert (outcome["outcome"], outcome["granted"], outcome["requested"]) == ("partial", 320_000, 450_000)
     assert elements(money_api, "ada", flow.id) == elements(money_api, "ivar", flow.id) == [("valj_upplagg", None)]
+    choice = money_api.as_("ada").get(f"/api/tasks/{flow.task('ada', 'valj_upplagg')['id']}/budget").json
+    assert {code: (line["decision"], line["amount"]) for code, line in choice["decisions"].items()} == {
+        "SOF": ("grant", 200_000), "MF": ("partial", 120_000), "FF": ("reject", 0)}
     flow.complete("ada", "valj_upplagg", {"setup_decision": "proceed", "setup_rationale": "Det räcker för en pilot."})
     detail = flow.detail()
     assert (detail["phase"], detail["initiative_status"]) == ("utveckla_pilot", "active")
