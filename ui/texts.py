@@ -481,6 +481,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "js.documentation": ("Dokumentation", "Documentation"),
     "js.form": ("Formulär (JSON Schema)", "Form (JSON Schema)"),
     "js.ui_form": ("Formulärets UI-schema", "Form UI schema"),
+    "js.scope": ("För vem (uttryck, t.ex. money_request[\"administration\"])",
+                 "For whom (expression, e.g. money_request[\"administration\"])"),
     "js.none": ("(inget)", "(none)"),
     "js.operator": ("Operation", "Operation"),
     "js.result_variable": ("Resultatvariabel", "Result variable"),
