@@ -282,6 +282,7 @@ class OnHold(Strict):
     reason = fields.String()
     until = fields.String(allow_none=True, metadata={"description": "the date it is taken up again"})
     since = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True, metadata={"description": "the open task that resumes it early"})
 
 
 class JobQuery(Query):

@@ -14,7 +14,7 @@ from engine import HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, in
 from innovation.adapters.records import from_dict
 from innovation.adapters.tables import Initiative, LedgerEntry
 from innovation.domain.initiative import public_view
-from innovation.model import ABORT_MESSAGE, ALSO_ACTING, LANE_ROLES, Role, lanes_for
+from innovation.model import ABORT_MESSAGE, ALSO_ACTING, HOLD_POINTS, LANE_ROLES, Role, lanes_for
 
 
 def summary_with_initiative(row, definition, initiative) -> dict:
@@ -135,16 +135,20 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
 
 
 def on_hold(session) -> list[dict]:
-    """Initiatives resting at a gate (vilande), with why and until when, soonest date first."""
-    rows = session.scalars(select(Initiative).where(Initiative.status == "on_hold"))
+    """Initiatives resting at a gate (vilande), with why and until when, soonest date first,
+    and the open task that resumes one early where the diagram has one."""
+    rows = session.scalars(select(Initiative).where(Initiative.status == "on_hold")).all()
+    resume = dict(session.execute(
+        select(HumanTask.instance_id, HumanTask.id).where(
+            HumanTask.state == TaskStatus.OPEN, HumanTask.element_id.in_(list(HOLD_POINTS)),
+            HumanTask.instance_id.in_([row.instance_id for row in rows]))).all())
     items = []
     for row in rows:
-        record = from_dict(row.record)
-        hold = record.hold
+        hold = from_dict(row.record).hold
         items.append({"id": row.instance_id, "title": row.title, "administration": row.administration,
                       "phase": row.phase, "gate": hold.gate.value if hold else None,
                       "reason": hold.reason if hold else "", "until": hold.until if hold else None,
-                      "since": hold.since.isoformat() if hold else None})
+                      "since": hold.since.isoformat() if hold else None, "task_id": resume.get(row.instance_id)})
     return sorted(items, key=lambda i: (i["until"] is None, i["until"] or "", i["title"] or ""))
 
 

@@ -277,6 +277,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "holds.reason": ("Skäl", "Reason"),
     "holds.until": ("Vilande till", "On hold until"),
     "holds.none": ("Inga initiativ vilar.", "No initiative is on hold."),
+    "holds.resume": ("Återuppta", "Resume"),
     "nav.holds": ("Vilande", "On hold"),
     "inbox.title": ("Mina uppgifter", "My tasks"),
     "inbox.scopes": ("Vilka uppgifter", "Which tasks"),

@@ -140,6 +140,7 @@ def test_a_share_on_hold_until_a_date_is_resumed_early(money_api, engine, clock)
         (flow.id, "pengar", "SOF: Inga medel förrän nästa budgetår.", until)]
     assert money_api.as_("ada").get("/api/holds").status_code == 403
     resume = flow.task("ivar", "vilande_pengar")
+    assert holds[0]["task_id"] == resume["id"]
     assert resume["due_at"].startswith(until)
     flow.complete("ivar", "vilande_pengar", {"resume_rationale": "Medel frigjordes i år."})
     assert flow.detail()["initiative_status"] == "active" and money_api.as_("ivar").get("/api/holds").json == []

@@ -174,4 +174,5 @@ def test_initiatives_on_hold_are_listed_with_reason_and_date(page, api, engine, 
     assert "Digital lånecykel" in body and "SOF: Inga medel förrän nästa budgetår." in body and "2027-01-15" in body
     assert page("ada").get("/on-hold").status_code == 403
     resume = flow.task("ivar", "vilande_pengar")
+    assert f'href="/tasks/{resume["id"]}"' in shown.get_data(as_text=True)
     assert "Vilande till 2027-01-15." in text(page("ivar").get(f"/tasks/{resume['id']}"))
