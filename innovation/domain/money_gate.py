@@ -88,8 +88,8 @@ def decision_problems(data: Mapping, request: Mapping | None, today: date) -> li
         problems.append(("/money_hold_until", f"hold until a later date than today ({today})"))
     end = _date((request or {}).get("pilot_end_date"))
     if decision in GRANTING and end and end <= today:
-        problems.append(("/money_decision", f"the pilot's end date {end} has passed; reject or hold, so the idea "
-                                            "owner can rework the set-up"))
+        problems.append(("/money_decision", f"the pilot's end date {end} has passed: hold (the idea owner then "
+                                            "updates the set-up) or reject"))
     return problems
 
 

@@ -144,6 +144,10 @@ def test_a_share_on_hold_until_a_date_is_resumed_early(money_api, engine, clock)
     assert resume["due_at"].startswith(until)
     flow.complete("ivar", "vilande_pengar", {"resume_rationale": "Medel frigjordes i år."})
     assert flow.detail()["initiative_status"] == "active" and money_api.as_("ivar").get("/api/holds").json == []
+    setup_task = flow.task("ada", "utforma_upplagg")  # the idea owner confirms the set-up, as it was
+    prefilled = money_api.as_("ada").get(f"/api/tasks/{setup_task['id']}/form").json["data"]
+    assert prefilled["requested_funds"] == [{"administration": "SOF", "amount": 200_000}]
+    flow.complete("ada", "utforma_upplagg", prefilled)
     flow.complete("frida", "beslut_pengar", share("grant"))
     assert flow.detail()["phase"] == "utveckla_pilot"
 
@@ -158,8 +162,10 @@ def test_a_share_on_hold_is_taken_up_again_on_its_date(money_api, engine, clock)
     assert elements(money_api, "frida", flow.id) == []
     clock.advance(days=2)
     flow.settle()
-    assert elements(money_api, "frida", flow.id) == [("beslut_pengar", "SOF")]
+    assert elements(money_api, "ada", flow.id) == [("utforma_upplagg", None)]  # the dates may move with the year
     assert flow.detail()["initiative_status"] == "active"
+    flow.complete("ada", "utforma_upplagg", setup([("SOF", 150_000)], clock.now().date()))
+    assert elements(money_api, "frida", flow.id) == [("beslut_pengar", "SOF")]
 
 
 def test_a_pilot_financed_elsewhere_passes_with_no_innovation_funds(money_api, engine, clock):
