@@ -10,7 +10,18 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api import auth, errors
-from api.resources import close_reader, definitions, instances, messages, operations, public, stats, system, tasks
+from api.resources import (
+    close_reader,
+    definitions,
+    holds,
+    instances,
+    messages,
+    operations,
+    public,
+    stats,
+    system,
+    tasks,
+)
 from api.schemas import ErrorResponse
 from application.access import AccessDenied
 from application.settings import ROOT
@@ -19,7 +30,7 @@ from engine import EngineError
 SWAGGER_ASSETS = ROOT / "web" / "node_modules" / "swagger-ui-dist"
 # Every resource but the public database needs a bearer token (so do the documentation's
 # assets not: they are flask-smorest's own blueprint and a plain route).
-SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system)
+SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system, holds)
 
 
 class ServiceApi(Api):

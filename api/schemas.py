@@ -129,6 +129,8 @@ class Task(Strict):
     element_id = fields.String()
     name = fields.String(allow_none=True)
     lane = fields.String(allow_none=True)
+    scope = fields.String(allow_none=True, metadata={
+        "description": "for whom the task is, e.g. the administration deciding this share of a money decision"})
     assignee = fields.String(allow_none=True)
     form = fields.String(allow_none=True)
     ui_form = fields.String(allow_none=True)
@@ -306,7 +308,42 @@ class TaskForm(Strict):
     schema = fields.Dict(allow_none=True)
     ui_schema = fields.Dict(allow_none=True)
     data = fields.Dict()
+    item = fields.Raw(allow_none=True, metadata={
+        "description": "for one instance of a multi-instance task: the element of the collection it is for"})
     instance_version = fields.Integer()
+
+
+class BudgetPosition(Strict):
+    administration = fields.String()
+    year = fields.Integer()
+    budget = fields.Float()
+    available = fields.Float()
+    reserved = fields.Float()
+    granted = fields.Float()
+    spent = fields.Float()
+
+
+class BudgetContext(Strict):
+    administration = fields.String(allow_none=True, metadata={"description": "whose share this task decides"})
+    request = fields.Dict(allow_none=True, metadata={"description": "the request to that administration"})
+    position = fields.Nested(BudgetPosition, allow_none=True, metadata={
+        "description": "that administration's innovation budget for the budget year, as it stands now"})
+    budget_check = fields.Dict(allow_none=True, metadata={"description": "the budget check, a line per administration"})
+    decisions = fields.Dict(allow_none=True, metadata={"description": "each administration's decision so far"})
+    outcome = fields.Dict(allow_none=True, metadata={"description": "what the administrations decided together"})
+    refusal = fields.String(allow_none=True, metadata={"description": "why the last reservation was refused"})
+
+
+class OnHold(Strict):
+    id = fields.String()
+    title = fields.String(allow_none=True)
+    administration = fields.String(allow_none=True)
+    phase = fields.String(allow_none=True)
+    gate = fields.String(allow_none=True)
+    reason = fields.String()
+    until = fields.String(allow_none=True, metadata={"description": "the date it is taken up again"})
+    since = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True, metadata={"description": "the open task that resumes it early"})
 
 
 class JobQuery(Query):

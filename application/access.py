@@ -1,16 +1,18 @@
 """Who may do what: the role rules every entrypoint (API, pages) applies the same way.
 
-Only a member of the lane's role may claim or complete a task; a decision maker acts only
-for their own administration; an idea owner only on initiatives they submitted; managers
+Only a member of the lane's role (or of a role the model lets act on that task too) may
+claim or complete a task; a decision maker acts only for their own administration — the
+task's scope where it has one (each paying administration's share of a money decision),
+else the initiative's; an idea owner only on initiatives they submitted; managers
 (coordinators, admins) may reassign and release any task. A refusal is an ``AccessDenied``;
 the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``.
 """
 from __future__ import annotations
 
-from application import accounts, portfolio
+from application import accounts, decisions, portfolio
 from application.accounts import Principal
 from engine import Conflict, InvalidData, NotFound, Problem
-from innovation.model import LANE_ROLES, Role
+from innovation.model import ALSO_ACTING, LANE_ROLES, Role
 
 # Who may use which group of operations.
 INSTANCE_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER)
@@ -20,6 +22,7 @@ DEPLOYERS = (Role.PROCESS_OWNER,)
 STARTERS = (Role.IDEA_OWNER, Role.ADMIN)  # submit an initiative
 ABORTERS = (Role.ADMIN, Role.COORDINATOR)
 ASSESSORS = (Role.COORDINATOR,)  # assess the criteria again before beslut pengar (innovationsledare)
+HOLD_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER, Role.DECISION_MAKER)  # initiatives on hold
 OPERATORS = (Role.ADMIN,)  # suspend, resume, terminate, migrate, jobs, queues, stats
 
 
@@ -49,11 +52,14 @@ def authorize_task(session, principal: Principal, task_id: str) -> dict:
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     task, started_by, administration, _ = found
+    administration = task.scope or administration
     role = LANE_ROLES.get(task.lane)
 
     def deny(reason):
         raise AccessDenied(reason, task.instance_id)
-    if role is None and not principal.has(*TASK_MANAGERS):
+    if principal.has(*ALSO_ACTING.get(task.element_id, ())):
+        role = None  # the model lets this role act on the task beside the lane's
+    elif role is None and not principal.has(*TASK_MANAGERS):
         deny(f"task {task.element_id} has no lane role; only coordinators and admins may act on it")
     if role is not None and not principal.has(role):
         deny(f"task {task.element_id} is in lane {task.lane}: only a {role} may act on it")
@@ -63,7 +69,7 @@ def authorize_task(session, principal: Principal, task_id: str) -> dict:
     if role == Role.IDEA_OWNER and principal.username not in (started_by, task.assignee):
         deny(f"task {task.element_id} belongs to the idea owner who submitted the initiative")
     return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
-            "instance_id": task.instance_id}
+            "instance_id": task.instance_id, "scope": task.scope}
 
 
 def authorize_completion(session, principal: Principal, task_id: str) -> dict:
@@ -90,7 +96,9 @@ def release_task(engine, session, principal: Principal, task_id: str) -> dict:
 
 def complete_task(engine, session, principal: Principal, task_id: str, data: dict,
                   expected_version: int | None = None) -> dict:
-    authorize_completion(session, principal, task_id)
+    """Complete a task the caller may act on, once its data keeps the task's own rules."""
+    task = authorize_completion(session, principal, task_id)
+    decisions.check(engine, task, data)
     return engine.complete_task(task_id, data, actor=principal.username, expected_version=expected_version)
 
 
@@ -102,6 +110,7 @@ def assign_task(engine, session, manager: Principal, task_id: str, assignee: str
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     task, _, administration, _ = found
+    administration = task.scope or administration
     role = LANE_ROLES.get(task.lane)
     person = accounts.principal_for(session, assignee)
     if person is None:
@@ -111,7 +120,7 @@ def assign_task(engine, session, manager: Principal, task_id: str, assignee: str
     elif role is not None and not person.has(role):
         reason = f"{assignee} is not a {role}, the role of lane {task.lane}"
     elif role == Role.DECISION_MAKER and administration not in person.administrations:
-        reason = f"{assignee} does not decide for {administration}, the initiative's administration"
+        reason = f"{assignee} does not decide for {administration}, the administration the task is for"
     else:
         return engine.assign_task(task_id, assignee, actor=manager.username)
     raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])

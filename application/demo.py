@@ -15,7 +15,8 @@ from innovation.adapters import ledger_store
 from innovation.driver import Driver, start_data
 
 LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
-          "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "utvardera_pilot": "utvärdering",
+          "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "valj_upplagg": "gå vidare",
+          "vilande_pengar": "återuppta", "utvardera_pilot": "utvärdering",
           "tvingande_beslut": "slutdatum", "forbered_skalning": "skalning", "beslut_skala_upp": "beslut skala",
           "dokumentera_lardomar": "lärdomar", "avbryt": "avbryt", "vänta": "vänta",
           "bekrafta_kostnader": "kostnader bekräftade", "bekrafta_slutkostnader": "sista kostnader bekräftade",
@@ -38,9 +39,9 @@ def laiban(d: Driver) -> None:
 def sewage(d: Driver) -> None:
     d.explore_idea(2)
     d.gate_time("go")
-    lines = [("MF", 300_000), ("FF", 250_000), ("SBF", 150_000)]
-    d.plan(lines, weeks=12)
-    d.gate_money("grant", lines)
+    d.plan([("MF", 300_000), ("FF", 250_000), ("SBF", 150_000)], weeks=12)
+    d.gate_money("grant", [("MF", 300_000), ("FF", 250_000)])  # SBF says no
+    d.choose_after_partial_grant("proceed")
     d.evaluate("continue", [("MF", 100_000), ("FF", 80_000)])
     d.path.append("vänta")
     d.wait(days=39)  # the next evaluation is overdue: a reminder goes out
@@ -58,7 +59,8 @@ def activity_house(d: Driver) -> None:
     d.wait(days=30)
     d.gate_time("go")
     d.plan([("KF", 350_000)])
-    d.gate_money("recycle")
+    d.gate_money("grant", [("KF", 150_000)])  # in part
+    d.choose_after_partial_grant("rework")
     d.plan([("KF", 200_000)])
     d.gate_money("grant", [("KF", 200_000)])
     d.evaluate("stop", [("KF", 70_000)])
@@ -75,8 +77,9 @@ def welfare_assistant(d: Driver) -> None:
     d.explore_idea(2)
     d.gate_time("go")
     d.plan([("AMF", 5_000_000)])
-    d.gate_money("grant", [("AMF", 5_000_000)])  # more than the budget: back to the gate
-    d.gate_money("grant", [("AMF", 500_000)])
+    d.gate_money("grant", [("AMF", 5_000_000)])  # more than the budget: back to the gate, with the reason
+    d.gate_money("grant", [("AMF", 500_000)])  # in part this time
+    d.choose_after_partial_grant("proceed")
     d.evaluate("continue", [("AMF", 50_000)])
     d.abort("Ett nationellt system ersätter piloten.", "battre_losning")
     d.lessons("Bevaka nationella initiativ tidigt.")

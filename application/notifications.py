@@ -31,7 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from application.accounts import RoleGrant, User
 from engine import AuditEntry, HumanTask, NotFound, ProcessInstance, UtcDateTime
 from innovation.adapters.tables import Initiative
-from innovation.model import DECISIONS, GATE_TASKS, LANE_ROLES, Role
+from innovation.model import ALSO_ACTING, DECISIONS, GATE_TASKS, LANE_ROLES, Role
 
 
 class Kind(StrEnum):
@@ -213,15 +213,18 @@ def _holders(session, role: Role, administration: str | None, among=None) -> lis
 
 
 def _may_work_on(session, task: HumanTask, started_by: str | None, administration: str | None) -> list[str]:
-    """Who may act on a task by the access rules: its holder, else its lane's people."""
+    """Who may act on a task by the access rules: its holder, else its lane's people (for a
+    decision, those of the administration the task is for: its scope, else the initiative's),
+    and those of a role the model lets act on the task too."""
     if task.assignee:
         return [task.assignee]
+    also = [user for role in ALSO_ACTING.get(task.element_id, ()) for user in _holders(session, role, None)]
     role = LANE_ROLES.get(task.lane)
     if role is None:
-        return []
+        return also
     if role == Role.IDEA_OWNER:  # only the one who submitted it, while they hold the role
-        return [started_by] if started_by in _holders(session, role, None, among=[started_by]) else []
-    return _holders(session, role, administration)
+        return also + ([started_by] if started_by in _holders(session, role, None, among=[started_by]) else [])
+    return also + _holders(session, role, task.scope or administration)
 
 
 def _task_params(task: HumanTask, title: str | None, instance_id: str) -> dict:

@@ -29,8 +29,10 @@ from innovation.domain.initiative import check_assessable, public_view
 from innovation.domain.vocabulary import AbortCategory, parse
 from innovation.model import (
     ABORT_MESSAGE,
+    ALSO_ACTING,
     ASSESSMENT_FORM,
     ASSESSMENT_UI_FORM,
+    HOLD_POINTS,
     LANE_ROLES,
     REASSESSED,
     Role,
@@ -171,9 +173,9 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
 
     def source(*conditions, administrations=None):
         query = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(*filters, *conditions)
-        if administrations is not None:
-            query = query.join(Initiative, Initiative.instance_id == HumanTask.instance_id).where(
-                Initiative.administration.in_(administrations))
+        if administrations is not None:  # the task's own scope (one administration's share), else the initiative's
+            query = query.outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id).where(
+                func.coalesce(HumanTask.scope, Initiative.administration).in_(administrations))
         return select(query.order_by(*order).limit(limit).subquery().c.id)
 
     sources = []
@@ -187,6 +189,9 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
             by_administration = restricted and LANE_ROLES[lane_name] == Role.DECISION_MAKER
             sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
                                   administrations=sorted(principal.administrations) if by_administration else None))
+        also = sorted(e for e, roles in ALSO_ACTING.items() if principal.has(*roles))
+        if also:  # tasks of another lane that the model lets my roles act on too
+            sources.append(source(HumanTask.assignee.is_(None), HumanTask.element_id.in_(also)))
     if not sources:
         return []
     chosen = union_all(*sources).subquery()
@@ -194,9 +199,27 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
              .join(chosen, chosen.c.id == HumanTask.id)
              .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
              .order_by(*order).limit(limit))
-    return [{**task_view(task), "title": title, "administration": administration,
+    return [{**task_view(task), "title": title, "administration": task.scope or administration,
              "overdue": bool(task.due_at and task.due_at < now)}
             for task, title, administration in session.execute(query)]
+
+
+def on_hold(session) -> list[dict]:
+    """Initiatives resting at a gate (vilande), with why and until when, soonest date first,
+    and the open task that resumes one early where the diagram has one."""
+    rows = session.scalars(select(Initiative).where(Initiative.status == "on_hold")).all()
+    resume = dict(session.execute(
+        select(HumanTask.instance_id, HumanTask.id).where(
+            HumanTask.state == TaskStatus.OPEN, HumanTask.element_id.in_(list(HOLD_POINTS)),
+            HumanTask.instance_id.in_([row.instance_id for row in rows]))).all())
+    items = []
+    for row in rows:
+        hold = from_dict(row.record).hold
+        items.append({"id": row.instance_id, "title": row.title, "administration": row.administration,
+                      "phase": row.phase, "gate": hold.gate.value if hold else None,
+                      "reason": hold.reason if hold else "", "until": hold.until if hold else None,
+                      "since": hold.since.isoformat() if hold else None, "task_id": resume.get(row.instance_id)})
+    return sorted(items, key=lambda i: (i["until"] is None, i["until"] or "", i["title"] or ""))
 
 
 def public_initiatives(session, *, phase=None, kind=None, administration=None, status=None,

@@ -27,7 +27,7 @@ from engine.tables import AuditEntry, DeployedFile, HumanTask, ProcessDefinition
 from engine.uow import Database
 from engine.validation import FormSource, validate_bundle
 from engine.views import definition_view, task_view
-from engine.workflow import find_task, new_workflow, start_messages, task_forms
+from engine.workflow import find_task, instance_item, new_workflow, start_messages, task_forms
 
 
 class Engine:
@@ -165,7 +165,7 @@ class Engine:
                       expected_version: int | None = None) -> dict:
         """Complete a ready user task with form data validated against its schema."""
         data = data or {}
-        instance_id, element_id = self._locate_task(task_id)
+        instance_id, element_id, scope = self._locate_task(task_id)
 
         def change(session, row, workflow):
             human = session.get(HumanTask, task_id, populate_existing=True)
@@ -188,7 +188,7 @@ class Engine:
 
         return self.runtime.mutate(instance_id, actor=actor, action="task_completed", change=change,
                                    expected_version=expected_version, element_id=element_id, submitted=data,
-                                   with_view=True).view
+                                   scope=scope, with_view=True).view
 
     def correlate_message(self, name: str, payload: dict | None = None, *, actor: str,
                           instance_id: str | None = None, business_key: str | None = None,
@@ -304,7 +304,8 @@ class Engine:
             fields = (schema or {}).get("properties", {})
             return {"task": task_view(task), "schema": schema,
                     "ui_schema": definition.forms.get(task.ui_form) if task.ui_form else None,
-                    "data": {k: v for k, v in data.items() if k in fields}, "instance_version": row.version}
+                    "data": {k: v for k, v in data.items() if k in fields},
+                    "item": instance_item(live) if live is not None else None, "instance_version": row.version}
 
     def migrate(self, instance_id: str, to_version: int, *, actor: str, expected_version: int | None = None) -> dict:
         """Move an instance to another version of its process: what it has reached stays, the
@@ -375,13 +376,13 @@ class Engine:
         with self.db.unit_of_work() as uow:
             return queries.timers(uow.session, limit)
 
-    def _locate_task(self, task_id: str) -> tuple[str, str]:
+    def _locate_task(self, task_id: str) -> tuple[str, str, str | None]:
         with self.db.unit_of_work() as uow:
-            found = uow.session.execute(select(HumanTask.instance_id, HumanTask.element_id)
+            found = uow.session.execute(select(HumanTask.instance_id, HumanTask.element_id, HumanTask.scope)
                                         .where(HumanTask.id == task_id)).first()
         if found is None:
             raise NotFound(f"task {task_id} does not exist")
-        return found.instance_id, found.element_id
+        return found.instance_id, found.element_id, found.scope
 
     def _by_business_key(self, business_key: str | None) -> list[str]:
         with self.db.unit_of_work() as uow:

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -67,6 +68,26 @@ def _subprocess_path(task) -> list[str]:
     return path
 
 
+SCOPE_LENGTH = 200  # the column's width
+
+
+def task_scope(task) -> str | None:
+    """For whom a user task is: its ``scope`` property, a Python expression evaluated on the
+    task's data once, when the task becomes ready (kept with the task, so later data changes
+    cannot move a task to someone else). A multi-instance decision uses it to say which
+    instance is whose, e.g. ``money_request["administration"]``."""
+    expression = task.task_spec.extensions.get("properties", {}).get("scope")
+    if not expression:
+        return None
+    if "scope" not in task.internal_data:
+        value = task.workflow.script_engine.evaluate(task, expression)
+        if value is not None and (not isinstance(value, str) or not 0 < len(value) <= SCOPE_LENGTH):
+            raise WorkflowTaskException(f"scope {expression!r} gave {value!r}; it must give a text of "
+                                        f"1 to {SCOPE_LENGTH} characters or None", task=task)
+        task.internal_data["scope"] = value
+    return task.internal_data["scope"]
+
+
 def snapshot(workflow) -> Snapshot:
     snap = Snapshot(completed=workflow.completed)
     live = [t for t in workflow.get_tasks(state=_LIVE)]
@@ -97,7 +118,7 @@ def snapshot(workflow) -> Snapshot:
         form, ui_form = task_forms(task.task_spec)
         snap.user_tasks.append({
             "id": str(task.id), "element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
-            "lane": task.task_spec.lane, "form": form, "ui_form": ui_form,
+            "lane": task.task_spec.lane, "scope": task_scope(task), "form": form, "ui_form": ui_form,
             "split_id": str(task.parent.id),
         })
     for user_task in snap.user_tasks:

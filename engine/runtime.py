@@ -49,6 +49,7 @@ class InstanceChanged:
     active_elements: list[dict]
     end_element: str | None
     element_id: str | None = None
+    scope: str | None = None  # the completed task's scope (for whom it was), if it had one
     submitted: dict = field(default_factory=dict)
     jobs_created: list[str] = field(default_factory=list)
     view: dict | None = None  # the instance as callers see it, when the caller asked for it
@@ -198,7 +199,7 @@ class Runtime:
         return load_state(row.state_json, self.spec_json(session, definition)), definition
 
     def save(self, session, row, definition, workflow, *, actor, action, before: dict,
-             element_id=None, submitted=None, details=None, with_view: bool = False) -> InstanceChanged:
+             element_id=None, submitted=None, details=None, scope=None, with_view: bool = False) -> InstanceChanged:
         now = clock.now()
         with diagram_code(element_id):
             compact(workflow)
@@ -228,7 +229,7 @@ class Runtime:
             instance_id=row.id, business_key=row.business_key, process_key=definition.process_key,
             status=row.status, action=action, actor=actor, at=now, data=snap.data,
             active_elements=snap.active_elements, end_element=row.end_element, element_id=element_id,
-            submitted=submitted or {}, jobs_created=changes["jobs_created"],
+            scope=scope, submitted=submitted or {}, jobs_created=changes["jobs_created"],
         )
         for listener in self.listeners:
             try:
@@ -286,7 +287,7 @@ class Runtime:
             return None
 
     def mutate(self, instance_id: str, *, actor: str, action: str, change: Callable, expected_version=None,
-               statuses=ACTIVE, element_id=None, submitted=None, skip_locked: bool = False,
+               statuses=ACTIVE, element_id=None, submitted=None, scope=None, skip_locked: bool = False,
                with_view: bool = False):
         """Apply ``change(session, row, workflow)`` to one instance in one transaction.
 
@@ -303,7 +304,8 @@ class Runtime:
                 if row.status in ACTIVE:
                     advance(workflow)
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,
-                              element_id=element_id, submitted=submitted, details=details, with_view=with_view)
+                              element_id=element_id, submitted=submitted, details=details, scope=scope,
+                              with_view=with_view)
             uow.commit()
         self.jobs_committed(event.jobs_created)
         return event

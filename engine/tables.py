@@ -112,6 +112,9 @@ class HumanTask(Base):
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(200))
+    # For whom the task is, e.g. which administration decides one instance of a
+    # multi-instance decision (the task's "scope" property, evaluated when it became ready).
+    scope: Mapped[str | None] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(200))
     form: Mapped[str | None] = mapped_column(String(300))
     ui_form: Mapped[str | None] = mapped_column(String(300))

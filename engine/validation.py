@@ -320,6 +320,8 @@ def _snippets(root):
             yield node, "eval", node.text or "", tag
     for node in root.iterfind(".//spiffworkflow:messagePayload", NS):
         yield node, "eval", node.text or "", "message payload"
+    for node in root.iterfind(".//spiffworkflow:property[@name='scope']", NS):
+        yield node, "eval", node.get("value") or "", "scope"
 
 
 _TRANSLATED = ("condition", "event condition", *TIMER_KINDS, "loopCardinality", "completionCondition")
@@ -328,6 +330,7 @@ _EMPTY = {
     "script": "write the Python to run in the task's script, or make it a plain task if nothing should run",
     "condition": "write a Python expression such as amount > 1000, or remove it and mark the flow as default",
     "event condition": "write a Python expression such as approved == True",
+    "scope": "write a Python expression such as request[\"administration\"], or remove the property",
 }
 
 

@@ -35,7 +35,7 @@ def instance_summary(row: ProcessInstance, definition: ProcessDefinition) -> dic
 def task_view(task: HumanTask) -> dict:
     return {
         "id": task.id, "instance_id": task.instance_id, "element_id": task.element_id, "name": task.name,
-        "lane": task.lane, "assignee": task.assignee, "form": task.form, "ui_form": task.ui_form,
+        "lane": task.lane, "scope": task.scope, "assignee": task.assignee, "form": task.form, "ui_form": task.ui_form,
         "state": task.state, "created_at": iso(task.created_at), "due_at": iso(task.due_at),
         "completed_by": task.completed_by, "ended_at": iso(task.ended_at),
     }

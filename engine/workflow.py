@@ -285,6 +285,13 @@ def task_forms(task_spec) -> tuple[str | None, str | None]:
     return properties.get("formJsonSchemaFilename"), properties.get("formUiSchemaFilename")
 
 
+def instance_item(task):
+    """For one instance of a multi-instance task, the element of the collection it is for
+    (its input data item); None for any other task."""
+    item = getattr(task.parent.task_spec, "input_item", None) if task.parent is not None else None
+    return task.data.get(item.bpmn_id) if item is not None else None
+
+
 def find_task(workflow, task_id: str):
     """The task with this id, or None if it is gone (completed history is compacted away)."""
     try:

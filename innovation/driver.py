@@ -32,13 +32,28 @@ def criteria(score: int = 2) -> dict:
     return {"criteria": {key: {"score": score, "comment": "bedömt"} for key in CRITERIA}}
 
 
-def setup(funds: list[tuple[str, float]], start: date, weeks: int = 16, interval_days: int = 30) -> dict:
+def setup(funds: list[tuple[str, int]], start: date, weeks: int = 16, interval_days: int = 30,
+          other_financing: list[tuple[str, str, int]] = ()) -> dict:
+    """A set-up requesting ``funds`` (administration, whole kronor) and naming any
+    ``other_financing`` (source, who, amount)."""
     return {"start_date": start.isoformat(), "pilot_end_date": (start + timedelta(weeks=weeks)).isoformat(),
-            "estimated_cost": sum(a for _, a in funds), "test_group": "Två förskolor",
-            "partners": ["Lunds universitet"],
+            "estimated_cost": sum(a for _, a in funds) + sum(a for *_, a in other_financing),
+            "test_group": "Två förskolor", "partners": ["Lunds universitet"],
             "effect_goals": [{"indicator": "tid_sparad", "unit": "timmar/vecka", "baseline": 0, "target": 5}],
             "evaluation_interval_days": interval_days,
-            "requested_funds": [{"administration": c, "amount": a} for c, a in funds]}
+            "requested_funds": [{"administration": c, "amount": a} for c, a in funds],
+            "other_financing": [{"source": s, "description": d, "amount": a} for s, d, a in other_financing]}
+
+
+def share_decision(decision: str, administration: str, amount: int | None = None,
+                   hold_until: str | None = None) -> dict:
+    """One administration's decision on its share of the request (the beslut_pengar form)."""
+    data = {"money_decision": decision, "money_rationale": f"{administration}: {decision}."}
+    if amount is not None:
+        data["money_amount"] = amount
+    if hold_until is not None:
+        data["money_hold_until"] = hold_until
+    return data
 
 
 def lines(amounts) -> list[dict]:
@@ -101,16 +116,16 @@ class Driver:
     def open_tasks(self) -> list[dict]:
         return self.engine.tasks(instance_id=self.instance_id)
 
-    def task(self, element_id: str) -> dict:
-        tasks = [t for t in self.open_tasks() if t["element_id"] == element_id]
+    def task(self, element_id: str, scope: str | None = None) -> dict:
+        tasks = [t for t in self.open_tasks() if t["element_id"] == element_id and scope in (None, t["scope"])]
         if not tasks:
             waiting = [t["element_id"] for t in self.open_tasks()]
             raise AssertionError(f"{element_id} is not open; open tasks: {waiting}")
         return tasks[0]
 
-    def complete(self, element_id: str, data: dict, actor: str | None = None) -> dict:
-        task = self.task(element_id)
-        actor = actor or PEOPLE.get(task["lane"], "someone")
+    def complete(self, element_id: str, data: dict, actor: str | None = None, scope: str | None = None) -> dict:
+        task = self.task(element_id, scope)
+        actor = actor or PEOPLE.get(task["lane"], "someone") + (f"-{task['scope']}" if task["scope"] else "")
         self.path.append(element_id)
         result = self.engine.complete_task(task["id"], data, actor=actor)
         self.settle()
@@ -148,11 +163,32 @@ class Driver:
     def plan(self, funds: list[tuple[str, float]], **kwargs) -> None:
         self.complete("utforma_upplagg", setup(funds, self.clock.now().date(), **kwargs))
 
-    def gate_money(self, decision: str = "grant", grants: list[tuple[str, float]] = ()) -> None:
-        data = {"money_decision": decision, "money_rationale": f"Beslut: {decision}."}
-        if decision == "grant":
-            data["grants"] = [{"administration": c, "amount": a} for c, a in grants]
-        self.complete("beslut_pengar", data)
+    def shares(self) -> dict[str, int]:
+        """The open money decisions: administration -> the amount requested from it."""
+        return {t["scope"]: self.engine.task_form(t["id"])["item"]["requested"]
+                for t in self.open_tasks() if t["element_id"] == "beslut_pengar"}
+
+    def decide_share(self, administration: str, decision: str, amount: int | None = None,
+                     hold_until: str | None = None) -> None:
+        self.complete("beslut_pengar", share_decision(decision, administration, amount, hold_until),
+                      scope=administration)
+
+    def gate_money(self, decision: str = "grant", grants: list[tuple[str, int]] = ()) -> None:
+        """Every paying administration decides on its share: with ``grant`` each one in
+        ``grants`` grants its amount (in part where less than requested) and any other
+        rejects; ``reject`` (or ``kill``) rejects every share."""
+        granted = dict(grants) if decision == "grant" else {}
+        for code, requested in sorted(self.shares().items()):
+            amount = granted.get(code)
+            if amount is None:
+                self.decide_share(code, "reject")
+            elif amount < requested:
+                self.decide_share(code, "partial", amount)
+            else:
+                self.decide_share(code, "grant")
+
+    def choose_after_partial_grant(self, decision: str = "proceed") -> None:
+        self.complete("valj_upplagg", {"setup_decision": decision, "setup_rationale": f"Vi väljer: {decision}."})
 
     def confirm_spending(self, element_id: str = "bekrafta_kostnader", answer: str = "confirm") -> None:
         """The coordinator confirms (or sends back) reported spending before it is booked."""

@@ -64,7 +64,9 @@ class GateTask:
 
 GATE_TASKS: dict[str, GateTask] = {
     "beslut_tid": GateTask(Gate.TID, "time_decision", "time_rationale"),
-    "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "grants"),
+    # one task per paying administration (its scope); the amount is that administration's grant
+    "beslut_pengar": GateTask(Gate.PENGAR, "money_decision", "money_rationale", "money_amount"),
+    "valj_upplagg": GateTask(Gate.PENGAR, "setup_decision", "setup_rationale"),  # after a partial grant
     "beslut_skala_upp": GateTask(Gate.SKALA_UPP, "scale_decision", "scale_rationale"),
     "utvardera_pilot": GateTask(Gate.PILOT, "pilot_decision", "lessons", "funds_spent", logged=("stop", "scale")),
     "tvingande_beslut": GateTask(Gate.PILOT_SLUT, "pilot_decision", "forced_rationale", "supplementary_funds"),
@@ -76,6 +78,7 @@ GATE_TASKS: dict[str, GateTask] = {
 #: A gate form's own word for a decision -> the record's decision (other words are the same).
 DECISIONS = {"grant": "go", "scale": "go", "reject": "kill", "stop": "kill", "more_evidence": "recycle",
              "accept": "go", "decline": "kill", "in_use": "go", "not_implemented": "kill"}
+DECISIONS.update(partial="go", proceed="go", rework="recycle")  # money gate: a share in part; after a partial grant
 
 #: Tasks that report pilot spending -> the field with the lines; a line beyond what remains of
 #: that administration's grant is refused on submission, naming the remaining amount.
@@ -89,7 +92,7 @@ FUTURE_DATES = {"tvingande_beslut": ("new_end_date",), "beslut_skala_upp": ("sca
 PAST_DATES = {"infor_losning": ("in_use_from",)}
 
 #: Where an initiative on hold waits; once none of them is active, it is active again.
-HOLD_ELEMENTS = ("vanta_beslut_tid", "vilande_skala")
+HOLD_ELEMENTS = ("vanta_beslut_tid", "vilande_skala", "vilande_pengar")
 
 #: Tasks for the receiving administration (``receiving_organisation.administration`` of the
 #: scale proposal), which carries the running cost, rather than the initiative's own.
@@ -98,6 +101,33 @@ RECEIVING_TASKS = ("bekrafta_mottagande", "infor_losning")
 SCALE_PROPOSAL_TASK = "forbered_skalning"
 IMPLEMENTATION_TASK = "infor_losning"
 FOLLOW_UP_TASK = "folj_upp_nytta"
+
+
+@dataclass(frozen=True)
+class HoldPoint:
+    """Where an initiative waits on hold: while the element is active the initiative is on hold
+    at ``gate``; ``variable`` holds the date and the reason ({"hold_until", "hold_reason"})."""
+
+    gate: Gate
+    variable: str
+
+
+HOLD_POINTS: dict[str, HoldPoint] = {
+    "vilande_pengar": HoldPoint(Gate.PENGAR, "money_outcome"),  # no funds until a date; resumed early by hand
+    "vilande_skala": HoldPoint(Gate.SKALA_UPP, "scale_hold"),  # at the scale gate, until a date
+}
+
+#: Tasks another role may act on besides the lane's own (e.g. the coordinator with the idea owner).
+ALSO_ACTING: dict[str, tuple[Role, ...]] = {
+    "valj_upplagg": (Role.COORDINATOR,),
+}
+
+#: The money gate's tasks, whose pages show the budget check and the decisions so far, and
+#: the variables they read: kontrollera_budget's result (a line per paying administration),
+#: each administration's decision (beslut_pengar's output) and what they decided together.
+MONEY_GATE_TASKS = ("beslut_pengar", "valj_upplagg", "vilande_pengar")
+BUDGET_CHECK, MONEY_DECISIONS, MONEY_OUTCOME = "budget_check", "money_decisions", "money_outcome"
+SETUP_TASK = "utforma_upplagg"  # its form's dates and amounts are checked before it completes
 
 #: Each phase is an expanded subprocess whose id is the phase's value.
 PHASE_SUBPROCESSES = tuple(phase.value for phase in Phase)

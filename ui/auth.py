@@ -21,7 +21,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from werkzeug.exceptions import BadRequest
 
 from application import access, accounts, signin
-from application.access import INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
+from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
 from application.settings import Settings
 from innovation.model import Role
 from ui import i18n
@@ -32,6 +32,7 @@ NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.inbox", "nav.inbox", None),
     ("ui.new_initiative", "nav.new", STARTERS),
     ("ui.instances", "nav.instances", INSTANCE_READERS),
+    ("ui.holds", "nav.holds", HOLD_READERS),
     ("ui.activity", "nav.activity", MODEL_READERS),
     ("ui.dashboard", "nav.dashboard", OPERATORS),
     ("ui.modeler", "nav.modeler", MODEL_READERS),

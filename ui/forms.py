@@ -111,9 +111,12 @@ def _field(schema, ui, path, value, errors, required) -> Field:
                 row = Field("group", row.path, "", children=[row], error=errors.get(row.path))
             made.children.append(row)
     else:
+        attrs = _attrs(schema, ui)
+        if ui.get("ui:after"):  # a date after a sibling field's (the page sets its minimum from it)
+            attrs["data-after"] = field_id(f"{path.rsplit('/', 1)[0]}/{ui['ui:after']}")
         made = Field(kind, path, pick(schema.get("title", path.rsplit("/", 1)[-1])), required=required,
                      value=value if value is not None else schema.get("default"), options=_options(schema),
-                     attrs=_attrs(schema, ui), error=errors.get(path))
+                     attrs=attrs, error=errors.get(path))
     if kind != "group":  # a group shows its description under its legend instead
         made.help = pick(ui.get("ui:help", "")) or pick(schema.get("description", ""))
     return made

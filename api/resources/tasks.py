@@ -6,8 +6,18 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, require
 from api.resources import engine, reader
-from api.schemas import AssignArgs, CompleteTask, ErrorResponse, InstanceDetail, Task, TaskForm, TaskQuery
-from application import access, portfolio
+from api.schemas import (
+    AssignArgs,
+    BudgetContext,
+    CompleteTask,
+    ErrorResponse,
+    InstanceDetail,
+    Task,
+    TaskForm,
+    TaskQuery,
+)
+from application import access, decisions, portfolio
+from engine import NotFound
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="The inbox of user tasks.")
 
@@ -28,6 +38,20 @@ class Form(MethodView):
         """The task's JSON Schema and UI schema, filled with the instance's current values."""
         access.authorize_task(reader(), principal(), task_id)
         return engine().task_form(task_id)
+
+
+@blp.route("/<task_id>/budget")
+class Budget(MethodView):
+    @blp.response(200, BudgetContext)
+    @blp.alt_response(404, schema=ErrorResponse, description="no such task, or not a task of the money gate")
+    def get(self, task_id):
+        """For a money gate task: the administration's budget position for the year, the request,
+        the budget check per administration, the decisions so far and a refused reservation's reason."""
+        task = access.authorize_task(reader(), principal(), task_id)
+        context = decisions.budget_context(engine(), reader(), task)
+        if context is None:
+            raise NotFound(f"task {task['element_id']} is not a task of the money gate")
+        return context
 
 
 @blp.route("/<task_id>/claim")

@@ -44,6 +44,19 @@ def load_accounts(session, year: int, codes=None, lock: bool = True) -> dict[str
     return accounts
 
 
+def read_account(session, administration: str, year: int) -> Account:
+    """One administration's account for a year, read without locking or creating anything
+    (a year not opened yet has the default budget and no entries)."""
+    budget = session.get(Budget, (administration, year))
+    amount = budget.amount if budget else yearly_budgets()[administration]
+    account = Account(administration, year, amount)
+    account.entries.extend(Entry(row.key, EntryKind(row.kind), row.initiative_id, row.amount)
+                           for row in session.scalars(select(LedgerEntry).where(
+                               LedgerEntry.year == year, LedgerEntry.administration == administration)
+                               .order_by(LedgerEntry.id)))
+    return account
+
+
 def accounts_of_initiative(session, initiative_id: str, lock: bool = True) -> dict[tuple[str, int], Account]:
     """Every account the initiative has booked in, whatever the year."""
     pairs = session.execute(select(LedgerEntry.administration, LedgerEntry.year)

@@ -16,8 +16,9 @@ from typing import Protocol
 
 from engine import BpmnError, InstanceStatus, OperationContext, OperationRegistry, RetryPolicy
 from innovation.adapters import ledger_store
-from innovation.domain.errors import GrantNotRequested, InsufficientFunds
-from innovation.domain.ledger import check_grant, reserve_many, spend_many
+from innovation.domain.errors import GrantNotDecided, GrantNotRequested, InsufficientFunds
+from innovation.domain.ledger import check_decided, check_grant, reserve_many, spend_many
+from innovation.domain.money_gate import aggregate, decided_amounts
 from innovation.domain.scoring import assess
 
 
@@ -27,6 +28,17 @@ def _lines(rows) -> dict[str, Decimal]:
     for row in rows or []:
         totals[row["administration"]] += Decimal(str(row["amount"]))
     return dict(totals)
+
+
+def kronor(amount: Decimal) -> int | float:
+    """Whole kronor as an int (how forms and pages show them), anything else as a float."""
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def budget_position(account) -> dict:
+    """An administration's innovation budget for the year, as its decision makers see it."""
+    return {"budget": kronor(account.budget), "available": kronor(account.available),
+            "reserved": kronor(account.reserved), "granted": kronor(account.granted), "spent": kronor(account.spent)}
 
 
 def _money(entries: dict) -> list[dict]:
@@ -49,6 +61,7 @@ class InnovationOperations:
     def register(self, registry: OperationRegistry) -> None:
         registry.register("innovation.score", self.score, RetryPolicy(attempts=1))
         registry.register("innovation.check_budget", self.check_budget)
+        registry.register("innovation.aggregate_money", self.aggregate_money, RetryPolicy(attempts=1))
         registry.register("innovation.reserve_funds", self.reserve_funds)
         registry.register("innovation.record_spend", self.record_spend)
         registry.register("innovation.release_funds", self.release_funds)
@@ -59,13 +72,22 @@ class InnovationOperations:
         return assess(params["criteria"]).to_dict()
 
     def check_budget(self, params: dict, ctx: OperationContext) -> dict:
-        requested = _lines(params.get("requested_funds"))
+        """Each paying administration's position for the year against its share of the request;
+        with nothing requested, the initiative's own administration is asked for 0 (the pilot
+        is financed elsewhere, but still passes the gate by a decision)."""
+        requested = _lines(params.get("requested_funds")) or {params["administration"]: Decimal(0)}
+        year = int(params["year"])
         with self.db.unit_of_work(write=True) as uow:
-            accounts = ledger_store.load_accounts(uow.session, int(params["year"]), requested, lock=False)
+            accounts = ledger_store.load_accounts(uow.session, year, requested, lock=False)
             uow.commit()
-        lines = [{"administration": code, "requested": float(amount), "available": float(accounts[code].available),
-                  "sufficient": accounts[code].available >= amount} for code, amount in sorted(requested.items())]
-        return {"ok": all(line["sufficient"] for line in lines), "lines": lines}
+        lines = [{"administration": code, "year": year, "requested": kronor(amount),
+                  **budget_position(accounts[code]), "sufficient": accounts[code].available >= amount}
+                 for code, amount in sorted(requested.items())]
+        return {"ok": all(line["sufficient"] for line in lines), "year": year, "lines": lines}
+
+    @staticmethod
+    def aggregate_money(params: dict, ctx: OperationContext) -> dict:
+        return aggregate(params["decisions"])
 
     @contextmanager
     def _booking(self, ctx: OperationContext):
@@ -76,15 +98,17 @@ class InnovationOperations:
             yield uow
 
     def reserve_funds(self, params: dict, ctx: OperationContext) -> dict:
-        """Reserve the granted lines; a grant beyond what the set-up requested from an
-        administration, or beyond its balance, goes back to the money gate."""
+        """Reserve the granted lines; a line without its administration's own grant decision,
+        beyond what the set-up requested from it, or beyond its balance goes back to the
+        money gate with the reason."""
         grants = _lines(params.get("grants"))
         with self._booking(ctx) as uow:
             accounts = ledger_store.load_accounts(uow.session, int(params["year"]), grants)
             try:
+                check_decided(grants, decided_amounts(params.get("decisions") or {}))
                 check_grant(grants, _lines(params.get("requested_funds")))
                 entries = reserve_many(accounts, grants, ctx.instance_id, ctx.job_id)
-            except (GrantNotRequested, InsufficientFunds) as exc:
+            except (GrantNotDecided, GrantNotRequested, InsufficientFunds) as exc:
                 raise BpmnError("insufficient_funds", str(exc)) from exc
             ledger_store.save_entries(uow.session, accounts, ctx.now)
             uow.commit()

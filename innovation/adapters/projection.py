@@ -24,12 +24,14 @@ from innovation.domain.initiative import (
     follow_up_benefit,
     go_live,
     plan_scaling,
+    put_on_hold,
     record_abort,
     record_assessment,
     record_from_start_data,
     record_gate_decision,
     resume,
     set_effect_goals,
+    set_financing,
     sync_funds,
 )
 from innovation.domain.scoring import assess
@@ -41,8 +43,10 @@ from innovation.model import (
     FOLLOW_UP_TASK,
     GATE_TASKS,
     HOLD_ELEMENTS,
+    HOLD_POINTS,
     IMPLEMENTATION_TASK,
     LESSONS_TASK,
+    MONEY_DECISIONS,
     OUTCOMES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
@@ -72,10 +76,23 @@ def _log_decision(record: InitiativeRecord, event) -> InitiativeRecord:
     decision = data[gate.decision_field]
     if gate.logged is not None and decision not in gate.logged:
         return record
+    if event.scope and gate.amounts_field:  # one administration's share of the money gate
+        amounts = _share_amounts(event, gate.amounts_field)
+    else:
+        amounts = _amounts(data.get(gate.amounts_field)) if gate.amounts_field else None
     return record_gate_decision(
         record, gate.gate, DECISIONS.get(decision, decision), rationale=data.get(gate.rationale_field, ""),
-        decided_by=event.actor, decided_at=event.at,
-        amounts=_amounts(data.get(gate.amounts_field)) if gate.amounts_field else None)
+        decided_by=event.actor, decided_at=event.at, amounts=amounts, administration=event.scope,
+        hold_until=data.get("hold_until"))
+
+
+
+def _share_amounts(event, field: str) -> dict[str, Decimal]:
+    """A decision on one administration's share: what it granted, as its answer says (a grant
+    in full is the amount requested; a hold or a reject grants nothing)."""
+    line = (event.data.get(MONEY_DECISIONS) or {}).get(event.scope)
+    amount = line["amount"] if line is not None else event.submitted.get(field)
+    return {event.scope: Decimal(str(amount))} if isinstance(amount, (int, float)) and amount else {}
 
 
 def _measured(record: InitiativeRecord, rows) -> dict:
@@ -100,7 +117,7 @@ def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     if element == "utforma_upplagg":
         goals = [{"id": g["indicator"], "description": g["indicator"], "unit": g.get("unit", ""),
                   "baseline": g.get("baseline"), "target": g.get("target")} for g in data["effect_goals"]]
-        return set_effect_goals(record, goals)
+        return set_financing(set_effect_goals(record, goals), data.get("other_financing", []))
     if element == "utvardera_pilot":
         measured = _measured(record, data.get("measurements"))
         return add_lesson(apply_measurements(record, measured, event.at), data.get("lessons", ""))
@@ -120,6 +137,20 @@ def _aborted(event) -> bool:
     return event.action == "message_correlated" and event.submitted == event.data.get(ABORT_VARIABLE)
 
 
+def _hold_points(record: InitiativeRecord, event) -> InitiativeRecord:
+    """On hold while a hold point of the diagram is active; resumed once none is (its date
+    came, or it was resumed early). Holds decided at a gate itself are left to the gate."""
+    active = {e["element_id"] for e in event.active_elements if e["state"] in ("READY", "STARTED", "WAITING")}
+    holding = [HOLD_POINTS[element] for element in HOLD_POINTS if element in active]
+    if holding:
+        why = event.data.get(holding[0].variable) or {}
+        return put_on_hold(record, holding[0].gate, why.get("hold_reason") or "", why.get("hold_until"), event.at)
+    pointed = {point.gate for point in HOLD_POINTS.values()}
+    if record.status == Status.ON_HOLD and record.hold and record.hold.gate in pointed:
+        return resume(record)
+    return record
+
+
 def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     if event.action == "task_completed":
         record = _after_task(record, event)
@@ -137,6 +168,7 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     phase = current_phase(event.active_elements)
     if phase:
         record = enter_phase(record, phase, event.at)
+    record = _hold_points(record, event)
     if record.status == Status.ON_HOLD and not any(
             e["element_id"] in HOLD_ELEMENTS and e["state"] in ("READY", "WAITING") for e in event.active_elements):
         record = resume(record)  # the hold's date came, or it was lifted early

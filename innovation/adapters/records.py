@@ -14,7 +14,9 @@ from innovation.domain.effects import EffectGoal
 from innovation.domain.initiative import (
     AssessedCriteria,
     BenefitFollowUp,
+    Financing,
     GateDecision,
+    Hold,
     IdeaOwner,
     Implementation,
     InitiativeRecord,
@@ -66,6 +68,10 @@ def to_dict(record: InitiativeRecord) -> dict:
                                 "planned_yearly_value": str(f.planned_yearly_value),
                                 "planned_yearly_cost": str(f.planned_yearly_cost),
                                 "net_vs_plan": str(f.net_vs_plan)} for f in record.benefit_follow_ups],
+        "hold": {"gate": record.hold.gate.value, "reason": record.hold.reason, "until": record.hold.until,
+                 "since": record.hold.since.isoformat()} if record.hold else None,
+        "financing": [{"source": f.source, "description": f.description, "amount": str(f.amount)}
+                      for f in record.financing],
     }
 
 
@@ -113,6 +119,9 @@ def from_dict(data: dict) -> InitiativeRecord:
             _when(f["at"]), Decimal(f["realised_yearly_value"]), Decimal(f["realised_yearly_cost"]),
             Decimal(f["planned_yearly_value"]), Decimal(f["planned_yearly_cost"]))
             for f in data.get("benefit_follow_ups", ())),
+        hold=_hold(data.get("hold")),
+        financing=tuple(Financing(f["source"], f["description"], Decimal(f["amount"]))
+                        for f in data.get("financing", [])),
     )
 
 
@@ -123,3 +132,9 @@ def _read_plan(data: dict | None) -> ScalePlan | None:
 
 def _read_implementation(data: dict | None) -> Implementation | None:
     return data and Implementation(date.fromisoformat(data["in_use_from"]), data["verksamhet"], data["managed_by"])
+
+
+def _hold(data: dict | None) -> Hold | None:
+    if not data:
+        return None
+    return Hold(Gate(data["gate"]), data["reason"], data["until"], _when(data["since"]))

@@ -57,6 +57,19 @@ class GrantNotRequested(LedgerError):
         self.requested = requested
 
 
+class GrantNotDecided(LedgerError):
+    """A grant line books an administration's funds without that administration's decision."""
+
+    def __init__(self, administration: str, granted: Decimal, decided: Decimal) -> None:
+        super().__init__(
+            f"{administration}: a grant of {granted} SEK, but {administration}'s decision makers "
+            f"granted {decided} SEK"
+        )
+        self.administration = administration
+        self.granted = granted
+        self.decided = decided
+
+
 class ReservationExceeded(LedgerError):
     """An initiative tried to spend or release more than it has reserved."""
 

@@ -96,6 +96,25 @@ class BenefitFollowUp:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """Why and until when an initiative rests at a gate (vilande)."""
+
+    gate: Gate
+    reason: str
+    until: str | None  # an ISO date, or None when the gate is simply taken again later
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Financing:
+    """Money for the pilot from outside the innovation funds."""
+
+    source: str  # own_budget, external_grant or partner
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class InitiativeRecord:
     title: str
     kind: Kind
@@ -117,6 +136,8 @@ class InitiativeRecord:
     scale_plan: ScalePlan | None = None
     implementation: Implementation | None = None
     benefit_follow_ups: tuple[BenefitFollowUp, ...] = ()
+    hold: Hold | None = None
+    financing: tuple[Financing, ...] = ()
 
     @property
     def ended(self) -> bool:
@@ -149,12 +170,15 @@ def record_gate_decision(
     amounts: Mapping[str, Amount] | None = None,
     administration: str | None = None,
     category: AbortCategory | str | None = None,
+    hold_until: str | None = None,
 ) -> InitiativeRecord:
     """Log a decision; hold pauses the initiative, go, recycle or extend (re)activates it.
 
     ``administration`` is whose share it decided (the whole initiative's when None). A kill
     is logged but does not end the record: the process's end event does, via finish().
     A benefit follow-up is the one decision logged after the record is realised.
+    A decision on one administration's share (``administration``) changes no status: only
+    what all paying administrations decided together does (see ``put_on_hold``).
     """
     if not decided_by:
         raise InitiativeError("a gate decision needs the name of who decided")
@@ -172,10 +196,37 @@ def record_gate_decision(
         return record
     if not (made.gate == Gate.UPPFOLJNING and record.status == Status.REALISED):
         _require_running(record)
-    keeps = (Decision.KILL, Decision.ON_TRACK, Decision.ACTION_NEEDED)
-    status = Status.ON_HOLD if made.decision == Decision.HOLD else (
-        record.status if made.decision in keeps else Status.ACTIVE)
-    return replace(record, status=status, gate_decisions=record.gate_decisions + (made,))
+    logged = replace(record, gate_decisions=record.gate_decisions + (made,))
+    if made.administration:
+        return logged
+    if made.decision == Decision.HOLD:
+        return put_on_hold(logged, made.gate, made.rationale, hold_until, decided_at)
+    if made.decision in (Decision.KILL, Decision.ON_TRACK, Decision.ACTION_NEEDED):
+        return logged
+    return replace(logged, status=Status.ACTIVE, hold=None)
+
+
+def put_on_hold(
+    record: InitiativeRecord, gate: Gate | str, reason: str, until: str | None, at: datetime
+) -> InitiativeRecord:
+    """The initiative rests at a gate, with the reason and the date it is taken up again."""
+    _require_running(record)
+    if record.status == Status.ON_HOLD and record.hold and record.hold.gate == parse(Gate, gate):
+        return record
+    return replace(record, status=Status.ON_HOLD, hold=Hold(parse(Gate, gate), reason, until, at))
+
+
+def resume(record: InitiativeRecord) -> InitiativeRecord:
+    """The hold is over (its date came, or it was resumed early)."""
+    if record.status != Status.ON_HOLD or record.ended:
+        return record
+    return replace(record, status=Status.ACTIVE, hold=None)
+
+
+def set_financing(record: InitiativeRecord, lines: Iterable[Mapping[str, Any]]) -> InitiativeRecord:
+    """The pilot's financing outside the innovation funds, as the set-up states it."""
+    return replace(record, financing=tuple(
+        Financing(line["source"], line.get("description", ""), to_amount(line["amount"])) for line in lines))
 
 
 def record_abort(
@@ -221,11 +272,6 @@ def record_assessment(
         return record
     check_assessable(record)
     return replace(record, assessments=record.assessments + (made,))
-
-
-def resume(record: InitiativeRecord) -> InitiativeRecord:
-    """A hold ended (its date came, or it was lifted early): the initiative is active again."""
-    return replace(record, status=Status.ACTIVE) if record.status == Status.ON_HOLD else record
 
 
 def plan_scaling(

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from innovation.domain.administrations import by_code, yearly_budgets
 from innovation.domain.errors import (
+    GrantNotDecided,
     GrantNotRequested,
     InsufficientFunds,
     LedgerError,
@@ -59,6 +60,11 @@ class Account:
     @property
     def spent(self) -> Decimal:
         return self._sum(EntryKind.SPEND)
+
+    @property
+    def granted(self) -> Decimal:
+        """Everything granted (reserved) out of this year's budget, whether since spent or released."""
+        return self._sum(EntryKind.RESERVE)
 
     @property
     def available(self) -> Decimal:
@@ -174,6 +180,16 @@ def overspent(
         if to_amount(amount) > remaining:
             found[code] = (to_amount(amount), remaining)
     return found
+
+
+def check_decided(grants: Mapping[str, Amount], decided: Mapping[str, Amount]) -> None:
+    """No grant books an administration's money without that administration's decision: a
+    line may not exceed what the administration's own decision makers granted (an
+    administration that did not decide, or rejected, granted nothing)."""
+    for code, amount in grants.items():
+        own = to_amount(decided.get(code, ZERO))
+        if to_amount(amount) > own:
+            raise GrantNotDecided(code, to_amount(amount), own)
 
 
 def reserve_many(

@@ -47,13 +47,15 @@ class ApiInitiative:
                                                      "estimated_effects": "e"})
         self.complete("ivar", "bedom_kriterier", criteria(3))
 
-    def to_pilot(self, administration="SOF", amount=200_000):
+    def to_money_gate(self, funds=(("SOF", 200_000),), **setup_args):
+        """Explored, time granted, and the set-up requesting ``funds`` submitted."""
         self.explore()
         self.complete(self.decider, "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
-        self.complete(self.owner, "utforma_upplagg", setup([(administration, amount)], self.clock.now().date()))
-        self.complete(self.decider, "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja.",
-                                                      "grants": [{"administration": administration,
-                                                                  "amount": amount}]})
+        self.complete(self.owner, "utforma_upplagg", setup(list(funds), self.clock.now().date(), **setup_args))
+
+    def to_pilot(self, administration="SOF", amount=200_000):
+        self.to_money_gate([(administration, amount)])
+        self.complete(self.decider, "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."})
 
     def wait(self, days: int):
         self.clock.advance(days=days)

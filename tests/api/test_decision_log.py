@@ -97,8 +97,7 @@ def test_rescoring_is_refused_after_the_money_decision_and_for_bad_input(api, en
     assert api.as_("frida").post(f"/api/instances/{flow.id}/assessments", json=criteria(2)).status_code == 403
     flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     flow.complete("ada", "utforma_upplagg", setup([("SOF", 100_000)], clock.now().date()))
-    flow.complete("frida", "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja.",
-                                             "grants": [{"administration": "SOF", "amount": 100_000}]})
+    flow.complete("frida", "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."})
     late = api.as_("ivar").post(f"/api/instances/{flow.id}/assessments", json=criteria(2))
     assert late.status_code == 409 and "before beslut pengar" in late.json["message"]
     assert len(flow.detail()["assessments"]) == 1

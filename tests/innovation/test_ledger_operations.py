@@ -24,11 +24,19 @@ def available(engine, code: str) -> Decimal:
     return value
 
 
+def reservation(lines: list[dict], decided: list[dict] | None = None) -> dict:
+    """reserve_funds' parameters: ``lines`` requested, and granted by each administration's own
+    decision (``decided``: the decisions, if not exactly the lines)."""
+    decided = lines if decided is None else decided
+    decisions = {line["administration"]: {"administration": line["administration"], "decision": "grant",
+                                          "amount": line["amount"], "requested": line["amount"]} for line in decided}
+    return {"grants": lines, "requested_funds": lines, "decisions": decisions, "year": 2026}
+
+
 def test_the_same_job_twice_books_once(engine, clock):
     ops = InnovationOperations(engine.db, notify=notifications.remind)
     before = available(engine, "SOF")
-    params = {"grants": [{"administration": "SOF", "amount": 1000}],
-              "requested_funds": [{"administration": "SOF", "amount": 1000}], "year": 2026}
+    params = reservation([{"administration": "SOF", "amount": 1000}])
     first = ops.reserve_funds(params, context(clock, "job-1"))
     second = ops.reserve_funds(params, context(clock, "job-1"))
     assert first == second == {"reserved": [{"administration": "SOF", "amount": 1000.0}], "total": 1000.0}
@@ -44,7 +52,7 @@ def test_the_same_job_twice_books_once(engine, clock):
 def test_overspending_a_reservation_is_refused(engine, clock):
     ops = InnovationOperations(engine.db, notify=notifications.remind)
     line = [{"administration": "MF", "amount": 100}]
-    ops.reserve_funds({"grants": line, "requested_funds": line, "year": 2026}, context(clock, "r"))
+    ops.reserve_funds(reservation(line), context(clock, "r"))
     with pytest.raises(Exception, match="reserv"):
         ops.record_spend({"funds_spent": [{"administration": "MF", "amount": 101}], "year": 2026},
                          context(clock, "s"))
@@ -62,8 +70,7 @@ def test_concurrent_reservations_never_overdraw(engine, clock):
         barrier.wait()
         try:
             line = [{"administration": "FF", "amount": 100_000}]
-            ops.reserve_funds({"grants": line, "requested_funds": line, "year": 2026},
-                              context(clock, f"job-{n}", f"initiative-{n}"))
+            ops.reserve_funds(reservation(line), context(clock, f"job-{n}", f"initiative-{n}"))
             outcomes.append("granted")
         except BpmnError as exc:
             outcomes.append(exc.code)
@@ -75,3 +82,16 @@ def test_concurrent_reservations_never_overdraw(engine, clock):
         t.join()
     assert sorted(outcomes) == ["granted"] * 2 + ["insufficient_funds"] * 8
     assert available(engine, "FF") == Decimal("50000.00")
+
+
+@pytest.mark.parametrize("decided, refused", [
+    ([], "FF's decision makers granted 0.00"),  # nobody at FF decided
+    ([{"administration": "SOF", "amount": 250_000}], "FF's decision makers granted 0.00"),  # SOF decided for FF
+    ([{"administration": "FF", "amount": 100_000}], "FF's decision makers granted 100000.00"),  # FF granted less
+])
+def test_no_grant_books_an_administrations_money_without_its_own_decision(engine, clock, decided, refused):
+    ops = InnovationOperations(engine.db, notify=notifications.remind)
+    before = available(engine, "FF")
+    with pytest.raises(BpmnError, match=refused) as caught:
+        ops.reserve_funds(reservation([{"administration": "FF", "amount": 250_000}], decided), context(clock, "r"))
+    assert caught.value.code == "insufficient_funds" and available(engine, "FF") == before

@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 
+from engine import InvalidData
 from innovation.adapters import ledger_store
 from innovation.domain.administrations import yearly_budgets
+from innovation.driver import share_decision
 
 YEAR = 2026
 
@@ -44,10 +46,14 @@ def at_money_gate(submit, funds=(("SOF", 300_000),)):
 
 
 def grant_without_running(d, grants) -> dict:
-    """Complete the money gate but leave the reservation job to a worker: claimed, not run."""
-    d.engine.complete_task(d.task("beslut_pengar")["id"], {
-        "money_decision": "grant", "money_rationale": "Bra upplägg.",
-        "grants": [{"administration": c, "amount": a} for c, a in grants]}, actor="decision-maker")
+    """Every administration grants its share in full, but the reservation job is left to a
+    worker: claimed, not run (the decisions are aggregated first)."""
+    for code, _ in grants:
+        d.engine.complete_task(d.task("beslut_pengar", code)["id"], share_decision("grant", code),
+                               actor=f"decision-maker-{code}")
+    (aggregate,) = d.engine.jobs.claim("worker", limit=1)
+    assert aggregate["operation"] == "innovation.aggregate_money"
+    d.engine.jobs.run(aggregate, "worker")
     (job,) = d.engine.jobs.claim("slow-worker", limit=1)
     assert job["operation"] == "innovation.reserve_funds"
     return job
@@ -95,17 +101,35 @@ def test_a_reservation_that_lands_after_terminate_books_nothing(submit):
     assert assert_ledger_whole(d.engine, [d.instance_id])["SOF"].granted_for(d.instance_id) == 0
 
 
-@pytest.mark.parametrize("grants, refused", [
-    ([("SOF", 300_000), ("MF", 100_000)], "MF: granted 100000.00 SEK, but the set-up requested 0.00 SEK"),
-    ([("SOF", 300_001)], "SOF: granted 300001.00 SEK, but the set-up requested 300000.00 SEK"),
-])
-def test_a_grant_books_only_what_was_requested_from_each_administration(submit, grants, refused):
-    d = at_money_gate(submit)
-    d.gate_money("grant", grants)
-    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_pengar"]
-    assert refused in d.instance()["data"]["reservation_error"]["message"]
+def test_a_decision_books_only_its_own_administrations_share(submit):
+    """The form carries no administration and no grant lines: a decision maker cannot put
+    another administration's money in its grant; the share comes from the request."""
+    d = at_money_gate(submit, [("SOF", 300_000), ("FF", 100_000)])
+    assert d.shares() == {"FF": 100_000, "SOF": 300_000}
+    sof = d.task("beslut_pengar", "SOF")
+    with pytest.raises(InvalidData) as refused:
+        d.engine.complete_task(sof["id"], {**share_decision("grant", "SOF"),
+                                           "grants": [{"administration": "FF", "amount": 250_000}]}, actor="sof")
+    assert [p.field for p in refused.value.details] == ["/grants"]
+    d.decide_share("SOF", "grant")
+    d.decide_share("FF", "reject")
+    assert d.instance()["data"]["money_outcome"]["grants"] == [{"administration": "SOF", "amount": 300_000}]
+    d.choose_after_partial_grant("proceed")
     found = assert_ledger_whole(d.engine, [])
-    assert [found[code].granted_for(d.instance_id) for code, _ in grants] == [0] * len(grants)
+    assert (found["SOF"].granted_for(d.instance_id), found["FF"].granted_for(d.instance_id)) == (300_000, 0)
+
+
+def test_a_refused_reservation_goes_back_to_the_administrations_with_its_reason(submit, engine):
+    with engine.db.unit_of_work(write=True) as uow:
+        ledger_store.set_budget(uow.session, "KF", YEAR, 100_000)
+        uow.commit()
+    d = at_money_gate(submit, [("KF", 250_000)])
+    d.gate_money("grant", [("KF", 250_000)])
+    (again,) = [t for t in d.open_tasks() if t["element_id"] == "beslut_pengar"]
+    request = d.engine.task_form(again["id"])["item"]
+    assert "KF: requested 250000.00 SEK, only 100000.00 SEK available" in request["refusal"]
+    assert (request["available"], request["sufficient"]) == (100_000, False)
+    assert accounts(d.engine)["KF"].granted_for(d.instance_id) == 0
 
 
 def test_reservations_racing_aborts_and_terminations_leave_the_ledger_whole(submit, engine):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from application import notifications
 from application.notifications import Notification, OutboxMessage
-from innovation.driver import criteria, start_data
+from innovation.driver import criteria, forced_decision, start_data
 from tests.api.flows import ApiInitiative
 
 BASE = "https://innovation.helsingborg.se"
@@ -56,7 +56,7 @@ def test_pilot_rounds_and_ones_own_decisions_are_not_news(api, engine, clock, pe
     other.to_pilot()
     clock.advance(weeks=17)  # past the set-up's end date (16 weeks)
     other.settle()
-    other.complete("frida", "tvingande_beslut", {"pilot_decision": "scale", "forced_rationale": "Tiden är ute."})
+    other.complete("frida", "tvingande_beslut", forced_decision("scale"))
     forced = _decisions(engine)[-1]
     assert (forced.username, forced.params["gate"], forced.params["decision"]) == ("ada", "pilot_slutdatum", "go")
     assert notifications.render("decision", forced.params, "sv")[1].startswith(

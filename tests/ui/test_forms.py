@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine.tables import AuditEntry
+from innovation.adapters import ledger_store
 from innovation.driver import setup
 from tests.api.flows import ApiInitiative
 from tests.ui.conftest import text
@@ -26,13 +27,13 @@ def _form(name):
 
 def test_posted_fields_become_typed_data():
     schema, _ = _form("setup")
-    posted = MultiDict([("/start_date", "2026-01-01"), ("/estimated_cost", "1 500,5"),
+    posted = MultiDict([("/start_date", "2026-01-01"), ("/estimated_cost", "1 500"),
                         ("/evaluation_interval_days", "30"), ("/test_group", ""),
                         ("_rows:/effect_goals", "0"), ("/effect_goals/0/indicator", "tid"),
                         ("/effect_goals/0/baseline", "abc"), ("_rows:/partners", "0"), ("/partners/0", ""),
                         ("_rows:/requested_funds", "3"), ("/requested_funds/3/administration", "SOF")])
     assert forms.parse(schema, posted) == {
-        "start_date": "2026-01-01", "estimated_cost": 1500.5, "evaluation_interval_days": 30,
+        "start_date": "2026-01-01", "estimated_cost": 1500, "evaluation_interval_days": 30,
         "effect_goals": [{"indicator": "tid", "baseline": "abc"}], "partners": [],
         "requested_funds": [{"administration": "SOF"}]}
     start, _ = _form("initiative-start")
@@ -42,18 +43,20 @@ def test_posted_fields_become_typed_data():
 
 def test_fields_follow_the_ui_schema_and_carry_their_errors():
     schema, ui = _form("gate-money")
-    fields = forms.build(schema, ui, {"grants": [{"administration": "SOF", "amount": 5}]},
-                         {"/grants/0/amount": "too small", "/money_rationale": "required"})
-    assert [f.path for f in fields] == ["/money_decision", "/money_rationale", "/grants"]
-    decision, rationale, grants = fields
-    assert decision.kind == "radio" and decision.options[0] == ("grant", "Bevilja")
+    fields = forms.build(schema, ui, {"money_amount": 5}, {"/money_amount": "too small", "/money_rationale": "required"})
+    assert [f.path for f in fields] == ["/money_decision", "/money_amount", "/money_hold_until", "/money_rationale"]
+    decision, amount, until, rationale = fields
+    assert decision.kind == "radio" and decision.options[0] == ("grant", "Bevilja hela det äskade beloppet")
     assert rationale.kind == "textarea" and rationale.attrs == {"minlength": 1, "rows": 5}
     assert rationale.error == "required" and rationale.id == "f-money_rationale"
-    amount = grants.children[0].children[1]
-    assert (amount.path, amount.kind, amount.value, amount.error) == ("/grants/0/amount", "number", 5, "too small")
+    assert (amount.kind, amount.value, amount.error, amount.attrs) == ("integer", 5, "too small", {"min": 1, "max": 10**9})
+    assert until.kind == "date"
     assert forms.summary(fields, ["general"]) == [
-        (None, "", "general"), ("f-money_rationale", "Motivering", "required"),
-        ("f-grants-0-amount", "Belopp (kr)", "too small")]
+        (None, "", "general"), ("f-money_amount", "Beviljat belopp (hela kronor)", "too small"),
+        ("f-money_rationale", "Motivering", "required")]
+    setup_schema, setup_ui = _form("setup")
+    (end,) = [f for f in forms.build(setup_schema, setup_ui, {}) if f.path == "/pilot_end_date"]
+    assert end.attrs["data-after"] == "f-start_date"  # the page keeps the end after the start
 
 
 def test_rows_are_added_and_removed():
@@ -72,7 +75,7 @@ def _at_money_gate(api, engine, clock):
     return flow, flow.task("frida", "beslut_pengar")
 
 
-def test_a_decision_maker_grants_funds_through_the_form(page, api, engine, clock):
+def test_a_decision_maker_decides_on_its_share_beside_its_budget(page, api, engine, clock):
     flow, task = _at_money_gate(api, engine, clock)
     frida = page("frida")
     shown = frida.get(f"/tasks/{task['id']}")
@@ -80,22 +83,33 @@ def test_a_decision_maker_grants_funds_through_the_form(page, api, engine, clock
     body = text(shown)
     assert "Digital lånecykel" in body and "uppfyller 9 av 9" in body and "Beslut tid för SOF: Kör" in body
     assert "Tidigare svar" in body and "Utforma upplägg" in body
-    missing = frida.post(f"/tasks/{task['id']}", data={"/money_decision": "grant", "/money_rationale": "Ja.",
+    assert "Budgetläge Skol- och fritidsförvaltningen 2026" in body and "Budgetkontroll per förvaltning" in body
+    html = shown.get_data(as_text=True)
+    assert re.search(r"<dt>Äskat</dt><dd>200\s000 kr</dd>", html), html
+    missing = frida.post(f"/tasks/{task['id']}", data={"/money_decision": "partial", "/money_rationale": "Delvis.",
                                                        "_submit": "1"})
     assert missing.status_code == 422
     html = missing.get_data(as_text=True)
-    assert '<p class="error" id="f-grants-error">Fältet måste fyllas i.</p>' in html
-    assert '<a href="#f-grants">Beviljade medel: Fältet måste fyllas i.</a>' in html
-    added = frida.post(f"/tasks/{task['id']}", data={"/money_decision": "grant", "/money_rationale": "Ja.",
-                                                     "_add": "/grants"})
-    assert 'data-focus-within="f-grants-0"' in added.get_data(as_text=True)
-    assert 'checked' in added.get_data(as_text=True)
+    assert '<p class="error" id="f-money_amount-error">Fältet måste fyllas i.</p>' in html
+    beyond = frida.post(f"/tasks/{task['id']}", data={"/money_decision": "partial", "/money_rationale": "Delvis.",
+                                                      "/money_amount": "250000", "_submit": "1"})
+    assert beyond.status_code == 422 and "less than the 200000 SEK requested" in text(beyond)
     done = frida.post(f"/tasks/{task['id']}", data=MultiDict([
-        ("/money_decision", "grant"), ("/money_rationale", "Ja."), ("_rows:/grants", "0"),
-        ("/grants/0/administration", "SOF"), ("/grants/0/amount", "150000"), ("_submit", "1")]))
+        ("/money_decision", "grant"), ("/money_rationale", "Ja."), ("_submit", "1")]))
     assert done.status_code == 302 and done.headers["Location"] == "/inbox"
     flow.settle()
     assert flow.detail()["phase"] == "utveckla_pilot"
+
+
+def test_a_refused_reservation_is_shown_with_its_reason(page, api, engine, clock):
+    with engine.db.unit_of_work(write=True) as uow:
+        ledger_store.set_budget(uow.session, "SOF", 2026, 50_000)
+        uow.commit()
+    flow, task = _at_money_gate(api, engine, clock)
+    flow.complete("frida", "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."})
+    again = flow.task("frida", "beslut_pengar")
+    body = text(page("frida").get(f"/tasks/{again['id']}"))
+    assert "Reservationen nekades: SOF: requested 200000.00 SEK, only 50000.00 SEK available" in body
 
 
 def test_claim_unclaim_and_who_may_see_a_task(page, api, engine, clock):
@@ -114,7 +128,7 @@ def test_claim_unclaim_and_who_may_see_a_task(page, api, engine, clock):
 def test_a_stale_form_is_refused_with_a_message(page, api, engine, clock):
     flow, task = _at_money_gate(api, engine, clock)
     stale = page("frida").post(f"/tasks/{task['id']}", data={
-        "/money_decision": "kill", "/money_rationale": "Nej.", "version": "1", "_submit": "1"})
+        "/money_decision": "reject", "/money_rationale": "Nej.", "version": "1", "_submit": "1"})
     assert stale.status_code == 409 and "Initiativet ändrades medan du fyllde i" in text(stale)
 
 
@@ -172,3 +186,17 @@ def test_a_camunda_form_renders_and_reads_back_typed():
                         ("/category", "office")])
     assert forms.parse(schema, posted) == {"item": "Laptop", "amount": 12000, "urgent": True,
                                            "needed_by": "2026-12-01", "category": "office"}
+
+
+def test_initiatives_on_hold_are_listed_with_reason_and_date(page, api, engine, clock):
+    flow, task = _at_money_gate(api, engine, clock)
+    flow.complete("frida", "beslut_pengar", {"money_decision": "hold", "money_hold_until": "2027-01-15",
+                                             "money_rationale": "Inga medel förrän nästa budgetår."})
+    shown = page("ivar").get("/on-hold")
+    assert shown.status_code == 200
+    body = text(shown)
+    assert "Digital lånecykel" in body and "SOF: Inga medel förrän nästa budgetår." in body and "2027-01-15" in body
+    assert page("ada").get("/on-hold").status_code == 403
+    resume = flow.task("ivar", "vilande_pengar")
+    assert f'href="/tasks/{resume["id"]}"' in shown.get_data(as_text=True)
+    assert "Vilande till 2027-01-15." in text(page("ivar").get(f"/tasks/{resume['id']}"))

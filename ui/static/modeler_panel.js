@@ -1,13 +1,13 @@
 // The properties panel of the modeler: the fields a process owner needs for this engine
-// (name, documentation, forms, service-task operation and parameters, script and the
-// helpers it may call, timer, condition, lane) for the selected element, written into the BPMN model through bpmn-js commands
+// (name, documentation, forms, a user task's scope, service-task operation and parameters,
+// script and the helpers it may call, timer, condition, lane) for the selected element, written into the BPMN model through bpmn-js commands
 // (so undo works) and only where a value really changed, so an untouched diagram saves
 // exactly as it was opened.
 (function () {
   'use strict';
 
   const TIMER_KINDS = ['timeDate', 'timeDuration', 'timeCycle'];
-  const FORM_PROPS = { form: 'formJsonSchemaFilename', uiForm: 'formUiSchemaFilename' };
+  const FORM_PROPS = { form: 'formJsonSchemaFilename', uiForm: 'formUiSchemaFilename', scope: 'scope' };
 
   const is = (bo, type) => Boolean(bo && bo.$instanceOf && bo.$instanceOf(type));
   const extensions = (bo) => (bo.extensionElements && bo.extensionElements.values) || [];
@@ -140,6 +140,7 @@
       field(form, 'form', texts.form, select(formValue(bo, FORM_PROPS.form), forms, texts.none));
       field(form, 'uiForm', texts.ui_form, select(formValue(bo, FORM_PROPS.uiForm), forms, texts.none));
     }
+    if (is(bo, 'bpmn:UserTask')) field(form, 'scope', texts.scope, input(formValue(bo, FORM_PROPS.scope)));
     if (is(bo, 'bpmn:ServiceTask')) {
       const op = findExtension(bo, 'spiffworkflow:ServiceTaskOperator');
       field(form, 'operator', texts.operator,
@@ -276,7 +277,9 @@
     }
     if (Object.keys(props).length) modeler.get('modeling').updateProperties(element, props);
     if (value('form') !== undefined) {
-      applyForms(modeler, element, { [FORM_PROPS.form]: value('form'), [FORM_PROPS.uiForm]: value('uiForm') });
+      const wanted = { [FORM_PROPS.form]: value('form'), [FORM_PROPS.uiForm]: value('uiForm') };
+      if (value('scope') !== undefined) wanted[FORM_PROPS.scope] = value('scope').trim();
+      applyForms(modeler, element, wanted);
     }
     if (value('operator') !== undefined) applyOperator(modeler, element, form);
     if (value('timerKind') !== undefined) applyTimer(modeler, element, value('timerKind'), value('timerExpression'));

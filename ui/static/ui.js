@@ -100,7 +100,28 @@
     }
   });
 
+  // A date that must come after another field's (the UI schema's "ui:after"): its earliest
+  // allowed day follows that field's value, so the check above names it before posting.
+  function linkDates() {
+    document.querySelectorAll('input[data-after]').forEach((el) => {
+      const other = document.getElementById(el.dataset.after);
+      if (!other) return;
+      const update = () => {
+        if (!other.value) {
+          el.removeAttribute('min');
+          return;
+        }
+        const next = new Date(other.value + 'T00:00:00Z');
+        next.setUTCDate(next.getUTCDate() + 1);
+        el.min = next.toISOString().slice(0, 10);
+      };
+      other.addEventListener('change', update);
+      update();
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    linkDates();
     const within = document.querySelector('[data-focus-within]');
     const place = within && document.getElementById(within.dataset.focusWithin);
     const summary = document.querySelector('[data-focus]:not([hidden])');

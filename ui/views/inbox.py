@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from application import access, modeling, monitoring, portfolio
-from application.access import STARTERS
+from application import access, decisions, modeling, monitoring, portfolio
+from application.access import HOLD_READERS, STARTERS
 from engine import Conflict, InvalidData, StaleVersion
 from innovation.model import PROCESS_KEY
 from ui import forms
@@ -89,7 +89,8 @@ def task(task_id):
             raise Conflict(t("task.held_by", name=allowed["assignee"]))
         expected = whole_number(request.form.get("version"))
         try:
-            engine().complete_task(task_id, data, actor=me, expected_version=expected)
+            with engine().reading() as session:
+                access.complete_task(engine(), session, g.principal, task_id, data, expected_version=expected)
         except StaleVersion as error:
             raise Conflict(t("task.stale")) from error
         flash(t("task.completed", name=form["task"]["name"] or form["task"]["element_id"]), "success")
@@ -99,9 +100,11 @@ def task(task_id):
     if "response" in shown:
         return shown["response"]
     context = instance_context(form["task"]["instance_id"])
+    with engine().reading() as session:
+        money = decisions.budget_context(engine(), session, allowed)
     version = engine().task_form(task_id)["instance_version"] if shown["status"] == 409 else form["instance_version"]
-    return render_template("ui/task.html", task=form["task"], form=shown, context=context, version=version), \
-        shown["status"]
+    return render_template("ui/task.html", task=form["task"], form=shown, context=context, version=version,
+                           money=money), shown["status"]
 
 
 def _authorized(task_id: str) -> dict:
@@ -113,6 +116,15 @@ def instance_context(instance_id: str) -> dict:
     """What a caseworker sees beside a form: the initiative, earlier answers, where it stands."""
     with engine().reading() as session:
         return monitoring.instance_context(session, instance_id)
+
+
+@bp.get("/on-hold")
+@require(*HOLD_READERS)
+def holds():
+    """Initiatives on hold, with the gate, the reason and the date they are taken up again."""
+    with engine().reading() as session:
+        items = portfolio.on_hold(session)
+    return render_template("ui/holds.html", items=items)
 
 
 @bp.get("/tasks/<task_id>/diagram.xml")

@@ -15,6 +15,7 @@ from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES, Decision
 from innovation.model import (
     ABORT_MESSAGE,
     ABORT_VARIABLE,
+    ALSO_ACTING,
     ASSESSMENT_FORM,
     ASSESSMENT_TASK,
     ASSESSMENT_UI_FORM,
@@ -23,15 +24,18 @@ from innovation.model import (
     FUTURE_DATES,
     GATE_TASKS,
     HOLD_ELEMENTS,
+    HOLD_POINTS,
     IMPLEMENTATION_TASK,
     LANE_ROLES,
     LESSONS_TASK,
+    MONEY_GATE_TASKS,
     OUTCOMES,
     PAST_DATES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
     RECEIVING_TASKS,
     SCALE_PROPOSAL_TASK,
+    SETUP_TASK,
     SPENDING_TASKS,
     Lane,
     Role,
@@ -156,3 +160,28 @@ def test_the_assessment_task_uses_the_criteria_form():
 def test_lanes_for_follows_the_roles():
     assert lanes_for({Role.DECISION_MAKER}) == [Lane.FORVALTNINGSLEDNING]
     assert lanes_for({Role.ADMIN}) == []
+
+
+@pytest.mark.parametrize("task_id", sorted({*HOLD_POINTS, *ALSO_ACTING, *MONEY_GATE_TASKS, SETUP_TASK}))
+def test_the_money_gates_tasks_are_user_tasks(task_id):
+    assert etree.QName(element(task_id)).localname == "userTask"
+
+
+def test_each_paying_administration_decides_its_own_share():
+    """beslut_pengar is one task per requested administration, scoped to it, whose answer is
+    built from the request (never from a field the decision maker could fill in)."""
+    task = element("beslut_pengar")
+    loop = task.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    assert loop is not None and loop.get("isSequential") != "true"
+    item = loop.find("bpmn:inputDataItem", NS).get("id")
+    scope = task.find(".//spiffworkflow:property[@name='scope']", NS).get("value")
+    assert scope == f'{item}["administration"]'
+    assert f'"administration": {item}["administration"]' in task.find(".//spiffworkflow:postScript", NS).text
+    assert "administration" not in form_of(task)["properties"]
+
+
+def test_each_hold_point_can_resume_early_and_by_its_date():
+    for task_id in HOLD_POINTS:
+        timers = PROCESS.xpath(".//bpmn:boundaryEvent[@attachedToRef=$ref]/bpmn:timerEventDefinition",
+                               namespaces=NS, ref=task_id)
+        assert timers and HOLD_POINTS[task_id].variable in timers[0].findtext("bpmn:timeDate", namespaces=NS)
