@@ -28,10 +28,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from application.accounts import RoleGrant, User
+from application import access
+from application.accounts import User
+from application.portfolio import owner_column
 from engine import AuditEntry, HumanTask, NotFound, ProcessInstance, UtcDateTime
 from innovation.adapters.tables import Initiative
-from innovation.model import DECISIONS, GATE_TASKS, LANE_ROLES, Role
+from innovation.model import DECISIONS, GATE_TASKS
 
 
 class Kind(StrEnum):
@@ -201,25 +203,11 @@ def _notification(key: str, username: str, kind: Kind, at: datetime, params: dic
             "params": params, "created_at": at, "read_at": None, "mail": "new", "outbox_id": None}
 
 
-def _holders(session, role: Role, administration: str | None, among=None) -> list[str]:
-    query = select(User.username).join(RoleGrant, RoleGrant.user_id == User.id).where(RoleGrant.role == role)
-    if role == Role.DECISION_MAKER:
-        query = query.where(RoleGrant.administration == administration)
-    if among is not None:
-        query = query.where(User.username.in_(among))
-    return list(session.scalars(query.distinct()))
-
-
-def _may_work_on(session, task: HumanTask, started_by: str | None, administration: str | None) -> list[str]:
+def _may_work_on(session, task: HumanTask, owner: str | None, administration: str | None) -> list[str]:
     """Who may act on a task by the access rules: its holder, else its lane's people."""
     if task.assignee:
         return [task.assignee]
-    role = LANE_ROLES.get(task.lane)
-    if role is None:
-        return []
-    if role == Role.IDEA_OWNER:  # only the one who submitted it, while they hold the role
-        return [started_by] if started_by in _holders(session, role, None, among=[started_by]) else []
-    return _holders(session, role, administration)
+    return access.people_for_task(session, task.lane, administration, owner)
 
 
 def _task_params(task: HumanTask, title: str | None, instance_id: str) -> dict:
@@ -233,8 +221,8 @@ def record_changes(session, event) -> None:
     It runs in the change's transaction, so a notification exists exactly when its
     change was committed. The person who made the change is not told of tasks it opened.
     """
-    started_by, administration, title = session.execute(
-        select(ProcessInstance.started_by, Initiative.administration, Initiative.title)
+    started_by, owner, administration, title = session.execute(
+        select(ProcessInstance.started_by, owner_column, Initiative.administration, Initiative.title)
         .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
         .where(ProcessInstance.id == event.instance_id)).one()
     rows = []
@@ -243,7 +231,7 @@ def record_changes(session, event) -> None:
     for task in opened:
         params = _task_params(task, title, event.instance_id)
         rows += [_notification(task.id, user, Kind.TASK_AVAILABLE, event.at, params, task.id)
-                 for user in _may_work_on(session, task, started_by, administration) if user != event.actor]
+                 for user in _may_work_on(session, task, owner, administration) if user != event.actor]
     gate = GATE_TASKS.get(event.element_id) if event.action == "task_completed" else None
     if gate is not None and started_by:
         decision = event.submitted.get(gate.decision_field)
@@ -296,15 +284,15 @@ def scan(session, now: datetime) -> int:
 def _scan_overdue(session, now: datetime, limit: int = 500) -> int:
     told = exists().where(Notification.task_id == HumanTask.id, Notification.kind == Kind.TASK_OVERDUE)
     found = session.execute(
-        select(HumanTask, ProcessInstance.started_by, Initiative.administration, Initiative.title)
+        select(HumanTask, owner_column, Initiative.administration, Initiative.title)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
         .where(HumanTask.state == "open", HumanTask.due_at < now, ~told).limit(limit)).all()
     rows = []
-    for task, started_by, administration, title in found:
+    for task, owner, administration, title in found:
         params = _task_params(task, title, task.instance_id)
         rows += [_notification(task.id, user, Kind.TASK_OVERDUE, now, params, task.id)
-                 for user in _may_work_on(session, task, started_by, administration)]
+                 for user in _may_work_on(session, task, owner, administration)]
     return _insert(session, Notification, rows)
 
 

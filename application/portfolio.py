@@ -10,11 +10,12 @@ from datetime import datetime
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import defer
 
-from engine import HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, instance_summary, task_view
+from application import accounts
+from engine import HumanTask, NotFound, ProcessDefinition, ProcessInstance, TaskStatus, instance_summary, task_view
 from innovation.adapters.records import from_dict
 from innovation.adapters.tables import Initiative, LedgerEntry
 from innovation.domain.initiative import public_view
-from innovation.model import ABORT_MESSAGE, LANE_ROLES, Role, lanes_for
+from innovation.model import ABORT_MESSAGE, LANE_ROLES, SCOPED_ROLES, STAND_INS, Role
 
 
 def summary_with_initiative(row, definition, initiative) -> dict:
@@ -40,8 +41,11 @@ def _page(session, ids_query, page: int, page_size: int) -> tuple[int, list[str]
 
 
 def instance_page(session, *, process_key=None, status=None, phase=None, administration=None, started_from=None,
-                  started_to=None, q=None, page=1, page_size=25) -> dict:
-    """Instances, newest first: the page's ids first, then only those rows, without their state."""
+                  started_to=None, q=None, page=1, page_size=25, within=None) -> dict:
+    """Instances, newest first: the page's ids first, then only those rows, without their state.
+
+    ``within``, when given, keeps only initiatives of those administrations (a coordinator's scope).
+    """
     query = (select(ProcessInstance.id)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id))
@@ -53,6 +57,7 @@ def instance_page(session, *, process_key=None, status=None, phase=None, adminis
         (started_from, lambda: ProcessInstance.started_at >= started_from),
         (started_to, lambda: ProcessInstance.started_at < started_to),
         (q, lambda: Initiative.title.ilike(f"%{q}%")),
+        (within is not None, lambda: Initiative.administration.in_(sorted(within or ()))),
     )
     for wanted, condition in conditions:
         if wanted:
@@ -78,10 +83,25 @@ def abort_initiative(engine, session, principal, instance_id: str, reason: str,
     return with_initiative(session, view)
 
 
+def administration_of(session, instance_id: str) -> str | None:
+    """The administration of an instance's initiative (None for an instance that is no initiative)."""
+    found = session.execute(select(ProcessInstance.id, Initiative.administration)
+                            .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
+                            .where(ProcessInstance.id == instance_id)).first()
+    if found is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    return found[1]
+
+
+#: Who works an instance's idea owner tasks: the initiative's owner, else who started it
+#: (an instance that is no initiative).
+owner_column = func.coalesce(Initiative.owner, ProcessInstance.started_by)
+
+
 def task_context(session, task_id: str):
-    """The task with what the role rules need: its instance's starter and administration."""
+    """The task with what the role rules need: its initiative's owner, administration and title."""
     return session.execute(
-        select(HumanTask, ProcessInstance.started_by, Initiative.administration, Initiative.title)
+        select(HumanTask, owner_column, Initiative.administration, Initiative.title)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
         .where(HumanTask.id == task_id)).first()
@@ -101,24 +121,27 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
               (due_before, lambda: HumanTask.due_at < due_before))
     filters += [condition() for value, condition in wanted if value is not None and value != ""]
 
-    def source(*conditions, administrations=None):
+    def source(*conditions, administrations=None, owner=None):
         query = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(*filters, *conditions)
         if administrations is not None:
             query = query.join(Initiative, Initiative.instance_id == HumanTask.instance_id).where(
                 Initiative.administration.in_(administrations))
+        if owner is not None:
+            query = (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                     .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
+                     .where(owner_column == owner))
         return select(query.order_by(*order).limit(limit).subquery().c.id)
 
     sources = []
-    if scope == "all" and principal.has(Role.ADMIN):
+    admin = principal.has(Role.ADMIN)
+    if scope == "all" and admin:
         sources.append(source())
-    if scope in ("mine", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
+    if scope in ("mine", "inbox") or (scope == "all" and not admin):
         sources.append(source(HumanTask.assignee == principal.username))
-    if scope in ("available", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
-        restricted = Role.DECISION_MAKER in principal.roles and not principal.has(Role.ADMIN)
-        for lane_name in lanes_for(principal.roles):
-            by_administration = restricted and LANE_ROLES[lane_name] == Role.DECISION_MAKER
+    if scope in ("available", "inbox") or (scope == "all" and not admin):
+        for lane_name, administrations, owner in _lanes_open_to(session, principal):
             sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
-                                  administrations=sorted(principal.administrations) if by_administration else None))
+                                  administrations=administrations, owner=owner))
     if not sources:
         return []
     chosen = union_all(*sources).subquery()
@@ -129,6 +152,30 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
     return [{**task_view(task), "title": title, "administration": administration,
              "overdue": bool(task.due_at and task.due_at < now)}
             for task, title, administration in session.execute(query)]
+
+
+def _lanes_open_to(session, principal) -> list[tuple[str, list[str] | None, str | None]]:
+    """(lane, administrations or None for all, owner or None) whose unclaimed tasks the caller may take.
+
+    The same rules as ``access``: scoped roles for their administrations only, a manager's
+    lane also for decision makers of administrations without a manager, the idea owner's
+    lane only on the caller's own initiatives.
+    """
+    lanes = []
+    for lane_name, role in LANE_ROLES.items():
+        if role == Role.IDEA_OWNER:
+            if principal.has(role):
+                lanes.append((lane_name, None, principal.username))
+        elif role in SCOPED_ROLES:
+            held = set(principal.administrations_for(role))
+            stand_in = STAND_INS.get(role)
+            if stand_in and principal.has(stand_in):
+                held |= principal.administrations_for(stand_in) - accounts.administrations_with(session, role)
+            if held:
+                lanes.append((lane_name, sorted(held), None))
+        elif principal.has(role):
+            lanes.append((lane_name, None, None))
+    return lanes
 
 
 def public_initiatives(session, *, phase=None, kind=None, administration=None, status=None,

@@ -17,11 +17,15 @@ from api.schemas import (
     StartInstance,
     VersionArgs,
 )
-from application import portfolio
+from application import access, portfolio
 from application.access import ABORTERS, INSTANCE_READERS, OPERATORS, STARTERS
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances",
                 description="Start and follow process instances; admins operate on them.")
+
+
+def _may_read(instance_id: str) -> None:
+    access.authorize_instance(reader(), principal(), instance_id, "reading an initiative", reading=True)
 
 
 def _detail(view: dict) -> dict:
@@ -35,7 +39,7 @@ class Instances(MethodView):
     @blp.response(200, InstancePage)
     def get(self, args):
         """Instances, newest first, filtered by definition, state, phase, administration, dates, title."""
-        return portfolio.instance_page(reader(), **args)
+        return portfolio.instance_page(reader(), within=access.instance_scope(principal()), **args)
 
     @require(*STARTERS)
     @blp.arguments(StartInstance)
@@ -54,6 +58,7 @@ class Instance(MethodView):
     @blp.response(200, InstanceDetail)
     def get(self, instance_id):
         """State, current tasks, waiting timers, jobs, data and version."""
+        _may_read(instance_id)
         return _detail(engine().instance(instance_id))
 
 
@@ -63,6 +68,7 @@ class History(MethodView):
     @blp.response(200, HistoryEntry(many=True))
     def get(self, instance_id):
         """The audit log of the instance."""
+        _may_read(instance_id)
         engine().instance(instance_id)
         return engine().history(instance_id)
 
@@ -92,8 +98,8 @@ class Abort(MethodView):
     @blp.alt_response(409, schema=ErrorResponse, description="the instance is not waiting for an abort")
     def post(self, args, instance_id):
         """Abort an initiative with a reason (the BPMN message avbryt_initiativ)."""
-        return portfolio.abort_initiative(engine(), reader(), principal(), instance_id, args["reason"],
-                                          expected_version=args.get("version"))
+        return access.abort_initiative(engine(), reader(), principal(), instance_id, args["reason"],
+                                       expected_version=args.get("version"))
 
 
 @blp.route("/<instance_id>/migrate")

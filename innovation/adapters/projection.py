@@ -20,6 +20,7 @@ from innovation.domain.initiative import (
     apply_measurements,
     enter_phase,
     finish,
+    reclassify,
     record_assessment,
     record_from_start_data,
     record_gate_decision,
@@ -27,7 +28,15 @@ from innovation.domain.initiative import (
     sync_funds,
 )
 from innovation.domain.scoring import assess
-from innovation.model import DECISIONS, GATE_TASKS, OUTCOMES, PHASE_SUBPROCESSES, PROCESS_KEY
+from innovation.model import (
+    DECISIONS,
+    GATE_TASKS,
+    OUTCOMES,
+    OWNER_ASSIGNMENT,
+    PHASE_SUBPROCESSES,
+    PROCESS_KEY,
+    SCREENING_TASK,
+)
 
 
 def current_phase(active_elements: list[dict]) -> str | None:
@@ -47,6 +56,8 @@ def _amounts(lines) -> dict[str, Decimal]:
 
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
+    if element == SCREENING_TASK and data.get("kind") and data.get("administration"):
+        record = reclassify(record, data["kind"], data["administration"])
     if element in GATE_TASKS:
         gate = GATE_TASKS[element]
         decision = data[gate.decision_field]
@@ -96,10 +107,12 @@ def project_initiative(session, event) -> None:
         if event.action != "started":
             return
         record = record_from_start_data(event.submitted)
-        row = Initiative(instance_id=event.instance_id, started_at=event.at)
+        row = Initiative(instance_id=event.instance_id, started_at=event.at, owner=event.actor)
         session.add(row)
     else:
         record = from_dict(row.record)
+    if event.action == "task_completed" and event.element_id == OWNER_ASSIGNMENT.task:
+        row.owner = event.submitted[OWNER_ASSIGNMENT.field]
     record = update(record, session, event)
     row.title, row.kind, row.administration = record.title, record.kind.value, record.administration
     row.phase = record.phase.value if record.phase else None

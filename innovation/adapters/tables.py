@@ -48,6 +48,9 @@ class Initiative(InnovationBase):
     phase: Mapped[str | None] = mapped_column(String(30), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     score_total: Mapped[int | None] = mapped_column(Integer)
+    # the user who works the idea owner's tasks: who submitted it, or for a resident's idea
+    # the internal owner a coordinator assigned (a user name, not shown publicly)
+    owner: Mapped[str | None] = mapped_column(String(100), index=True)
     record: Mapped[dict] = mapped_column(JSON)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -113,6 +113,16 @@ def record_gate_decision(
     return replace(record, status=status, gate_decisions=record.gate_decisions + (made,))
 
 
+def reclassify(record: InitiativeRecord, kind: Kind | str, administration: str) -> InitiativeRecord:
+    """The screening settles which kind of initiative it is and which administration owns it."""
+    _require_running(record)
+    try:
+        code = by_code(administration).code
+    except DomainError as e:
+        raise InitiativeError(str(e)) from None
+    return replace(record, kind=parse(Kind, kind), administration=code)
+
+
 def record_assessment(record: InitiativeRecord, assessment: Assessment) -> InitiativeRecord:
     """Keep the assessment's total on the record for portfolio views."""
     return replace(record, score_total=assessment.total)

@@ -37,6 +37,7 @@ ENDED = (Status.ABORTED, Status.REALISED)
 
 
 class Gate(StrEnum):
+    GRANSKNING = "granskning"  # screening: is it an innovation initiative, which kind, which administration
     TID = "tid"  # beslut tid: the idea owner may spend working time exploring
     PENGAR = "pengar"  # beslut pengar: an administration grants funds for a pilot
     SKALA_UPP = "skala_upp"  # beslut skala upp: real value seen, scale it up
