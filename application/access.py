@@ -192,7 +192,7 @@ def assign_task(engine, session, manager: Principal, task_id: str, assignee: str
     if person is None:
         reason = f"user {assignee!r} does not exist"
     else:
-        reason = _refusal(session, person, task.element_id, task.lane, administration, owner, assignee=None)
+        reason = _refusal(session, person, task.element_id, task.lane, administration, owner, assignee)
     if reason is None:
         return engine.assign_task(task_id, assignee, actor=manager.username)
     raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])

@@ -14,15 +14,17 @@ from engine import ManualClock
 from innovation.adapters import ledger_store
 from innovation.driver import Driver, start_data
 
-LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
+LABELS = {"granska_initiativ": "granskning", "tilldela_idebarare": "intern idébärare", "vilande_tid": "återupptagen",
+          "utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
           "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "utvardera_pilot": "utvärdering",
           "tvingande_beslut": "slutdatum", "forbered_skalning": "skalning", "beslut_skala_upp": "beslut skala",
           "dokumentera_lardomar": "lärdomar", "avbryt": "avbryt", "vänta": "vänta"}
 
 
 def laiban(d: Driver) -> None:
-    d.explore_idea(3)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(3)
     d.plan([("SOF", 400_000), ("SLF", 150_000)])
     d.gate_money("grant", [("SOF", 400_000), ("SLF", 150_000)])
     d.evaluate("continue", [("SOF", 120_000)], value=2.0)
@@ -33,8 +35,9 @@ def laiban(d: Driver) -> None:
 
 
 def sewage(d: Driver) -> None:
-    d.explore_idea(2)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(2)
     lines = [("MF", 300_000), ("FF", 250_000), ("SBF", 150_000)]
     d.plan(lines, weeks=12)
     d.gate_money("grant", lines)
@@ -48,11 +51,13 @@ def sewage(d: Driver) -> None:
 
 
 def activity_house(d: Driver) -> None:
-    d.explore_idea(2)
-    d.gate_time("hold", hold_until=(d.clock.now() + timedelta(days=21)).date().isoformat())
+    d.screen()
+    d.gate_time("hold", hold_until=(d.clock.now() + timedelta(days=60)).date().isoformat())
     d.path.append("vänta")
-    d.wait(days=30)
+    d.wait(days=14)
+    d.resume("Lokalen blev ledig tidigare än väntat.")
     d.gate_time("go")
+    d.explore_idea(2)
     d.plan([("KF", 350_000)])
     d.gate_money("recycle")
     d.plan([("KF", 200_000)])
@@ -62,14 +67,15 @@ def activity_house(d: Driver) -> None:
 
 
 def sensors(d: Driver) -> None:
-    d.explore_idea(1)
+    d.screen(kind="behovsdriven")
     d.gate_time("kill")
     d.lessons("Behovet täcktes redan av befintliga larm.")
 
 
 def welfare_assistant(d: Driver) -> None:
-    d.explore_idea(2)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(2)
     d.plan([("AMF", 5_000_000)])
     d.gate_money("grant", [("AMF", 5_000_000)])  # more than the budget: back to the gate
     d.gate_money("grant", [("AMF", 500_000)])
@@ -79,8 +85,9 @@ def welfare_assistant(d: Driver) -> None:
 
 
 def video_meetings(d: Driver) -> None:
-    d.explore_idea(3)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(3)
     d.plan([("VOF", 250_000)])
     d.gate_money("grant", [("VOF", 250_000)])
     d.evaluate("scale", [("VOF", 180_000)])
@@ -89,13 +96,29 @@ def video_meetings(d: Driver) -> None:
     d.lessons("Ingen mottagande enhet hade budget för drift.")
 
 
+def school_route(d: Driver) -> None:
+    d.screen()
+    d.assign_owner("idea-owner")
+    d.explore_idea(2)
+    d.abort("Trafikverket bygger en nationell lösning.")
+    d.lessons("En invånares idé fick en ägare i staden; idén lever vidare nationellt.")
+
+
+def not_an_innovation(d: Driver) -> None:
+    d.screen("reject", screening_category="other",
+             screening_rationale="Ett ordinarie inköp av möbler, inte ett innovationsinitiativ.")
+    d.lessons("Hänvisad till ordinarie inköp.")
+
+
 SCENARIOS = [
-    ("Laiban – AI-assistent i förskolan", "SOF", "idedriven", laiban),
-    ("Källsorterande avloppssystem", "MF", "behovsdriven", sewage),
-    ("Aktivitetshus utan regelbok", "KF", "idedriven", activity_house),
-    ("Sensormätning i hemmiljön", "VOF", "mojlighetsdriven", sensors),
-    ("AI-assistent för ekonomiskt bistånd", "AMF", "mojlighetsdriven", welfare_assistant),
-    ("Anhörigmöte via video", "VOF", "behovsdriven", video_meetings),
+    ("Laiban – AI-assistent i förskolan", "SOF", "idedriven", "employee", laiban),
+    ("Källsorterande avloppssystem", "MF", "behovsdriven", "employee", sewage),
+    ("Aktivitetshus utan regelbok", "KF", "idedriven", "employee", activity_house),
+    ("Sensormätning i hemmiljön", "VOF", "mojlighetsdriven", "employee", sensors),
+    ("AI-assistent för ekonomiskt bistånd", "AMF", "mojlighetsdriven", "employee", welfare_assistant),
+    ("Anhörigmöte via video", "VOF", "behovsdriven", "employee", video_meetings),
+    ("Säker skolväg (invånarförslag)", "SBF", "idedriven", "resident", school_route),
+    ("Nya kontorsstolar", "FF", "idedriven", "employee", not_an_innovation),
 ]
 
 
@@ -120,9 +143,9 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
         ledger_store.set_budget(uow.session, "AMF", clock.now().year, 3_000_000)
         uow.commit()
     rows = []
-    for title, administration, kind, scenario in SCENARIOS:
+    for title, administration, kind, submitter, scenario in SCENARIOS:
         start = clock.now()
-        driver = Driver.submit(engine, clock, start_data(title, administration, kind))
+        driver = Driver.submit(engine, clock, start_data(title, administration, kind, submitter))
         scenario(driver)
         record, instance = driver.record(), driver.instance()
         rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],

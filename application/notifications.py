@@ -153,10 +153,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 WORDS = {  # the values a template shows, per language
     "sv": {"go": "gå vidare", "kill": "avsluta", "hold": "vänta", "recycle": "arbeta om", "tid": "Tid",
+           "granskning": "Granskning",
            "pengar": "Pengar", "skala_upp": "Skala upp", "open": "Öppna", "digest": "Sammanfattning",
            "digest_intro": "Det här har hänt sedan förra sammanfattningen:", "settings": "Inställningar",
            "none": "–"},
     "en": {"go": "go ahead", "kill": "stop", "hold": "hold", "recycle": "rework", "tid": "Time",
+           "granskning": "Screening",
            "pengar": "Money", "skala_upp": "Scale up", "open": "Open", "digest": "Summary",
            "digest_intro": "This happened since the last summary:", "settings": "Settings", "none": "–"},
 }

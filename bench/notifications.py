@@ -39,8 +39,9 @@ def changes_ms(engine, clock) -> float:
     started, steps = time.perf_counter(), 0
     for n in range(ROUNDS):
         d = Driver.submit(engine, clock, start_data(f"Initiativ {n}"))
-        d.explore_idea(3)
+        d.screen()
         d.gate_time("go")
+        d.explore_idea(3)
         steps += 4
     return (time.perf_counter() - started) * 1000 / steps
 

@@ -66,8 +66,9 @@ def templates(engine, clock) -> dict[str, str]:
         return driver
 
     def to_pilot(driver: Driver) -> Driver:
-        driver.explore_idea(3)
+        driver.screen()
         driver.gate_time("go")
+        driver.explore_idea(3)
         driver.plan([("SOF", 100_000)])
         driver.gate_money("grant", [("SOF", 100_000)])
         return driver
@@ -75,8 +76,9 @@ def templates(engine, clock) -> dict[str, str]:
     submit("submitted")
     submit("time gate").explore_idea(3)
     money = submit("money gate")
-    money.explore_idea(3)
+    money.screen()
     money.gate_time("go")
+    money.explore_idea(3)
     money.plan([("SOF", 100_000)])
     to_pilot(submit("pilot")).evaluate("continue", [("SOF", 20_000)])
     hold = submit("on hold")

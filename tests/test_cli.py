@@ -71,7 +71,7 @@ def test_demo_prints_every_outcome(cli, migrated):
     code, out, _ = cli("demo")
     assert code == 0
     assert "slut_realiserad" in out and "slut_avbruten" in out
-    assert "outcomes: {'realised': 2, 'aborted': 4}" in out
+    assert "outcomes: {'realised': 2, 'aborted': 6}" in out
 
 
 def _free_port() -> int:

@@ -18,8 +18,13 @@ from innovation.model import (
     GATE_TASKS,
     LANE_ROLES,
     OUTCOMES,
+    OWNER_ASSIGNMENT,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
+    SCOPED_ROLES,
+    SCREENING_TASK,
+    STAND_INS,
+    SUBMITTER_FIELD,
     Lane,
     Role,
     lanes_for,
@@ -84,3 +89,70 @@ def test_the_abort_message_is_declared_and_caught():
 def test_lanes_for_follows_the_roles():
     assert lanes_for({Role.DECISION_MAKER}) == [Lane.FORVALTNINGSLEDNING]
     assert lanes_for({Role.ADMIN}) == []
+
+
+def test_scoped_roles_hold_the_lanes_that_decide_per_administration():
+    assert {LANE_ROLES[Lane.FORVALTNINGSLEDNING], LANE_ROLES[Lane.INNOVATIONSLEDARE],
+            LANE_ROLES[Lane.NARMASTE_CHEF]} == set(SCOPED_ROLES)
+    assert STAND_INS == {Role.MANAGER: Role.DECISION_MAKER}
+
+
+def lane_of(element_id: str) -> str:
+    [lane] = [lane.get("name") for lane in PROCESS.iter(f"{{{NS['bpmn']}}}lane")
+              if element_id in [ref.text for ref in lane.findall("bpmn:flowNodeRef", NS)]]
+    return lane
+
+
+def test_the_time_gate_is_the_nearest_managers_and_the_screening_the_coordinators():
+    assert lane_of("beslut_tid") == Lane.NARMASTE_CHEF
+    assert lane_of(SCREENING_TASK) == lane_of(OWNER_ASSIGNMENT.task) == Lane.INNOVATIONSLEDARE
+    assert lane_of("utforska_behov") == Lane.IDEBARARE
+
+
+def test_the_screening_settles_kind_and_administration_with_the_start_forms_choices():
+    screening = form_of(element(SCREENING_TASK))
+    start = json.loads((ROOT / "forms" / "initiative-start.schema.json").read_text(encoding="utf-8"))
+    for field in ("kind", "administration"):
+        assert screening["properties"][field]["oneOf"] == start["properties"][field]["oneOf"]
+        assert field in screening["required"]
+
+
+def test_the_start_form_says_who_submitted_and_the_screening_routes_on_it():
+    start = json.loads((ROOT / "forms" / "initiative-start.schema.json").read_text(encoding="utf-8"))
+    submitter = start["properties"][SUBMITTER_FIELD]
+    assert {c["const"] for c in submitter["oneOf"]} == {"employee", "resident"} and SUBMITTER_FIELD in start["required"]
+    conditions = [c.text for c in PROCESS.iter(f"{{{NS['bpmn']}}}conditionExpression")]
+    assert all(any(f'{SUBMITTER_FIELD} == "{who}"' in c for c in conditions) for who in ("employee", "resident"))
+
+
+def test_the_owner_assignment_task_carries_the_owner_field():
+    task = element(OWNER_ASSIGNMENT.task)
+    assert etree.QName(task).localname == "userTask"
+    assert OWNER_ASSIGNMENT.field in form_of(task)["required"]
+
+
+def test_time_comes_before_exploring_and_criteria_after():
+    flows = {(f.get("sourceRef"), f.get("targetRef")) for f in PROCESS.iter(f"{{{NS['bpmn']}}}sequenceFlow")}
+
+    def reaches(start: str, goal: str, avoiding=()) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node in seen or node in avoiding:
+                continue
+            seen.add(node)
+            todo += [target for source, target in flows if source == node]
+        return False
+    assert reaches("start_ide", "utforska_behov")
+    # exploring needs working time granted (beslut tid) or, for a resident's idea, an internal owner
+    assert not reaches(SCREENING_TASK, "utforska_behov", avoiding=("beslut_tid", OWNER_ASSIGNMENT.task))
+    assert reaches("utforska_behov", "bedom_kriterier") and not reaches("bedom_kriterier", "beslut_tid")
+
+
+def test_the_hold_at_the_time_gate_can_be_lifted_early():
+    hold = element("vilande_tid")
+    assert etree.QName(hold).localname == "userTask"
+    [timer] = PROCESS.xpath(".//bpmn:boundaryEvent[@attachedToRef='vilande_tid']", namespaces=NS)
+    assert timer.get("cancelActivity") in (None, "true") and timer.find("bpmn:timerEventDefinition", NS) is not None
