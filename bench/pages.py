@@ -74,7 +74,7 @@ def templates(engine, clock) -> dict[str, str]:
         return driver
 
     submit("submitted")
-    submit("time gate").explore_idea(3)
+    submit("time gate").screen()
     money = submit("money gate")
     money.screen()
     money.gate_time("go")
@@ -82,17 +82,20 @@ def templates(engine, clock) -> dict[str, str]:
     money.plan([("SOF", 100_000)])
     to_pilot(submit("pilot")).evaluate("continue", [("SOF", 20_000)])
     hold = submit("on hold")
-    hold.explore_idea(2)
+    hold.screen()
     hold.gate_time("hold", hold_until="2031-01-01")
     done = to_pilot(submit("realised"))
     done.evaluate("scale", [("SOF", 50_000)])
     done.prepare_scaling()
     done.gate_scale("scale")
     stopped = submit("aborted")
-    stopped.explore_idea(1)
+    stopped.screen()
     stopped.abort("Ingen effekt.")
     stopped.lessons()
-    submit("incident", key=INCIDENT).explore_idea(3)
+    incident = submit("incident", key=INCIDENT)
+    incident.screen()
+    incident.gate_time("go")
+    incident.explore_idea(3)
     return made
 
 

@@ -11,7 +11,7 @@ PEOPLE = {
     "ada": [("idea_owner", None)],
     "bo": [("idea_owner", None)],
     "ivar": [("coordinator", "SOF"), ("coordinator", "MF")],
-    "kim": [("coordinator", "FF")],
+    "fredrik": [("coordinator", "FF")],
     "frida": [("decision_maker", "SOF")],
     "mf_boss": [("decision_maker", "MF")],
 }

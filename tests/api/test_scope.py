@@ -35,7 +35,7 @@ def denials(engine) -> list[dict]:
 
 def test_a_coordinator_of_ff_cannot_abort_an_sof_initiative(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)  # SOF
-    refused = api.as_("kim").post(f"/api/instances/{flow.id}/abort", json={"reason": "Fel förvaltning."})
+    refused = api.as_("fredrik").post(f"/api/instances/{flow.id}/abort", json={"reason": "Fel förvaltning."})
     assert refused.status_code == 403
     assert refused.json["message"] == ("aborting an initiative: the initiative belongs to SOF; you coordinate FF")
     assert denials(engine)[-1]["path"] == f"/api/instances/{flow.id}/abort"
@@ -47,21 +47,21 @@ def test_a_coordinator_of_ff_cannot_abort_an_sof_initiative(api, engine, clock):
 def test_coordinators_see_and_work_only_their_administrations(api, engine, clock):
     sof = ApiInitiative(api, engine, clock)
     ff = ApiInitiative(api, engine, clock, administration="FF")
-    listed = api.as_("kim").get("/api/instances").json
+    listed = api.as_("fredrik").get("/api/instances").json
     assert [i["id"] for i in listed["items"]] == [ff.id] and listed["total"] == 1
     assert {i["id"] for i in api.as_("admin").get("/api/instances").json["items"]} == {sof.id, ff.id}
     assert {i["id"] for i in api.as_("owner").get("/api/instances").json["items"]} == {sof.id, ff.id}
-    assert api.as_("kim").get(f"/api/instances/{sof.id}").status_code == 403
-    assert api.as_("kim").get(f"/api/instances/{sof.id}/history").status_code == 403
-    assert api.as_("kim").get("/api/instances/no-such-id").status_code == 404
-    assert inbox(api, "kim") == ["granska_initiativ"] and inbox(api, "ivar") == ["granska_initiativ"]
+    assert api.as_("fredrik").get(f"/api/instances/{sof.id}").status_code == 403
+    assert api.as_("fredrik").get(f"/api/instances/{sof.id}/history").status_code == 403
+    assert api.as_("fredrik").get("/api/instances/no-such-id").status_code == 404
+    assert inbox(api, "fredrik") == ["granska_initiativ"] and inbox(api, "ivar") == ["granska_initiativ"]
     screening = sof.task("ivar", "granska_initiativ")
     for path in ("claim", "unclaim"):
-        assert api.as_("kim").post(f"/api/tasks/{screening['id']}/{path}").status_code == 403
-    assert api.as_("kim").post(f"/api/tasks/{screening['id']}/assign", json={"assignee": "kim"}).status_code == 403
-    refused = api.as_("ivar").post(f"/api/tasks/{screening['id']}/assign", json={"assignee": "kim"})
+        assert api.as_("fredrik").post(f"/api/tasks/{screening['id']}/{path}").status_code == 403
+    assert api.as_("fredrik").post(f"/api/tasks/{screening['id']}/assign", json={"assignee": "fredrik"}).status_code == 403
+    refused = api.as_("ivar").post(f"/api/tasks/{screening['id']}/assign", json={"assignee": "fredrik"})
     assert refused.status_code == 422 and "belongs to SOF" in refused.json["details"][0]["message"]
-    completed = api.as_("kim").post(f"/api/tasks/{screening['id']}/complete", json={"data": {}})
+    completed = api.as_("fredrik").post(f"/api/tasks/{screening['id']}/complete", json={"data": {}})
     assert completed.status_code == 403 and "belongs to SOF" in completed.json["message"]
 
 
@@ -151,4 +151,4 @@ def test_the_screening_moves_an_initiative_to_another_administrations_people(api
     assert flow.detail()["administration"] == "FF"
     assert inbox(api, "frida", instance_id=flow.id) == []
     assert api.as_("ivar").get(f"/api/instances/{flow.id}").status_code == 403
-    assert api.as_("kim").get(f"/api/instances/{flow.id}").status_code == 200
+    assert api.as_("fredrik").get(f"/api/instances/{flow.id}").status_code == 200

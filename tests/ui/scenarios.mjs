@@ -143,11 +143,11 @@ const scenarios = {
     report.failedMarked = await page.locator('.djs-element.state-failed').count();
     await navigate(page, 'button:has-text("Försök igen")');
     report.flash = await text(page, '.flash');
-    for (let i = 0; i < 40 && await page.locator('text=Beslut tid').count() === 0; i += 1) {
+    for (let i = 0; i < 40 && await page.locator('text=Utforma upplägg').count() === 0; i += 1) {
       await page.waitForTimeout(250);
       await page.reload();
     }
-    report.nextTaskShown = await page.locator('text=Beslut tid').count();
+    report.nextTaskShown = await page.locator('text=Utforma upplägg').count();
     await audit(page, 'instance after the retry');
     await page.goto(config.url + '/monitor/instances?status=running&administration=SOF');
     await audit(page, 'instances filtered');
@@ -323,6 +323,7 @@ const scenarios = {
     await page.fill('#claim', config.claim);
     await page.fill('#value', config.value);
     await page.selectOption('#role', config.role);
+    if (config.administration) await page.selectOption('#administration', config.administration);
     await navigate(page, 'form[action="/admin/mappings"] button[type=submit]');
     report.flash = await text(page, '.flash');
     await audit(page, 'sign-in roles with a mapping');
@@ -338,7 +339,7 @@ const scenarios = {
       await admin.fill('#username', username);
       await admin.fill('#display_name', 'Kim Karlsson');
       await admin.fill('#email', 'kim@helsingborg.se');
-      await admin.check('input[name=roles][value=coordinator]');
+      await admin.check('input[name=coordinates_for][value=SOF]');
       await navigate(admin, 'form[action="/admin/users"] button[type=submit]');
     };
     await create('ada');

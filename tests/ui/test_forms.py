@@ -66,8 +66,8 @@ def test_rows_are_added_and_removed():
 
 def _at_money_gate(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     flow.complete("ada", "utforma_upplagg", setup([("SOF", 200_000)], clock.now().date()))
     return flow, flow.task("frida", "beslut_pengar")
 
@@ -126,10 +126,11 @@ def test_an_idea_owner_submits_a_new_initiative(page, engine):
     assert invalid.status_code == 422 and "Ange en e-postadress." in text(invalid)
     done = ada.post("/initiatives/new", data={
         "/title": "Cykel", "/kind": "idedriven", "/description": "d", "/need": "n", "/strategic_area": "s",
-        "/administration": "SOF", "/idea_owner/name": "Ada", "/idea_owner/email": "ada@helsingborg.se",
-        "_submit": "1"})
+        "/administration": "SOF", "/submitter": "employee", "/idea_owner/name": "Ada",
+        "/idea_owner/email": "ada@helsingborg.se", "_submit": "1"})
     assert done.status_code == 302
-    assert "Utforska behov och idé" in text(ada.get("/inbox"))
+    assert "Granska initiativ" in text(page("ivar").get("/inbox"))  # the screening is the coordinator's
+    assert "Granska initiativ" not in text(ada.get("/inbox"))
     assert page("ivar").get("/initiatives/new").status_code == 403
 
 

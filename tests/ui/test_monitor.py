@@ -38,6 +38,7 @@ def test_instances_filter_and_page(page, api, engine, clock):
 def test_an_admin_retries_an_incident(page, api, engine, clock):
     _failing_scores(engine)
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
     [job] = flow.detail()["jobs"]
     assert job["state"] == "incident"
@@ -50,7 +51,7 @@ def test_an_admin_retries_an_incident(page, api, engine, clock):
     assert retried.headers["Location"] == f"/monitor/instances/{flow.id}"
     flow.settle()
     after = admin.get(f"/monitor/instances/{flow.id}")
-    assert _flash(after)[-1] == "Anropet körs igen." and "Beslut tid" in text(after)
+    assert _flash(after)[-1] == "Anropet körs igen." and "Utforma upplägg" in text(after)
     assert page("ivar").post(f"/monitor/jobs/{job['id']}/retry").status_code == 403
 
 
@@ -76,8 +77,10 @@ def test_operations_name_the_version_they_act_on(page, api, engine, clock):
 
 def test_heatmap_counts_waiting_and_failed_per_element(page, api, engine, clock):
     _failing_scores(engine)
-    ApiInitiative(api, engine, clock).explore()
-    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss")
+    failing = ApiInitiative(api, engine, clock)
+    failing.to_exploration()
+    failing.explore()
+    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss").to_exploration()
     definition = engine.definitions("innovation")[0]
     with engine.db.unit_of_work() as uow:
         counts = ui_queries.element_counts(uow.session, [definition["id"]])
