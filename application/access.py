@@ -169,7 +169,9 @@ def check_submission(session, element_id: str, data: dict) -> None:
         return
     field = OWNER_ASSIGNMENT.field
     username = data.get(field)
-    person = accounts.principal_for(session, username) if isinstance(username, str) else None
+    if not isinstance(username, str):
+        return  # missing or not text: the form's schema says so
+    person = accounts.principal_for(session, username)
     if person is None or not person.has(Role.IDEA_OWNER):
         reason = (f"{username!r} is not a user" if person is None else f"{username} does not hold the role "
                   f"{Role.IDEA_OWNER}") + ": the internal owner must be a user who may work as idea owner"

@@ -149,3 +149,16 @@ def test_every_form_in_forms_renders_with_labels_and_descriptions(name):
     assert inputs and set(inputs) <= labelled
     ids = set(re.findall(r' id="([^"]+)"', html))
     assert all(ref in ids for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split())
+
+
+def test_a_coordinator_names_the_internal_owner_of_a_residents_idea_on_the_page(page, api, engine, clock):
+    flow = ApiInitiative(api, engine, clock, submitter="resident")
+    flow.screen()
+    task = flow.task("ivar", "tilldela_idebarare")
+    ivar = page("ivar")
+    unknown = ivar.post(f"/tasks/{task['id']}", data={"/internal_owner": "nobody", "_submit": "1"})
+    assert unknown.status_code == 422 and "nobody&#39; is not a user" in unknown.get_data(as_text=True)
+    assigned = ivar.post(f"/tasks/{task['id']}", data={"/internal_owner": "bo", "_submit": "1"})
+    assert assigned.status_code == 302
+    assert "Utforska behov och idé" in text(page("bo").get("/inbox"))
+    assert "Utforska behov och idé" not in text(page("ada").get("/inbox"))
