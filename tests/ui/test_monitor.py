@@ -97,3 +97,19 @@ def test_the_portfolio_shows_the_funnel_and_funds(page, api, engine, clock):
     body = text(page("admin").get("/monitor/dashboard"))
     assert "Utforska idé 1" in body and "Utveckla pilot 1" in body
     assert "Skol- och fritidsförvaltningen 200 000 kr 0 kr" in body.replace("\u00a0", " ")
+
+
+def test_a_coordinator_sees_and_aborts_only_initiatives_of_their_administrations(page, api, engine, clock):
+    sof = ApiInitiative(api, engine, clock)
+    ff = ApiInitiative(api, engine, clock, administration="FF")
+    fredrik = page("fredrik")  # coordinator of FF
+    listing = fredrik.get("/monitor/instances").get_data(as_text=True)
+    assert f"/monitor/instances/{ff.id}" in listing and f"/monitor/instances/{sof.id}" not in listing
+    assert fredrik.get(f"/monitor/instances/{sof.id}").status_code == 403
+    assert fredrik.get(f"/monitor/instances/{sof.id}/diagram.xml").status_code == 403
+    refused = fredrik.post(f"/monitor/instances/{sof.id}/abort", data={"reason": "Fel förvaltning."})
+    assert refused.status_code == 403 and sof.detail()["status"] == "running"
+    done = fredrik.post(f"/monitor/instances/{ff.id}/abort", data={"reason": "Dubblett."})
+    assert done.status_code == 302
+    ff.settle()
+    assert [t["element_id"] for t in ff.detail()["tasks"]] == ["dokumentera_lardomar"]
