@@ -92,9 +92,11 @@ def _refusal(session, person: Principal, element_id: str, lane: str | None, admi
     if role in SCOPED_ROLES and administration in person.administrations_for(role):
         return None
     stand_in = STAND_INS.get(role)
-    if stand_in and administration in person.administrations_for(stand_in) \
-            and administration not in accounts.administrations_with(session, role):
-        return None
+    if stand_in and administration in person.administrations_for(stand_in):
+        if administration not in accounts.administrations_with(session, role):
+            return None
+        return (f"task {element_id} is for the {role} of {administration}; {administration} has one, so its "
+                f"{stand_in}s do not stand in")
     if not person.has(role) and not (stand_in and person.has(stand_in)):
         return f"task {element_id} is in lane {lane}: only a {role} may act on it"
     held = sorted(person.administrations_for(role) | (person.administrations_for(stand_in) if stand_in else set()))
