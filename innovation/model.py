@@ -50,11 +50,6 @@ LANE_ROLES: dict[str, Role] = {
 STAND_INS = {Role.MANAGER: Role.DECISION_MAKER}
 
 
-def lanes_for(roles) -> list[str]:
-    """The lanes whose tasks a holder of ``roles`` may work on."""
-    return [lane for lane, role in LANE_ROLES.items() if role in roles]
-
-
 @dataclass(frozen=True)
 class GateTask:
     """A gate's user task and the form fields that carry its decision."""

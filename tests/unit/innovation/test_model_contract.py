@@ -27,7 +27,6 @@ from innovation.model import (
     SUBMITTER_FIELD,
     Lane,
     Role,
-    lanes_for,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -84,11 +83,6 @@ def test_the_abort_message_is_declared_and_caught():
     message = DIAGRAM.find(f"bpmn:message[@name='{ABORT_MESSAGE}']", NS)
     assert message is not None
     assert PROCESS.xpath(".//bpmn:messageEventDefinition[@messageRef=$ref]", namespaces=NS, ref=message.get("id"))
-
-
-def test_lanes_for_follows_the_roles():
-    assert lanes_for({Role.DECISION_MAKER}) == [Lane.FORVALTNINGSLEDNING]
-    assert lanes_for({Role.ADMIN}) == []
 
 
 def test_scoped_roles_hold_the_lanes_that_decide_per_administration():
