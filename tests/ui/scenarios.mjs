@@ -76,8 +76,8 @@ const submit = (page) => navigate(page, 'button[name=_submit]');
 
 // -- scenarios -------------------------------------------------------------------------------
 const scenarios = {
-  // An idea owner submits an initiative, then completes her first task: invalid, then valid.
-  async caseworker() {
+  // An idea owner submits an initiative (an employee's idea: the page's default).
+  async submission() {
     const page = await user('ada');
     await page.goto(config.url + '/initiatives/new');
     await audit(page, 'new initiative');
@@ -91,6 +91,13 @@ const scenarios = {
     await page.fill('#f-idea_owner-email', 'ada.lind@helsingborg.se');
     await submit(page);
     expect(page.url().endsWith('/inbox'), 'not back in the inbox after submitting: ' + page.url());
+    await audit(page, 'inbox');
+  },
+
+  // Screened and given working time, the idea owner completes her first task: invalid, then valid.
+  async caseworker() {
+    const page = await user('ada');
+    await page.goto(config.url + '/inbox');
     await audit(page, 'inbox');
     await navigate(page, 'a:has-text("Utforska behov och idé")');
     await audit(page, 'task form');
