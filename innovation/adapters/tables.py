@@ -50,7 +50,7 @@ class Initiative(InnovationBase):
     score_total: Mapped[int | None] = mapped_column(Integer)
     # the user who works the idea owner's tasks: who submitted it, or for a resident's idea
     # the internal owner a coordinator assigned (a user name, not shown publicly)
-    owner: Mapped[str | None] = mapped_column(String(100), index=True)
+    owner: Mapped[str | None] = mapped_column(String(200), index=True)
     record: Mapped[dict] = mapped_column(JSON)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]

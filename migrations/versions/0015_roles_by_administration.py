@@ -44,7 +44,7 @@ def _per_administration(table: str, key: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     with op.batch_alter_table('initiatives', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('owner', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('owner', sa.String(length=200), nullable=True))
         batch_op.create_index(batch_op.f('ix_initiatives_owner'), ['owner'], unique=False)
     op.execute("UPDATE initiatives SET owner = (SELECT started_by FROM process_instances "
                "WHERE process_instances.id = initiatives.instance_id)")
