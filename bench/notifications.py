@@ -31,7 +31,7 @@ from engine import ManualClock  # noqa: E402
 from innovation.driver import Driver, start_data  # noqa: E402
 from workers.mail import Mailer, SmtpTransport  # noqa: E402
 
-ROUNDS = 50  # each: submit, explore (2 tasks), time gate -> 3 completions and a start
+ROUNDS = 50  # each: submit, screening, time gate, explore (2 tasks) -> 4 completions and a start
 MESSAGES = 500
 
 
@@ -42,7 +42,7 @@ def changes_ms(engine, clock) -> float:
         d.screen()
         d.gate_time("go")
         d.explore_idea(3)
-        steps += 4
+        steps += 5
     return (time.perf_counter() - started) * 1000 / steps
 
 

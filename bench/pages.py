@@ -50,7 +50,7 @@ REPEATS = int(os.environ.get("PAGES_REPEATS", "40"))
 BATCH = 2000
 INCIDENT = "incident"
 PEOPLE = {"admin": [("admin", None)], "owner": [("process_owner", None)], "idea-owner": [("idea_owner", None)],
-          "coordinator": [("coordinator", None)],
+          "coordinator": [("coordinator", a.code) for a in ADMINISTRATIONS],
           "decision-maker": [("decision_maker", a.code) for a in ADMINISTRATIONS]}
 
 
