@@ -1,10 +1,12 @@
 """Who may do what: the role rules every entrypoint (API, pages) applies the same way.
 
 Only a member of the lane's role (or of a role the model lets act on that task too) may
-claim or complete a task; a decision maker acts only for their own administration — the
-task's scope where it has one (each paying administration's share of a money decision),
-else the initiative's; an idea owner only on initiatives they submitted; managers
-(coordinators, admins) may reassign and release any task. A refusal is an ``AccessDenied``;
+claim or complete a task; decision makers, coordinators and managers act only for the
+administrations they hold their role for — for the task's scope where it has one (each
+paying administration's share of a money decision), else the initiative's administration
+(where an administration has no manager, its decision makers take the manager's tasks); an
+idea owner only on initiatives they own; coordinators reassign and release tasks, see and
+abort initiatives of their own administrations, admins everywhere. A refusal is an ``AccessDenied``;
 the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from application import accounts, decisions, portfolio
 from application.accounts import Principal
 from engine import Conflict, InvalidData, NotFound, Problem
-from innovation.model import ALSO_ACTING, LANE_ROLES, Role
+from innovation.model import ALSO_ACTING, LANE_ROLES, OWNER_ASSIGNMENT, SCOPED_ROLES, STAND_INS, Role
 
 # Who may use which group of operations.
 INSTANCE_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER)
@@ -46,30 +48,98 @@ def audit_refusal(engine, principal: Principal, denial: AccessDenied, *, method:
                   details={"method": method, "path": path, "reason": denial.reason})
 
 
+def instance_scope(principal: Principal, *, reading: bool = True) -> frozenset[str] | None:
+    """The administrations whose initiatives the caller may see (or operate on); None for all.
+
+    Admins see and operate on every initiative and process owners see every one; a
+    coordinator sees and operates on those of the administrations they coordinate.
+    """
+    if principal.has(Role.ADMIN) or (reading and principal.has(Role.PROCESS_OWNER)):
+        return None
+    return principal.administrations_for(Role.COORDINATOR)
+
+
+def authorize_instance(session, principal: Principal, instance_id: str, action: str, *,
+                       reading: bool = False) -> None:
+    """Refuse ``action`` on an initiative outside the caller's administrations."""
+    scope = instance_scope(principal, reading=reading)
+    if scope is None:
+        return
+    administration = portfolio.administration_of(session, instance_id)
+    if administration not in scope:
+        raise AccessDenied(f"{action}: the initiative belongs to {administration or 'no administration'}; you "
+                           f"coordinate {', '.join(sorted(scope)) or 'no administration'}", instance_id)
+
+
+def _refusal(session, person: Principal, element_id: str, lane: str | None, administration: str | None,
+             owner: str | None, assignee: str | None = None) -> str | None:
+    """Why ``person`` may not act on the task, or None when they may.
+
+    A lane's role acts, a scoped one only for the initiative's administration; the idea
+    owner's lane belongs to the initiative's owner (who submitted it, or the internal owner
+    a coordinator assigned to a resident's idea); where an administration has no manager,
+    its decision makers stand in for the manager.
+    """
+    for also in ALSO_ACTING.get(element_id, ()):  # a role the model lets act on this task beside the lane's
+        if person.has(also) and (also not in SCOPED_ROLES or administration in person.administrations_for(also)):
+            return None
+    role = LANE_ROLES.get(lane)
+    if role is None:
+        if not person.has(*TASK_MANAGERS):
+            return f"task {element_id} has no lane role; only coordinators and admins may act on it"
+        if not person.has(Role.ADMIN) and administration not in person.administrations_for(Role.COORDINATOR):
+            return f"task {element_id} belongs to {administration}, which {person.username} does not coordinate"
+        return None
+    if role == Role.IDEA_OWNER:
+        if not person.has(role):
+            return f"task {element_id} is in lane {lane}: only a {role} may act on it"
+        if person.username not in (owner, assignee):
+            return f"task {element_id} belongs to the initiative's idea owner ({owner})"
+        return None
+    if role in SCOPED_ROLES and administration in person.administrations_for(role):
+        return None
+    stand_in = STAND_INS.get(role)
+    if stand_in and administration in person.administrations_for(stand_in):
+        if administration not in accounts.administrations_with(session, role):
+            return None
+        return (f"task {element_id} is for the {role} of {administration}; {administration} has one, so its "
+                f"{stand_in}s do not stand in")
+    if not person.has(role) and not (stand_in and person.has(stand_in)):
+        return f"task {element_id} is in lane {lane}: only a {role} may act on it"
+    held = sorted(person.administrations_for(role) | (person.administrations_for(stand_in) if stand_in else set()))
+    return (f"task {element_id} belongs to {administration}; {person.username} acts as {role} for "
+            f"{', '.join(held) or 'no administration'}")
+
+
 def authorize_task(session, principal: Principal, task_id: str) -> dict:
     """The task, if the caller may work on it; otherwise AccessDenied."""
     found = portfolio.task_context(session, task_id)
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
-    task, started_by, administration, _ = found
-    administration = task.scope or administration
-    role = LANE_ROLES.get(task.lane)
-
-    def deny(reason):
+    task, owner, administration, _ = found
+    reason = _refusal(session, principal, task.element_id, task.lane, task.scope or administration, owner,
+                      task.assignee)
+    if reason:
         raise AccessDenied(reason, task.instance_id)
-    if principal.has(*ALSO_ACTING.get(task.element_id, ())):
-        role = None  # the model lets this role act on the task beside the lane's
-    elif role is None and not principal.has(*TASK_MANAGERS):
-        deny(f"task {task.element_id} has no lane role; only coordinators and admins may act on it")
-    if role is not None and not principal.has(role):
-        deny(f"task {task.element_id} is in lane {task.lane}: only a {role} may act on it")
-    if role == Role.DECISION_MAKER and administration not in principal.administrations:
-        deny(f"task {task.element_id} belongs to {administration}; you decide for "
-             f"{', '.join(sorted(principal.administrations)) or 'no administration'}")
-    if role == Role.IDEA_OWNER and principal.username not in (started_by, task.assignee):
-        deny(f"task {task.element_id} belongs to the idea owner who submitted the initiative")
     return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
             "instance_id": task.instance_id, "scope": task.scope}
+
+
+def people_for_task(session, lane: str | None, administration: str | None, owner: str | None,
+                    element_id: str | None = None) -> list[str]:
+    """Everyone who may act on an unclaimed task by the rules of ``_refusal`` (for notifications)."""
+    also = [user for role in ALSO_ACTING.get(element_id, ())
+            for user in accounts.holders(session, role, administration if role in SCOPED_ROLES else None)]
+    role = LANE_ROLES.get(lane)
+    if role is None:
+        return also
+    if role == Role.IDEA_OWNER:
+        return also + (accounts.holders(session, role, among=[owner]) if owner else [])
+    people = accounts.holders(session, role, administration)
+    stand_in = STAND_INS.get(role)
+    if not people and stand_in:
+        people = accounts.holders(session, stand_in, administration)
+    return also + [user for user in people if user not in also]
 
 
 def authorize_completion(session, principal: Principal, task_id: str) -> dict:
@@ -86,12 +156,39 @@ def claim_task(engine, session, principal: Principal, task_id: str) -> dict:
 
 
 def release_task(engine, session, principal: Principal, task_id: str) -> dict:
-    """Give a task back to its lane: its holder may, and managers may for anyone."""
-    if not principal.has(*TASK_MANAGERS):
+    """Give a task back to its lane: its holder may, and managers may for anyone in their scope."""
+    if principal.has(*TASK_MANAGERS):
+        _authorize_manager(session, principal, task_id, "releasing a task")
+    else:
         task = authorize_task(session, principal, task_id)
         if task["assignee"] != principal.username:
             raise AccessDenied(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"])
     return engine.assign_task(task_id, None, actor=principal.username)
+
+
+def _authorize_manager(session, manager: Principal, task_id: str, action: str):
+    """The task's context, if ``manager`` (a coordinator or admin) may reassign it."""
+    found = portfolio.task_context(session, task_id)
+    if found is None:
+        raise NotFound(f"task {task_id} does not exist")
+    authorize_instance(session, manager, found[0].instance_id, action)
+    return found
+
+
+def check_submission(session, element_id: str, data: dict) -> None:
+    """What a form cannot check: the internal owner of a resident's idea is a user who may
+    work the idea owner's tasks (422 on the field otherwise)."""
+    if element_id != OWNER_ASSIGNMENT.task:
+        return
+    field = OWNER_ASSIGNMENT.field
+    username = data.get(field)
+    if not isinstance(username, str):
+        return  # missing or not text: the form's schema says so
+    person = accounts.principal_for(session, username)
+    if person is None or not person.has(Role.IDEA_OWNER):
+        reason = (f"{username!r} is not a user" if person is None else f"{username} does not hold the role "
+                  f"{Role.IDEA_OWNER}") + ": the internal owner must be a user who may work as idea owner"
+        raise InvalidData(f"task {element_id} cannot be completed: {reason}", [Problem(reason, field=f"/{field}")])
 
 
 def complete_task(engine, session, principal: Principal, task_id: str, data: dict,
@@ -99,6 +196,7 @@ def complete_task(engine, session, principal: Principal, task_id: str, data: dic
     """Complete a task the caller may act on, once its data keeps the task's own rules."""
     task = authorize_completion(session, principal, task_id)
     decisions.check(engine, task, data)
+    check_submission(session, task["element_id"], data)
     return engine.complete_task(task_id, data, actor=principal.username, expected_version=expected_version)
 
 
@@ -106,21 +204,29 @@ def assign_task(engine, session, manager: Principal, task_id: str, assignee: str
     """A manager hands a task to someone who could take it: an existing user holding the
     lane's role (for a decision, in the initiative's administration). Otherwise 422 on ``assignee``."""
     demand(manager, TASK_MANAGERS, "assigning a task")
-    found = portfolio.task_context(session, task_id)
-    if found is None:
-        raise NotFound(f"task {task_id} does not exist")
-    task, _, administration, _ = found
+    task, owner, administration, _ = _authorize_manager(session, manager, task_id, "assigning a task")
     administration = task.scope or administration
-    role = LANE_ROLES.get(task.lane)
     person = accounts.principal_for(session, assignee)
     if person is None:
         reason = f"user {assignee!r} does not exist"
-    elif role is None and not person.has(*TASK_MANAGERS):
-        reason = f"{assignee} is not a coordinator or admin, who act on task {task.element_id} (no lane role)"
-    elif role is not None and not person.has(role):
-        reason = f"{assignee} is not a {role}, the role of lane {task.lane}"
-    elif role == Role.DECISION_MAKER and administration not in person.administrations:
-        reason = f"{assignee} does not decide for {administration}, the administration the task is for"
     else:
+        reason = _refusal(session, person, task.element_id, task.lane, administration, owner, assignee)
+    if reason is None:
         return engine.assign_task(task_id, assignee, actor=manager.username)
     raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])
+
+
+def abort_initiative(engine, session, principal: Principal, instance_id: str, category: str, reason: str,
+                     expected_version: int | None = None) -> dict:
+    """Abort an initiative: admins any, coordinators those of their own administrations."""
+    demand(principal, ABORTERS, "aborting an initiative")
+    authorize_instance(session, principal, instance_id, "aborting an initiative")
+    return portfolio.abort_initiative(engine, principal, instance_id, category, reason, expected_version)
+
+
+def reassess(engine, session, principal: Principal, instance_id: str, data: dict,
+             expected_version: int | None = None) -> dict:
+    """Assess the criteria again: coordinators of the initiative's administration (admins any)."""
+    demand(principal, ASSESSORS, "assessing the criteria again")
+    authorize_instance(session, principal, instance_id, "assessing the criteria again")
+    return portfolio.reassess(engine, principal, instance_id, data, expected_version)

@@ -5,7 +5,9 @@ database does not leak credentials. Each token has a name, an expiry and a scope
 tokens may only read); its owner or an admin revokes it. Passwords are stored as Argon2
 hashes. A user's ``session_version`` is written into their web sessions: bumping it (logout,
 password change, revocation) ends every session they have. A decision maker's role is
-granted for one administration and only lets them decide for it.
+granted for one administration and only lets them decide for it; so are a coordinator's
+and a manager's (``SCOPED_ROLES``): each acts only on the initiatives of the administrations
+it holds the role for.
 """
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine import Conflict, InvalidData, NotFound, Problem, UtcDateTime
 from innovation.domain.administrations import ADMINISTRATIONS
-from innovation.model import Role
+from innovation.model import SCOPED_ROLES, Role
 
 ROLES = tuple(role.value for role in Role)
+ADMINISTRATION_CODES = tuple(a.code for a in ADMINISTRATIONS)
 READ, WRITE = "read", "write"  # token scopes: read-only, or everything the owner may do
 TOKEN_SCOPES = (READ, WRITE)
 TOKEN_MAX_DAYS = 365
@@ -116,9 +119,14 @@ class Principal:
     roles: frozenset[str]
     administrations: frozenset[str]  # where they are decision makers
     token: Credential | None = None  # set when the caller came with an API token
+    scoped: frozenset[tuple[str, str]] = frozenset()  # (role, administration) of every scoped role
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def administrations_for(self, role: str) -> frozenset[str]:
+        """The administrations the caller holds ``role`` for (a scoped role)."""
+        return frozenset(administration for held, administration in self.scoped if held == role)
 
     @property
     def read_only(self) -> bool:
@@ -149,8 +157,11 @@ def _user(session, username: str) -> User:
 def _check_grant(role: str, administration: str | None) -> None:
     if role not in ROLES:
         raise InvalidData(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    if (role == Role.DECISION_MAKER) != (administration is not None):
-        raise InvalidData("a decision maker is granted for exactly one administration; other roles for none")
+    if (role in SCOPED_ROLES) != (administration is not None):
+        scoped = ", ".join(SCOPED_ROLES)
+        raise InvalidData(f"{scoped} are granted for exactly one administration each; other roles for none")
+    if administration is not None and administration not in ADMINISTRATION_CODES:
+        raise InvalidData(f"unknown administration {administration!r}")
 
 
 def grant(session, username: str, role: str, administration: str | None = None) -> None:
@@ -306,7 +317,23 @@ def principal_for(session, username: str) -> Principal | None:
 def _principal(session, user: User, credential: Credential | None = None) -> Principal:
     grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     return Principal(user.username, user.display_name, frozenset(g.role for g in grants),
-                     frozenset(g.administration for g in grants if g.role == Role.DECISION_MAKER), credential)
+                     frozenset(g.administration for g in grants if g.role == Role.DECISION_MAKER), credential,
+                     frozenset((g.role, g.administration) for g in grants if g.role in SCOPED_ROLES))
+
+
+def holders(session, role: str, administration: str | None = None, among=None) -> list[str]:
+    """Who holds ``role`` (for ``administration``, when the role is scoped), by user name."""
+    query = select(User.username).join(RoleGrant, RoleGrant.user_id == User.id).where(RoleGrant.role == role)
+    if role in SCOPED_ROLES:
+        query = query.where(RoleGrant.administration == administration)
+    if among is not None:
+        query = query.where(User.username.in_(among))
+    return sorted(session.scalars(query.distinct()))
+
+
+def administrations_with(session, role: str) -> frozenset[str]:
+    """The administrations where someone holds the scoped ``role``."""
+    return frozenset(session.scalars(select(RoleGrant.administration).where(RoleGrant.role == role).distinct()))
 
 
 def list_users(session) -> list[dict]:
@@ -354,7 +381,8 @@ def mapped_grants(session, claims: dict) -> set[tuple[str, str | None]]:
 STARTER_USERS = [  # (username, display name, [(role, administration)])
     ("admin", "Administratör", [(Role.ADMIN, None), (Role.PROCESS_OWNER, None)]),
     ("idebarare", "Ada Idébärare", [(Role.IDEA_OWNER, None)]),
-    ("innovationsledare", "Ivar Innovationsledare", [(Role.COORDINATOR, None)]),
+    ("innovationsledare", "Ivar Innovationsledare", [(Role.COORDINATOR, a.code) for a in ADMINISTRATIONS]),
+    ("chef", "Cecilia Chef", [(Role.MANAGER, a.code) for a in ADMINISTRATIONS]),
     ("forvaltningsledning", "Frida Förvaltningsledning",
      [(Role.DECISION_MAKER, a.code) for a in ADMINISTRATIONS]),
 ]

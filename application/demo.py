@@ -14,7 +14,8 @@ from engine import ManualClock
 from innovation.adapters import ledger_store
 from innovation.driver import Driver, start_data
 
-LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
+LABELS = {"granska_initiativ": "granskning", "tilldela_idebarare": "intern idébärare", "vilande_tid": "återupptagen",
+          "utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
           "utforma_upplagg": "upplägg", "beslut_pengar": "beslut pengar", "valj_upplagg": "gå vidare",
           "vilande_pengar": "återuppta", "utvardera_pilot": "utvärdering",
           "tvingande_beslut": "slutdatum", "forbered_skalning": "skalning", "beslut_skala_upp": "beslut skala",
@@ -24,8 +25,9 @@ LABELS = {"utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid
 
 
 def laiban(d: Driver) -> None:
-    d.explore_idea(3)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(3)
     d.plan([("SOF", 400_000), ("SLF", 150_000)])
     d.gate_money("grant", [("SOF", 400_000), ("SLF", 150_000)])
     d.evaluate("continue", [("SOF", 120_000)], value=2.0)
@@ -37,8 +39,9 @@ def laiban(d: Driver) -> None:
 
 
 def sewage(d: Driver) -> None:
-    d.explore_idea(2)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(2)
     d.plan([("MF", 300_000), ("FF", 250_000), ("SBF", 150_000)], weeks=12)
     d.gate_money("grant", [("MF", 300_000), ("FF", 250_000)])  # SBF says no
     d.choose_after_partial_grant("proceed")
@@ -53,11 +56,13 @@ def sewage(d: Driver) -> None:
 
 
 def activity_house(d: Driver) -> None:
-    d.explore_idea(2)
-    d.gate_time("hold", hold_until=(d.clock.now() + timedelta(days=21)).date().isoformat())
+    d.screen()
+    d.gate_time("hold", hold_until=(d.clock.now() + timedelta(days=60)).date().isoformat())
     d.path.append("vänta")
-    d.wait(days=30)
+    d.wait(days=14)
+    d.resume("Lokalen blev ledig tidigare än väntat.")
     d.gate_time("go")
+    d.explore_idea(2)
     d.plan([("KF", 350_000)])
     d.gate_money("grant", [("KF", 150_000)])  # in part
     d.choose_after_partial_grant("rework")
@@ -68,14 +73,15 @@ def activity_house(d: Driver) -> None:
 
 
 def sensors(d: Driver) -> None:
-    d.explore_idea(1)
+    d.screen(kind="behovsdriven")
     d.gate_time("kill")
     d.lessons("Behovet täcktes redan av befintliga larm.", "battre_losning")
 
 
 def welfare_assistant(d: Driver) -> None:
-    d.explore_idea(2)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(2)
     d.plan([("AMF", 5_000_000)])
     d.gate_money("grant", [("AMF", 5_000_000)])  # more than the budget: back to the gate, with the reason
     d.gate_money("grant", [("AMF", 500_000)])  # in part this time
@@ -86,8 +92,9 @@ def welfare_assistant(d: Driver) -> None:
 
 
 def video_meetings(d: Driver) -> None:
-    d.explore_idea(3)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(3)
     d.plan([("VOF", 250_000)])
     d.gate_money("grant", [("VOF", 250_000)])
     d.evaluate("scale", [("VOF", 180_000)])
@@ -96,13 +103,29 @@ def video_meetings(d: Driver) -> None:
     d.lessons("Ingen mottagande enhet hade budget för drift.", "ej_implementerad")
 
 
+def school_route(d: Driver) -> None:
+    d.screen()
+    d.assign_owner("idea-owner")
+    d.explore_idea(2)
+    d.abort("Trafikverket bygger en nationell lösning.")
+    d.lessons("En invånares idé fick en ägare i staden; idén lever vidare nationellt.")
+
+
+def not_an_innovation(d: Driver) -> None:
+    d.screen("reject", screening_category="annat",
+             screening_rationale="Ett ordinarie inköp av möbler, inte ett innovationsinitiativ.")
+    d.lessons("Hänvisad till ordinarie inköp.")
+
+
 SCENARIOS = [
-    ("Laiban – AI-assistent i förskolan", "SOF", "idedriven", laiban),
-    ("Källsorterande avloppssystem", "MF", "behovsdriven", sewage),
-    ("Aktivitetshus utan regelbok", "KF", "idedriven", activity_house),
-    ("Sensormätning i hemmiljön", "VOF", "mojlighetsdriven", sensors),
-    ("AI-assistent för ekonomiskt bistånd", "AMF", "mojlighetsdriven", welfare_assistant),
-    ("Anhörigmöte via video", "VOF", "behovsdriven", video_meetings),
+    ("Laiban – AI-assistent i förskolan", "SOF", "idedriven", "employee", laiban),
+    ("Källsorterande avloppssystem", "MF", "behovsdriven", "employee", sewage),
+    ("Aktivitetshus utan regelbok", "KF", "idedriven", "employee", activity_house),
+    ("Sensormätning i hemmiljön", "VOF", "mojlighetsdriven", "employee", sensors),
+    ("AI-assistent för ekonomiskt bistånd", "AMF", "mojlighetsdriven", "employee", welfare_assistant),
+    ("Anhörigmöte via video", "VOF", "behovsdriven", "employee", video_meetings),
+    ("Säker skolväg (invånarförslag)", "SBF", "idedriven", "resident", school_route),
+    ("Nya kontorsstolar", "FF", "idedriven", "employee", not_an_innovation),
 ]
 
 
@@ -133,9 +156,9 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
         ledger_store.set_budget(uow.session, "AMF", clock.now().year, 3_000_000)
         uow.commit()
     rows = []
-    for title, administration, kind, scenario in SCENARIOS:
+    for title, administration, kind, submitter, scenario in SCENARIOS:
         start = clock.now()
-        driver = Driver.submit(engine, clock, start_data(title, administration, kind))
+        driver = Driver.submit(engine, clock, start_data(title, administration, kind, submitter))
         scenario(driver)
         record, instance = driver.record(), driver.instance()
         rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],

@@ -28,10 +28,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from application.accounts import RoleGrant, User
+from application import access
+from application.accounts import User
+from application.portfolio import owner_column
 from engine import AuditEntry, HumanTask, NotFound, ProcessInstance, UtcDateTime
 from innovation.adapters.tables import Initiative
-from innovation.model import ALSO_ACTING, DECISIONS, GATE_TASKS, LANE_ROLES, Role
+from innovation.model import DECISIONS, GATE_TASKS
 
 
 class Kind(StrEnum):
@@ -151,12 +153,14 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 WORDS = {  # the values a template shows, per language
     "sv": {"go": "gå vidare", "kill": "avsluta", "hold": "vänta", "recycle": "arbeta om", "tid": "Tid",
-           "pengar": "Pengar", "skala_upp": "Skala upp", "pilot": "Pilot", "pilot_slutdatum": "Pilotens slutdatum",
+           "granskning": "Granskning", "pengar": "Pengar", "skala_upp": "Skala upp", "pilot": "Pilot",
+           "pilot_slutdatum": "Pilotens slutdatum",
            "open": "Öppna", "digest": "Sammanfattning",
            "digest_intro": "Det här har hänt sedan förra sammanfattningen:", "settings": "Inställningar",
            "none": "–"},
     "en": {"go": "go ahead", "kill": "stop", "hold": "hold", "recycle": "rework", "tid": "Time",
-           "pengar": "Money", "skala_upp": "Scale up", "pilot": "Pilot", "pilot_slutdatum": "Pilot end date",
+           "granskning": "Screening", "pengar": "Money", "skala_upp": "Scale up", "pilot": "Pilot",
+           "pilot_slutdatum": "Pilot end date",
            "open": "Open", "digest": "Summary",
            "digest_intro": "This happened since the last summary:", "settings": "Settings", "none": "–"},
 }
@@ -203,28 +207,12 @@ def _notification(key: str, username: str, kind: Kind, at: datetime, params: dic
             "params": params, "created_at": at, "read_at": None, "mail": "new", "outbox_id": None}
 
 
-def _holders(session, role: Role, administration: str | None, among=None) -> list[str]:
-    query = select(User.username).join(RoleGrant, RoleGrant.user_id == User.id).where(RoleGrant.role == role)
-    if role == Role.DECISION_MAKER:
-        query = query.where(RoleGrant.administration == administration)
-    if among is not None:
-        query = query.where(User.username.in_(among))
-    return list(session.scalars(query.distinct()))
-
-
-def _may_work_on(session, task: HumanTask, started_by: str | None, administration: str | None) -> list[str]:
-    """Who may act on a task by the access rules: its holder, else its lane's people (for a
-    decision, those of the administration the task is for: its scope, else the initiative's),
-    and those of a role the model lets act on the task too."""
+def _may_work_on(session, task: HumanTask, owner: str | None, administration: str | None) -> list[str]:
+    """Who may act on a task by the access rules: its holder, else its lane's people (for the
+    administration the task is for: its scope, else the initiative's)."""
     if task.assignee:
         return [task.assignee]
-    also = [user for role in ALSO_ACTING.get(task.element_id, ()) for user in _holders(session, role, None)]
-    role = LANE_ROLES.get(task.lane)
-    if role is None:
-        return also
-    if role == Role.IDEA_OWNER:  # only the one who submitted it, while they hold the role
-        return also + ([started_by] if started_by in _holders(session, role, None, among=[started_by]) else [])
-    return also + _holders(session, role, task.scope or administration)
+    return access.people_for_task(session, task.lane, task.scope or administration, owner, task.element_id)
 
 
 def _task_params(task: HumanTask, title: str | None, instance_id: str) -> dict:
@@ -238,8 +226,8 @@ def record_changes(session, event) -> None:
     It runs in the change's transaction, so a notification exists exactly when its
     change was committed. The person who made the change is not told of tasks it opened.
     """
-    started_by, administration, title = session.execute(
-        select(ProcessInstance.started_by, Initiative.administration, Initiative.title)
+    started_by, owner, administration, title = session.execute(
+        select(ProcessInstance.started_by, owner_column, Initiative.administration, Initiative.title)
         .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
         .where(ProcessInstance.id == event.instance_id)).one()
     rows = []
@@ -248,7 +236,7 @@ def record_changes(session, event) -> None:
     for task in opened:
         params = _task_params(task, title, event.instance_id)
         rows += [_notification(task.id, user, Kind.TASK_AVAILABLE, event.at, params, task.id)
-                 for user in _may_work_on(session, task, started_by, administration) if user != event.actor]
+                 for user in _may_work_on(session, task, owner, administration) if user != event.actor]
     gate = GATE_TASKS.get(event.element_id) if event.action == "task_completed" else None
     decision = event.submitted.get(gate.decision_field) if gate is not None else None
     news = gate is not None and (gate.logged is None or decision in gate.logged)  # a pilot round is no decision
@@ -302,15 +290,15 @@ def scan(session, now: datetime) -> int:
 def _scan_overdue(session, now: datetime, limit: int = 500) -> int:
     told = exists().where(Notification.task_id == HumanTask.id, Notification.kind == Kind.TASK_OVERDUE)
     found = session.execute(
-        select(HumanTask, ProcessInstance.started_by, Initiative.administration, Initiative.title)
+        select(HumanTask, owner_column, Initiative.administration, Initiative.title)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
         .where(HumanTask.state == "open", HumanTask.due_at < now, ~told).limit(limit)).all()
     rows = []
-    for task, started_by, administration, title in found:
+    for task, owner, administration, title in found:
         params = _task_params(task, title, task.instance_id)
         rows += [_notification(task.id, user, Kind.TASK_OVERDUE, now, params, task.id)
-                 for user in _may_work_on(session, task, started_by, administration)]
+                 for user in _may_work_on(session, task, owner, administration)]
     return _insert(session, Notification, rows)
 
 

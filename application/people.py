@@ -3,8 +3,8 @@ and e-mail, grant and revoke roles, and reset a forgotten password.
 
 A new user and a reset password get a one-time password that the admin hands over once
 and the user must replace at the first sign-in; a reset also ends the user's sessions.
-Roles are whole sets: the general roles, plus decision maker for each administration
-chosen, so a decision maker without an administration cannot be expressed. Validation
+Roles are whole sets: the general roles, plus decision maker, coordinator and manager for
+each administration chosen, so a scoped role without an administration cannot be expressed. Validation
 problems carry the form field they belong to.
 """
 from __future__ import annotations
@@ -19,9 +19,12 @@ from application import accounts
 from application.accounts import RoleGrant, User
 from engine import Conflict, InvalidData, NotFound, Problem
 from innovation.domain.administrations import ADMINISTRATIONS
-from innovation.model import Role
+from innovation.model import SCOPED_ROLES, Role
 
-GENERAL_ROLES = tuple(role for role in accounts.ROLES if role != Role.DECISION_MAKER)
+GENERAL_ROLES = tuple(role for role in accounts.ROLES if role not in SCOPED_ROLES)
+#: The form field that lists, for each scoped role, the administrations it is held for.
+SCOPED_FIELDS = {"decides_for": Role.DECISION_MAKER, "coordinates_for": Role.COORDINATOR,
+                 "manages_for": Role.MANAGER}
 ADMINISTRATION_CODES = tuple(a.code for a in ADMINISTRATIONS)
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
@@ -29,19 +32,29 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 @dataclass(frozen=True)
 class Roles:
-    """The roles a user holds: general ones and the administrations they decide for."""
+    """The roles a user holds: general ones and, per scoped role, the administrations it is held for."""
 
     general: frozenset[str] = frozenset()
     decides_for: frozenset[str] = frozenset()
+    coordinates_for: frozenset[str] = frozenset()
+    manages_for: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, grants) -> Roles:
+        """The roles of these role grants."""
+        fields = {name: frozenset(g.administration for g in grants if g.role == role)
+                  for name, role in SCOPED_FIELDS.items()}
+        return cls(frozenset(g.role for g in grants if g.role not in SCOPED_ROLES), **fields)
 
     def grants(self) -> set[tuple[str, str | None]]:
-        return {(role, None) for role in self.general} | {(Role.DECISION_MAKER.value, a) for a in self.decides_for}
+        return {(role, None) for role in self.general} | {
+            (role.value, a) for name, role in SCOPED_FIELDS.items() for a in getattr(self, name)}
 
     def problems(self) -> list[Problem]:
         problems = [Problem(f"unknown role {r!r}; roles are {', '.join(GENERAL_ROLES)}", field="roles")
                     for r in sorted(self.general - set(GENERAL_ROLES))]
-        problems += [Problem(f"unknown administration {a!r}", field="decides_for")
-                     for a in sorted(self.decides_for - set(ADMINISTRATION_CODES))]
+        problems += [Problem(f"unknown administration {a!r}", field=name) for name in SCOPED_FIELDS
+                     for a in sorted(getattr(self, name) - set(ADMINISTRATION_CODES))]
         return problems
 
 
@@ -107,17 +120,12 @@ def _user(session, username: str) -> User:
     return user
 
 
-def _roles(grants) -> Roles:
-    return Roles(frozenset(g.role for g in grants if g.role != Role.DECISION_MAKER),
-                 frozenset(g.administration for g in grants if g.role == Role.DECISION_MAKER))
-
-
 def listing(session) -> list[dict]:
     """Everyone, by user name: their details, roles and how they sign in."""
     users = session.scalars(select(User).order_by(User.username)).all()
     grants = session.scalars(select(RoleGrant)).all()
     return [{"username": u.username, "display_name": u.display_name, "email": u.email,
-             "roles": _roles([g for g in grants if g.user_id == u.id]),
+             "roles": Roles.of([g for g in grants if g.user_id == u.id]),
              "external": u.external_id is not None, "must_change": u.password_temporary} for u in users]
 
 
@@ -125,4 +133,4 @@ def person(session, username: str) -> dict:
     user = _user(session, username)
     grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     return {"username": user.username, "display_name": user.display_name, "email": user.email or "",
-            "roles": _roles(grants), "external": user.external_id is not None}
+            "roles": Roles.of(grants), "external": user.external_id is not None}

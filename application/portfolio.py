@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import defer
 
+from application import accounts
 from engine import (
     Conflict,
     HumanTask,
@@ -35,8 +36,9 @@ from innovation.model import (
     HOLD_POINTS,
     LANE_ROLES,
     REASSESSED,
+    SCOPED_ROLES,
+    STAND_INS,
     Role,
-    lanes_for,
 )
 
 
@@ -69,8 +71,11 @@ def _page(session, ids_query, page: int, page_size: int) -> tuple[int, list[str]
 
 
 def instance_page(session, *, process_key=None, status=None, phase=None, administration=None, started_from=None,
-                  started_to=None, q=None, page=1, page_size=25) -> dict:
-    """Instances, newest first: the page's ids first, then only those rows, without their state."""
+                  started_to=None, q=None, page=1, page_size=25, within=None) -> dict:
+    """Instances, newest first: the page's ids first, then only those rows, without their state.
+
+    ``within``, when given, keeps only initiatives of those administrations (a coordinator's scope).
+    """
     query = (select(ProcessInstance.id)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id))
@@ -82,6 +87,7 @@ def instance_page(session, *, process_key=None, status=None, phase=None, adminis
         (started_from, lambda: ProcessInstance.started_at >= started_from),
         (started_to, lambda: ProcessInstance.started_at < started_to),
         (q, lambda: Initiative.title.ilike(f"%{q}%")),
+        (within is not None, lambda: Initiative.administration.in_(sorted(within or ()))),
     )
     for wanted, condition in conditions:
         if wanted:
@@ -148,10 +154,25 @@ def reassess(engine, principal, instance_id: str, data: dict, expected_version: 
         return with_initiative(session, view)
 
 
+def administration_of(session, instance_id: str) -> str | None:
+    """The administration of an instance's initiative (None for an instance that is no initiative)."""
+    found = session.execute(select(ProcessInstance.id, Initiative.administration)
+                            .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
+                            .where(ProcessInstance.id == instance_id)).first()
+    if found is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    return found[1]
+
+
+#: Who works an instance's idea owner tasks: the initiative's owner, else who started it
+#: (an instance that is no initiative).
+owner_column = func.coalesce(Initiative.owner, ProcessInstance.started_by)
+
+
 def task_context(session, task_id: str):
-    """The task with what the role rules need: its instance's starter and administration."""
+    """The task with what the role rules need: its initiative's owner, administration and title."""
     return session.execute(
-        select(HumanTask, ProcessInstance.started_by, Initiative.administration, Initiative.title)
+        select(HumanTask, owner_column, Initiative.administration, Initiative.title)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
         .where(HumanTask.id == task_id)).first()
@@ -171,27 +192,35 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
               (due_before, lambda: HumanTask.due_at < due_before))
     filters += [condition() for value, condition in wanted if value is not None and value != ""]
 
-    def source(*conditions, administrations=None):
+    def source(*conditions, administrations=None, owner=None):
         query = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(*filters, *conditions)
+        if administrations is not None or owner is not None:
+            query = query.outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
         if administrations is not None:  # the task's own scope (one administration's share), else the initiative's
-            query = query.outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id).where(
-                func.coalesce(HumanTask.scope, Initiative.administration).in_(administrations))
+            query = query.where(func.coalesce(HumanTask.scope, Initiative.administration).in_(administrations))
+        if owner is not None:
+            query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+                owner_column == owner)
         return select(query.order_by(*order).limit(limit).subquery().c.id)
 
     sources = []
-    if scope == "all" and principal.has(Role.ADMIN):
+    admin = principal.has(Role.ADMIN)
+    if scope == "all" and admin:
         sources.append(source())
-    if scope in ("mine", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
+    if scope in ("mine", "inbox") or (scope == "all" and not admin):
         sources.append(source(HumanTask.assignee == principal.username))
-    if scope in ("available", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
-        restricted = Role.DECISION_MAKER in principal.roles and not principal.has(Role.ADMIN)
-        for lane_name in lanes_for(principal.roles):
-            by_administration = restricted and LANE_ROLES[lane_name] == Role.DECISION_MAKER
+    if scope in ("available", "inbox") or (scope == "all" and not admin):
+        for lane_name, administrations, owner in _lanes_open_to(session, principal):
             sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
-                                  administrations=sorted(principal.administrations) if by_administration else None))
-        also = sorted(e for e, roles in ALSO_ACTING.items() if principal.has(*roles))
-        if also:  # tasks of another lane that the model lets my roles act on too
-            sources.append(source(HumanTask.assignee.is_(None), HumanTask.element_id.in_(also)))
+                                  administrations=administrations, owner=owner))
+        for element_id, roles in ALSO_ACTING.items():  # tasks of another lane my roles may act on too
+            held = [role for role in roles if principal.has(role)]
+            if held and not admin:
+                scoped = [role for role in held if role in SCOPED_ROLES]
+                places = sorted(set().union(*(principal.administrations_for(role) for role in scoped))) \
+                    if len(scoped) == len(held) else None
+                sources.append(source(HumanTask.assignee.is_(None), HumanTask.element_id == element_id,
+                                      administrations=places))
     if not sources:
         return []
     chosen = union_all(*sources).subquery()
@@ -220,6 +249,30 @@ def on_hold(session) -> list[dict]:
                       "reason": hold.reason if hold else "", "until": hold.until if hold else None,
                       "since": hold.since.isoformat() if hold else None, "task_id": resume.get(row.instance_id)})
     return sorted(items, key=lambda i: (i["until"] is None, i["until"] or "", i["title"] or ""))
+
+
+def _lanes_open_to(session, principal) -> list[tuple[str, list[str] | None, str | None]]:
+    """(lane, administrations or None for all, owner or None) whose unclaimed tasks the caller may take.
+
+    The same rules as ``access``: scoped roles for their administrations only, a manager's
+    lane also for decision makers of administrations without a manager, the idea owner's
+    lane only on the caller's own initiatives.
+    """
+    lanes = []
+    for lane_name, role in LANE_ROLES.items():
+        if role == Role.IDEA_OWNER:
+            if principal.has(role):
+                lanes.append((lane_name, None, principal.username))
+        elif role in SCOPED_ROLES:
+            held = set(principal.administrations_for(role))
+            stand_in = STAND_INS.get(role)
+            if stand_in and principal.has(stand_in):
+                held |= principal.administrations_for(stand_in) - accounts.administrations_with(session, role)
+            if held:
+                lanes.append((lane_name, sorted(held), None))
+        elif principal.has(role):
+            lanes.append((lane_name, None, None))
+    return lanes
 
 
 def public_initiatives(session, *, phase=None, kind=None, administration=None, status=None,

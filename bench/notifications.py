@@ -31,7 +31,7 @@ from engine import ManualClock  # noqa: E402
 from innovation.driver import Driver, start_data  # noqa: E402
 from workers.mail import Mailer, SmtpTransport  # noqa: E402
 
-ROUNDS = 50  # each: submit, explore (2 tasks), time gate -> 3 completions and a start
+ROUNDS = 50  # each: submit, screening, time gate, explore (2 tasks) -> 4 completions and a start
 MESSAGES = 500
 
 
@@ -39,9 +39,10 @@ def changes_ms(engine, clock) -> float:
     started, steps = time.perf_counter(), 0
     for n in range(ROUNDS):
         d = Driver.submit(engine, clock, start_data(f"Initiativ {n}"))
-        d.explore_idea(3)
+        d.screen()
         d.gate_time("go")
-        steps += 4
+        d.explore_idea(3)
+        steps += 5
     return (time.perf_counter() - started) * 1000 / steps
 
 

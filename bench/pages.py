@@ -50,7 +50,7 @@ REPEATS = int(os.environ.get("PAGES_REPEATS", "40"))
 BATCH = 2000
 INCIDENT = "incident"
 PEOPLE = {"admin": [("admin", None)], "owner": [("process_owner", None)], "idea-owner": [("idea_owner", None)],
-          "coordinator": [("coordinator", None)],
+          "coordinator": [("coordinator", a.code) for a in ADMINISTRATIONS],
           "decision-maker": [("decision_maker", a.code) for a in ADMINISTRATIONS]}
 
 
@@ -66,31 +66,36 @@ def templates(engine, clock) -> dict[str, str]:
         return driver
 
     def to_pilot(driver: Driver) -> Driver:
-        driver.explore_idea(3)
+        driver.screen()
         driver.gate_time("go")
+        driver.explore_idea(3)
         driver.plan([("SOF", 100_000)])
         driver.gate_money("grant", [("SOF", 100_000)])
         return driver
 
     submit("submitted")
-    submit("time gate").explore_idea(3)
+    submit("time gate").screen()
     money = submit("money gate")
-    money.explore_idea(3)
+    money.screen()
     money.gate_time("go")
+    money.explore_idea(3)
     money.plan([("SOF", 100_000)])
     to_pilot(submit("pilot")).evaluate("continue", [("SOF", 20_000)])
     hold = submit("on hold")
-    hold.explore_idea(2)
+    hold.screen()
     hold.gate_time("hold", hold_until="2031-01-01")
     done = to_pilot(submit("realised"))
     done.evaluate("scale", [("SOF", 50_000)])
     done.prepare_scaling()
     done.gate_scale("scale")
     stopped = submit("aborted")
-    stopped.explore_idea(1)
+    stopped.screen()
     stopped.abort("Ingen effekt.")
     stopped.lessons()
-    submit("incident", key=INCIDENT).explore_idea(3)
+    incident = submit("incident", key=INCIDENT)
+    incident.screen()
+    incident.gate_time("go")
+    incident.explore_idea(3)
     return made
 
 

@@ -95,7 +95,8 @@ def add_commands(sub) -> None:
     p.add_argument("--name")
     p.add_argument("--email")
     p.set_defaults(run=cmd_add)
-    p = commands.add_parser("grant", help="grant a role (decision_maker needs --administration)")
+    p = commands.add_parser("grant", help="grant a role (decision_maker, coordinator and manager are held "
+                                         "per administration: --administration)")
     p.add_argument("username")
     p.add_argument("role", choices=accounts.ROLES)
     p.add_argument("--administration", choices=ADMINISTRATION_CODES)

@@ -18,12 +18,13 @@ CRITERIA = ("strategic_need", "scalability", "national_global_benefit", "technic
             "outside_development_plan", "collaboration", "engaged_idea_owner", "uncertain_result")
 
 PEOPLE = {Lane.IDEBARARE: "idea-owner", Lane.INNOVATIONSLEDARE: "coordinator",
-          Lane.FORVALTNINGSLEDNING: "decision-maker"}
+          Lane.FORVALTNINGSLEDNING: "decision-maker", Lane.NARMASTE_CHEF: "manager"}
 
 
-def start_data(title: str, administration: str = "SOF", kind: str = "idedriven", **extra) -> dict:
+def start_data(title: str, administration: str = "SOF", kind: str = "idedriven", submitter: str = "employee",
+               **extra) -> dict:
     return {"title": title, "description": f"{title}: en beskrivning.", "need": "Ett verkligt behov.",
-            "kind": kind, "administration": administration,
+            "kind": kind, "administration": administration, "submitter": submitter,
             "idea_owner": {"name": "Ada Lind", "email": "ada.lind@helsingborg.se", "show_publicly": False},
             "collaborators": ["Hbg Works"], "strategic_area": "Lärande", **extra}
 
@@ -152,6 +153,23 @@ class Driver:
             return from_dict(row.record) if row else None
 
     # -- the usual steps ------------------------------------------------------------
+    def screen(self, decision: str = "accept", **changes) -> None:
+        """The coordinator's screening: accept (keeping or correcting kind and administration) or reject."""
+        data = self.engine.task_form(self.task("granska_initiativ")["id"])["data"]
+        form = {"screening_decision": decision, "kind": data["kind"], "administration": data["administration"],
+                "screening_rationale": f"Granskat: {decision}.", **changes}
+        if decision == "reject":
+            form.setdefault("screening_category", "annat")
+        self.complete("granska_initiativ", form)
+
+    def assign_owner(self, username: str) -> None:
+        """A resident's idea: the coordinator names the internal owner who works it."""
+        self.complete("tilldela_idebarare", {"internal_owner": username, "owner_note": "Driver idén internt."})
+
+    def resume(self, why: str = "Förutsättningarna har ändrats.") -> None:
+        """Lift a hold at the time gate before its date."""
+        self.complete("vilande_tid", {"resume_rationale": why})
+
     def explore_idea(self, score: int = 2) -> None:
         self.complete("utforska_behov", {"need_analysis": "Intervjuer med personal.", "hypothesis": "AI sparar tid.",
                                          "estimated_value": 400000, "estimated_effects": "Mer tid med barnen."})

@@ -24,31 +24,36 @@ LESSONS_TASK = "dokumentera_lardomar"  # every abort passes here; the abort's ca
 
 
 class Role(StrEnum):
-    """What a user may do; a decision maker holds the role for one administration."""
+    """What a user may do; the roles in ``SCOPED_ROLES`` are held per administration."""
 
     IDEA_OWNER = "idea_owner"
     COORDINATOR = "coordinator"  # innovationsledare
     DECISION_MAKER = "decision_maker"  # förvaltningsledning
     PROCESS_OWNER = "process_owner"
     ADMIN = "admin"
+    MANAGER = "manager"  # närmaste chef: decides beslut tid for the idea owners of an administration
+
+
+#: Roles granted for one administration each; their holders act only on its initiatives.
+SCOPED_ROLES = (Role.DECISION_MAKER, Role.COORDINATOR, Role.MANAGER)
 
 
 class Lane(StrEnum):
     IDEBARARE = "Idébärare"
     INNOVATIONSLEDARE = "Innovationsledare"
     FORVALTNINGSLEDNING = "Förvaltningsledning"
+    NARMASTE_CHEF = "Närmaste chef"
 
 
 LANE_ROLES: dict[str, Role] = {
     Lane.IDEBARARE: Role.IDEA_OWNER,
     Lane.INNOVATIONSLEDARE: Role.COORDINATOR,
     Lane.FORVALTNINGSLEDNING: Role.DECISION_MAKER,
+    Lane.NARMASTE_CHEF: Role.MANAGER,
 }
 
-
-def lanes_for(roles) -> list[str]:
-    """The lanes whose tasks a holder of ``roles`` may work on."""
-    return [lane for lane, role in LANE_ROLES.items() if role in roles]
+#: Where an administration has no manager, its decision makers take the manager's tasks.
+STAND_INS = {Role.MANAGER: Role.DECISION_MAKER}
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,25 @@ GATE_TASKS: dict[str, GateTask] = {
     "bekrafta_mottagande": GateTask(Gate.MOTTAGANDE, "receiving_decision", "receiving_rationale"),
     "infor_losning": GateTask(Gate.INFORANDE, "implementation_decision", "implementation_rationale"),
     "folj_upp_nytta": GateTask(Gate.UPPFOLJNING, "follow_up_decision", "follow_up_rationale"),
+    "granska_initiativ": GateTask(Gate.GRANSKNING, "screening_decision", "screening_rationale"),
 }
+
+#: The screening task: its form settles the initiative's kind and administration.
+SCREENING_TASK = "granska_initiativ"
+
+#: Who submits: an employee gets working time (beslut tid), a resident an internal owner.
+SUBMITTER_FIELD = "submitter"  # "employee" or "resident"
+
+
+@dataclass(frozen=True)
+class OwnerAssignment:
+    """The task in which the coordinator names the user who works a resident's idea."""
+
+    task: str
+    field: str
+
+
+OWNER_ASSIGNMENT = OwnerAssignment("tilldela_idebarare", "internal_owner")
 
 #: A gate form's own word for a decision -> the record's decision (other words are the same).
 DECISIONS = {"grant": "go", "scale": "go", "reject": "kill", "stop": "kill", "more_evidence": "recycle",
@@ -92,7 +115,7 @@ FUTURE_DATES = {"tvingande_beslut": ("new_end_date",), "beslut_skala_upp": ("sca
 PAST_DATES = {"infor_losning": ("in_use_from",)}
 
 #: Where an initiative on hold waits; once none of them is active, it is active again.
-HOLD_ELEMENTS = ("vanta_beslut_tid", "vilande_skala", "vilande_pengar")
+HOLD_ELEMENTS = ("vanta_beslut_tid", "vilande_tid", "vilande_skala", "vilande_pengar")
 
 #: Tasks for the receiving administration (``receiving_organisation.administration`` of the
 #: scale proposal), which carries the running cost, rather than the initiative's own.

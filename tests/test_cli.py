@@ -47,13 +47,13 @@ def test_deploy_start_complete_and_show(cli, tmp_path):
     instance_id = out.split()[1]
     assert code == 0
     code, out, _ = cli("tasks", "--instance", instance_id)
-    assert "utforska_behov" in out
+    assert "granska_initiativ" in out
     task_id = out.splitlines()[1].split()[0]
-    form = tmp_path / "explore.json"
-    form.write_text(json.dumps({"need_analysis": "a", "hypothesis": "b", "estimated_value": 1,
-                                "estimated_effects": "c"}), encoding="utf-8")
+    form = tmp_path / "screening.json"
+    form.write_text(json.dumps({"screening_decision": "accept", "kind": "idedriven", "administration": "SOF",
+                                "screening_rationale": "Ett innovationsinitiativ."}), encoding="utf-8")
     code, out, _ = cli("complete", task_id, "--data", str(form))
-    assert code == 0 and "bedom_kriterier" in out
+    assert code == 0 and "beslut_tid" in out
     code, out, _ = cli("show", instance_id, "--history")
     shown = json.loads(out)
     assert shown["business_key"] == "cykel" and [h["actor"] for h in shown["history"]] == ["tester", "tester"]
@@ -103,7 +103,7 @@ def test_demo_prints_every_outcome(cli, migrated):
     code, out, _ = cli("demo")
     assert code == 0
     assert "slut_realiserad" in out and "slut_avbruten" in out
-    assert "outcomes: {'realised': 2, 'aborted': 4}" in out
+    assert "outcomes: {'realised': 2, 'aborted': 6}" in out
 
 
 def _free_port() -> int:

@@ -62,7 +62,8 @@ def test_bootstrap_prints_one_time_passwords_once_and_a_reset_rotates(cli, tmp_p
     code, out, _ = cli("users", "bootstrap")
     lines = [line.split() for line in out.splitlines()[1:]]
     passwords = {parts[0]: parts[-1] for parts in lines}
-    assert code == 0 and set(passwords) == {"admin", "idebarare", "innovationsledare", "forvaltningsledning"}
+    assert code == 0 and set(passwords) == {"admin", "idebarare", "innovationsledare", "chef",
+                                                 "forvaltningsledning"}
     code, again, _ = cli("users", "bootstrap")
     assert code == 0 and not any(secret in again for secret in passwords.values()) and "exist already" in again
     engine = build_engine(f"sqlite:///{tmp_path / 'cli.db'}")

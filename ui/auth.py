@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest
 from application import access, accounts, signin
 from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
 from application.settings import Settings
-from innovation.model import Role
+from innovation.model import LANE_ROLES, Role
 from ui import i18n
 from ui.blueprint import bp, error_page, public
 from ui.i18n import t
@@ -237,7 +237,6 @@ def home():
         return redirect(url_for("ui.public_list"))
     if principal.has(Role.ADMIN):
         return redirect(url_for("ui.instances"))
-    if principal.has(Role.PROCESS_OWNER) and not principal.has(Role.IDEA_OWNER, Role.COORDINATOR,
-                                                                Role.DECISION_MAKER):
+    if principal.has(Role.PROCESS_OWNER) and not principal.has(*LANE_ROLES.values()):
         return redirect(url_for("ui.modeler"))
     return redirect(url_for("ui.inbox"))

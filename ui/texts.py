@@ -142,6 +142,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "users.decides_for_help": ("Kryssa i de förvaltningar personen fattar beslut för.",
                                "Tick the administrations the person decides for."),
     "users.decides_for_short": ("Beslutsfattare: {administrations}", "Decision maker: {administrations}"),
+    "users.coordinates_for": ("Innovationsledare för förvaltning", "Coordinator for administration"),
+    "users.coordinates_for_help": ("Kryssa i de förvaltningar vars initiativ personen leder och ser.",
+                                   "Tick the administrations whose initiatives the person coordinates and sees."),
+    "users.coordinates_for_short": ("Innovationsledare: {administrations}", "Coordinator: {administrations}"),
+    "users.manages_for": ("Närmaste chef i förvaltning", "Manager in administration"),
+    "users.manages_for_help": ("Kryssa i de förvaltningar där personen är chef och beslutar om tid för "
+                               "idébärare. Saknar en förvaltning chef beslutar dess beslutsfattare.",
+                               "Tick the administrations where the person is a manager and decides on working "
+                               "time for idea owners. Where an administration has none, its decision makers "
+                               "decide."),
+    "users.manages_for_short": ("Chef: {administrations}", "Manager: {administrations}"),
     "users.sign_in": ("Inloggning", "Sign-in"),
     "users.local": ("Lösenord", "Password"),
     "users.local_pending": ("Lösenord (engångslösenord ej bytt)", "Password (one-time password not changed)"),
@@ -164,6 +175,8 @@ TEXT: dict[str, tuple[str, str]] = {
                         "Enter an e-mail address such as name@helsingborg.se."),
     "users.bad.roles": ("Okänd roll.", "Unknown role."),
     "users.bad.decides_for": ("Okänd förvaltning.", "Unknown administration."),
+    "users.bad.coordinates_for": ("Okänd förvaltning.", "Unknown administration."),
+    "users.bad.manages_for": ("Okänd förvaltning.", "Unknown administration."),
     "users.bad.admin": ("Du kan inte ta administratörsrollen från dig själv.",
                         "You cannot take the administrator role from yourself."),
     "users.details": ("Uppgifter", "Details"),
@@ -188,6 +201,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "role.decision_maker": ("Beslutsfattare", "Decision maker"),
     "role.process_owner": ("Processägare", "Process owner"),
     "role.admin": ("Administratör", "Administrator"),
+    "role.manager": ("Närmaste chef", "Manager"),
     "mappings.title": ("Roller från stadens inloggning", "Roles from the city's sign-in"),
     "mappings.intro": ("Den som loggar in via stadens inloggning får de roller som värdena i hens "
                        "anspråk (t.ex. grupper) ger här. En ändring gäller från nästa inloggning.",
@@ -551,6 +565,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "term.status.on_hold": ("Vilande", "On hold"),
     "term.status.aborted": ("Avbruten", "Aborted"),
     "term.status.realised": ("Realiserad", "Realised"),
+    "term.gate.granskning": ("Granskning", "Screening"),
     "term.gate.tid": ("Beslut tid", "Gate: time"),
     "term.gate.pengar": ("Beslut pengar", "Gate: money"),
     "term.gate.skala_upp": ("Beslut skala upp", "Gate: scale up"),

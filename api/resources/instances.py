@@ -18,11 +18,15 @@ from api.schemas import (
     StartInstance,
     VersionArgs,
 )
-from application import portfolio
+from application import access, portfolio
 from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS, STARTERS
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances",
                 description="Start and follow process instances; admins operate on them.")
+
+
+def _may_read(instance_id: str) -> None:
+    access.authorize_instance(reader(), principal(), instance_id, "reading an initiative", reading=True)
 
 
 def _detail(view: dict) -> dict:
@@ -36,7 +40,7 @@ class Instances(MethodView):
     @blp.response(200, InstancePage)
     def get(self, args):
         """Instances, newest first, filtered by definition, state, phase, administration, dates, title."""
-        return portfolio.instance_page(reader(), **args)
+        return portfolio.instance_page(reader(), within=access.instance_scope(principal()), **args)
 
     @require(*STARTERS)
     @blp.arguments(StartInstance)
@@ -55,6 +59,7 @@ class Instance(MethodView):
     @blp.response(200, InstanceDetail)
     def get(self, instance_id):
         """State, current tasks, waiting timers, jobs, data and version."""
+        _may_read(instance_id)
         return _detail(engine().instance(instance_id))
 
 
@@ -64,6 +69,7 @@ class History(MethodView):
     @blp.response(200, HistoryEntry(many=True))
     def get(self, instance_id):
         """The audit log of the instance."""
+        _may_read(instance_id)
         engine().instance(instance_id)
         return engine().history(instance_id)
 
@@ -94,8 +100,8 @@ class Abort(MethodView):
     def post(self, args, instance_id):
         """Abort an initiative with a category and a reason (the BPMN message avbryt_initiativ);
         the decision log records it."""
-        return portfolio.abort_initiative(engine(), principal(), instance_id, args["category"], args["reason"],
-                                          expected_version=args.get("version"))
+        return access.abort_initiative(engine(), reader(), principal(), instance_id, args["category"], args["reason"],
+                                       expected_version=args.get("version"))
 
 
 @blp.route("/<instance_id>/assessments")
@@ -108,8 +114,8 @@ class Assessments(MethodView):
     def post(self, args, instance_id):
         """Assess the nine criteria again before beslut pengar; every assessment is kept with
         who made it and when, and the latest counts."""
-        return portfolio.reassess(engine(), principal(), instance_id, {"criteria": args["criteria"]},
-                                  expected_version=args.get("version"))
+        return access.reassess(engine(), reader(), principal(), instance_id, {"criteria": args["criteria"]},
+                               expected_version=args.get("version"))
 
 
 @blp.route("/<instance_id>/migrate")

@@ -25,6 +25,7 @@ from innovation.domain.initiative import (
     go_live,
     plan_scaling,
     put_on_hold,
+    reclassify,
     record_abort,
     record_assessment,
     record_from_start_data,
@@ -48,10 +49,12 @@ from innovation.model import (
     LESSONS_TASK,
     MONEY_DECISIONS,
     OUTCOMES,
+    OWNER_ASSIGNMENT,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
     REASSESSED,
     SCALE_PROPOSAL_TASK,
+    SCREENING_TASK,
 )
 
 
@@ -102,6 +105,8 @@ def _measured(record: InitiativeRecord, rows) -> dict:
 
 def _after_task(record: InitiativeRecord, event) -> InitiativeRecord:
     data, element = event.submitted, event.element_id
+    if element == SCREENING_TASK and data.get("kind") and data.get("administration"):
+        record = reclassify(record, data["kind"], data["administration"])
     if element in GATE_TASKS:
         record = _log_decision(record, event)
     if element == SCALE_PROPOSAL_TASK:
@@ -188,10 +193,12 @@ def project_initiative(session, event) -> None:
         if event.action != "started":
             return
         record = record_from_start_data(event.submitted)
-        row = Initiative(instance_id=event.instance_id, started_at=event.at)
+        row = Initiative(instance_id=event.instance_id, started_at=event.at, owner=event.actor)
         session.add(row)
     else:
         record = from_dict(row.record)
+    if event.action == "task_completed" and event.element_id == OWNER_ASSIGNMENT.task:
+        row.owner = event.submitted[OWNER_ASSIGNMENT.field]
     record = update(record, session, event)
     row.title, row.kind, row.administration = record.title, record.kind.value, record.administration
     row.phase = record.phase.value if record.phase else None

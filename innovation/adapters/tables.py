@@ -47,6 +47,9 @@ class Initiative(InnovationBase):
     administration: Mapped[str] = mapped_column(String(10), index=True)
     phase: Mapped[str | None] = mapped_column(String(30), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # the user who works the idea owner's tasks: who submitted it, or for a resident's idea
+    # the internal owner a coordinator assigned (a user name, not shown publicly)
+    owner: Mapped[str | None] = mapped_column(String(200), index=True)
     record: Mapped[dict] = mapped_column(JSON)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -310,6 +310,16 @@ def follow_up_benefit(
     return replace(record, benefit_follow_ups=record.benefit_follow_ups + (made,))
 
 
+def reclassify(record: InitiativeRecord, kind: Kind | str, administration: str) -> InitiativeRecord:
+    """The screening settles which kind of initiative it is and which administration owns it."""
+    _require_running(record)
+    try:
+        code = by_code(administration).code
+    except DomainError as e:
+        raise InitiativeError(str(e)) from None
+    return replace(record, kind=parse(Kind, kind), administration=code)
+
+
 def set_effect_goals(
     record: InitiativeRecord, goals: Iterable[Mapping[str, Any]]
 ) -> InitiativeRecord:

@@ -40,6 +40,7 @@ class Gate(StrEnum):
     """Where a decision in the initiative's decision log was taken: the three gates and the
     other decision points (the name stays Gate so stored records and new entries keep it)."""
 
+    GRANSKNING = "granskning"  # screening: is it an innovation initiative, which kind, which administration
     TID = "tid"  # beslut tid: the idea owner may spend working time exploring
     PENGAR = "pengar"  # beslut pengar: an administration grants funds for a pilot
     SKALA_UPP = "skala_upp"  # beslut skala upp: real value seen, scale it up

@@ -10,7 +10,8 @@ PEOPLE = {
     "owner": [("process_owner", None)],
     "ada": [("idea_owner", None)],
     "bo": [("idea_owner", None)],
-    "ivar": [("coordinator", None)],
+    "ivar": [("coordinator", "SOF"), ("coordinator", "MF")],
+    "fredrik": [("coordinator", "FF")],
     "frida": [("decision_maker", "SOF")],
     "mf_boss": [("decision_maker", "MF")],
 }

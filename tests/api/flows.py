@@ -17,11 +17,12 @@ from innovation.driver import (
 
 
 class ApiInitiative:
-    def __init__(self, api, engine, clock, administration="SOF", owner="ada", decider="frida"):
+    def __init__(self, api, engine, clock, administration="SOF", owner="ada", decider="frida", submitter="employee"):
         self.api, self.engine, self.clock = api, engine, clock
-        self.owner, self.decider = owner, decider
+        self.owner, self.decider, self.administration = owner, decider, administration
         response = api.as_(owner).post("/api/instances", json={
-            "business_key": f"api-{administration}", "data": start_data("Digital lånecykel", administration)})
+            "business_key": f"api-{administration}",
+            "data": start_data("Digital lånecykel", administration, submitter=submitter)})
         assert response.status_code == 201, response.json
         self.id = response.json["id"]
         self.settle()
@@ -42,15 +43,32 @@ class ApiInitiative:
         self.settle()
         return response
 
+    def screen(self, decision: str = "accept", user: str = "ivar", **changes):
+        """The coordinator's screening, keeping the submitted kind and administration unless changed."""
+        data = {"screening_decision": decision, "kind": "idedriven", "administration": self.administration,
+                "screening_rationale": "Granskat.", **changes}
+        if decision == "reject":
+            data.setdefault("screening_category", "annat")
+        return self.complete(user, "granska_initiativ", data)
+
+    def gate_time(self, decision: str = "go", user: str | None = None, **extra):
+        return self.complete(user or self.decider, "beslut_tid",
+                             {"time_decision": decision, "time_rationale": "Bra idé.", **extra})
+
+    def to_exploration(self):
+        """Screened and given working time: the idea owner's utforska_behov is open."""
+        self.screen()
+        self.gate_time("go")
+
     def explore(self):
         self.complete(self.owner, "utforska_behov", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
                                                      "estimated_effects": "e"})
         self.complete("ivar", "bedom_kriterier", criteria(3))
 
     def to_money_gate(self, funds=(("SOF", 200_000),), **setup_args):
-        """Explored, time granted, and the set-up requesting ``funds`` submitted."""
+        """Screened, time granted, explored, and the set-up requesting ``funds`` submitted."""
+        self.to_exploration()
         self.explore()
-        self.complete(self.decider, "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
         self.complete(self.owner, "utforma_upplagg", setup(list(funds), self.clock.now().date(), **setup_args))
 
     def to_pilot(self, administration="SOF", amount=200_000):

@@ -46,16 +46,17 @@ def test_roles_are_enforced_and_denials_audited(api, engine, user, method, path)
 
 def test_lane_roles_administrations_and_ownership(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
-    explore = flow.task("ada", "utforska_behov")
-    assert api.as_("bo").post(f"/api/tasks/{explore['id']}/complete", json={"data": {}}).status_code == 403
-    assert api.as_("ivar").post(f"/api/tasks/{explore['id']}/claim").status_code == 403
-    flow.explore()
+    flow.screen()
     gate = flow.task("frida", "beslut_tid")
     assert gate["administration"] == "SOF"
     assert [t["element_id"] for t in api.as_("mf_boss").get("/api/tasks").json] == []
     refused = api.as_("mf_boss").post(f"/api/tasks/{gate['id']}/complete",
                                       json={"data": {"time_decision": "go", "time_rationale": "x"}})
     assert refused.status_code == 403 and "belongs to SOF" in refused.json["message"]
+    flow.gate_time("go")
+    explore = flow.task("ada", "utforska_behov")
+    assert api.as_("bo").post(f"/api/tasks/{explore['id']}/complete", json={"data": {}}).status_code == 403
+    assert api.as_("ivar").post(f"/api/tasks/{explore['id']}/claim").status_code == 403
 
 
 def test_malformed_bodies_and_unknown_ids_are_4xx(api):

@@ -11,8 +11,9 @@ def assign(api, task_id: str, assignee: str, manager: str = "ivar"):
 
 def test_assignment_needs_an_existing_user_with_the_lane_role(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     task = flow.task("ada", "utforska_behov")  # lane Idébärare: idea owners
-    for assignee, reason in (("nobody", "does not exist"), ("ivar", "is not a idea_owner")):
+    for assignee, reason in (("nobody", "does not exist"), ("ivar", "only a idea_owner may act")):
         refused = assign(api, task["id"], assignee)
         assert refused.status_code == 422, refused.json
         assert refused.json["details"][0]["field"] == "/assignee" and reason in refused.json["details"][0]["message"]
@@ -21,9 +22,9 @@ def test_assignment_needs_an_existing_user_with_the_lane_role(api, engine, clock
 
 def test_a_decision_goes_only_to_a_decision_maker_of_the_initiatives_administration(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)  # an SOF initiative
-    flow.explore()
-    task = flow.task("frida", "beslut_tid")
+    flow.screen()
+    task = flow.task("frida", "beslut_tid")  # SOF has no manager: its decision makers decide
     refused = assign(api, task["id"], "mf_boss")
-    assert refused.status_code == 422 and "does not decide for SOF" in refused.json["details"][0]["message"]
+    assert refused.status_code == 422 and "belongs to SOF" in refused.json["details"][0]["message"]
     assert assign(api, task["id"], "frida").json["assignee"] == "frida"
     assert assign(api, task["id"], "frida", manager="ada").status_code == 403

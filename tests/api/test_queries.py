@@ -13,7 +13,7 @@ def initiatives(api, engine, clock):
     piloted.to_pilot()
     clock.advance(days=3)
     piloted.evaluate("continue", [("SOF", 40_000)])
-    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss").explore()
+    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss").to_exploration()
     clock.advance(days=1)
     ApiInitiative(api, engine, clock)
     return engine

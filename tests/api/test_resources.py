@@ -63,6 +63,7 @@ def test_instance_list_filters_and_pages(api, engine, clock):
 
 def test_admin_operations_versions_and_migration(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     admin = api.as_("admin")
     version = flow.detail()["version"]
     stale = admin.post(f"/api/instances/{flow.id}/suspend", json={"version": version - 1})
@@ -94,6 +95,7 @@ def test_admin_operations_versions_and_migration(api, engine, clock):
 
 def test_inbox_claims_forms_and_field_errors(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     task = flow.task("ada", "utforska_behov")
     form = api.as_("ada").get(f"/api/tasks/{task['id']}/form").json
     assert form["schema"]["required"][0] == "need_analysis" and "ui:order" in form["ui_schema"]
@@ -117,7 +119,7 @@ def test_inbox_claims_forms_and_field_errors(api, engine, clock):
 
 def test_jobs_incidents_and_timers(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
-    flow.explore()
+    flow.screen()
     flow.complete("frida", "beslut_tid", {"time_decision": "hold", "time_rationale": "Vänta.",
                                            "hold_until": "2026-03-01"})
     timers = api.as_("admin").get("/api/timers").json
@@ -125,6 +127,7 @@ def test_jobs_incidents_and_timers(api, engine, clock):
     engine.operations.register("innovation.score", lambda params, ctx: (_ for _ in ()).throw(RuntimeError("down")),
                                RetryPolicy(attempts=1))
     second = ApiInitiative(api, engine, clock, owner="bo")
+    second.to_exploration()
     second.explore()
     incidents = api.as_("admin").get("/api/jobs", query_string={"state": "failed"}).json
     assert len(incidents) == 1 and "down" in incidents[0]["last_error"]
@@ -133,7 +136,7 @@ def test_jobs_incidents_and_timers(api, engine, clock):
     retried = api.as_("admin").post(f"/api/jobs/{incidents[0]['id']}/retry")
     assert retried.status_code == 200 and retried.json["state"] == "pending"
     second.settle()
-    assert second.task("frida", "beslut_tid")
+    assert second.task("bo", "utforma_upplagg")
     assert api.as_("admin").get("/api/jobs", query_string={"state": "failed"}).json == []
 
 
@@ -154,6 +157,7 @@ def test_incident_cancel_health_metrics_and_queues(api, engine, clock):
     engine.operations.register("innovation.score", lambda params, ctx: (_ for _ in ()).throw(RuntimeError("down")),
                                RetryPolicy(attempts=1))
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
     (incident,) = api.as_("admin").get("/api/jobs", query_string={"state": "failed"}).json
     metrics = api.as_("admin").get("/api/metrics").data.decode()

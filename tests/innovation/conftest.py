@@ -17,8 +17,9 @@ def funded_pilot(submit):
     """An initiative in Utveckla pilot with 300 000 SEK from SOF and 100 000 SEK from SLF."""
     def _funded(**plan) -> Driver:
         d = submit()
-        d.explore_idea(3)
+        d.screen()
         d.gate_time("go")
+        d.explore_idea(3)
         d.plan([("SOF", 300_000), ("SLF", 100_000)], **plan)
         d.gate_money("grant", [("SOF", 300_000), ("SLF", 100_000)])
         return d

@@ -39,8 +39,9 @@ def assert_ledger_whole(engine, ended: list[str]) -> dict:
 
 def at_money_gate(submit, funds=(("SOF", 300_000),)):
     d = submit()
-    d.explore_idea(3)
+    d.screen()
     d.gate_time("go")
+    d.explore_idea(3)
     d.plan(list(funds))
     return d
 

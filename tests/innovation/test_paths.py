@@ -50,35 +50,70 @@ def test_realised_with_several_evaluations(funded_pilot):
     assert record.funds_spent == {"SOF": Decimal("150000.00"), "SLF": Decimal("30000.00")}
     assert [g.latest_value for g in record.effect_goals] == [4.5]  # measured at the last follow-up
     assert [(g.gate.value, g.decision.value, g.decided_by, g.administration) for g in record.gate_decisions] == [
-        ("tid", "go", "decision-maker", None), ("pengar", "go", "decision-maker-SLF", "SLF"),
-        ("pengar", "go", "decision-maker-SOF", "SOF"), ("pilot", "go", "idea-owner", None),
-        ("skala_upp", "go", "decision-maker", None),  # the receiving administration's own decision makers:
+        ("granskning", "go", "coordinator", None), ("tid", "go", "manager", None),
+        ("pengar", "go", "decision-maker-SLF", "SLF"), ("pengar", "go", "decision-maker-SOF", "SOF"),
+        ("pilot", "go", "idea-owner", None), ("skala_upp", "go", "decision-maker", None),
+        # the receiving administration's own decision makers:
         ("mottagande", "go", "decision-maker-SOF", "SOF"), ("inforande", "go", "decision-maker-SOF", "SOF"),
-        ("uppfoljning", "on_track", "coordinator", None),
-        ("uppfoljning", "on_track", "coordinator", None)]
-    assert record.gate_decisions[3].amounts == {"SOF": Decimal("100000.00")}  # what the last round spent
+        ("uppfoljning", "on_track", "coordinator", None), ("uppfoljning", "on_track", "coordinator", None)]
+    assert record.gate_decisions[4].amounts == {"SOF": Decimal("100000.00")}  # what the last round spent
     accounts = balances(d.engine)
     assert accounts["SOF"].reserved_for(d.instance_id) == 0  # unspent funds released at the end
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("150000.00")
     assert [p.phase.value for p in record.phase_dates] == ["utforska_ide", "utforska_upplagg", "utveckla_pilot", "skala"]
 
 
-def test_killed_at_the_time_gate(submit):
+def test_killed_at_the_time_gate_before_any_exploring(submit):
     d = submit()
-    d.explore_idea(0)
-    assert d.instance()["data"]["score"]["recommendation"] == "weak"
+    d.screen()
+    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_tid"]
     d.gate_time("kill")
     d.lessons(category="funktionellt")
     ended(d, "aborted")
     assert [(g.gate.value, g.decision.value, g.category and g.category.value, g.decided_by)
-            for g in d.record().gate_decisions] == [("tid", "kill", None, "decision-maker"),
+            for g in d.record().gate_decisions] == [("granskning", "go", None, "coordinator"),
+                                                    ("tid", "kill", None, "manager"),
                                                     ("avbrott", "kill", "funktionellt", "coordinator")]
+    assert "need_analysis" not in d.instance()["data"]  # nobody explored without time granted
+
+
+def test_rejected_at_the_screening_through_the_abort_path(submit):
+    d = submit()
+    assert [t["element_id"] for t in d.open_tasks()] == ["granska_initiativ"]
+    d.screen("reject", screening_category="battre_losning")
+    assert [t["element_id"] for t in d.open_tasks()] == ["dokumentera_lardomar"]
+    d.lessons("Det finns redan en tjänst för detta.")
+    ended(d, "aborted")
+    [screening, abort] = d.record().gate_decisions  # the screening's reason is the abort's category
+    assert (screening.gate.value, screening.decision.value, screening.decided_by) == ("granskning", "kill",
+                                                                                      "coordinator")
+    assert (abort.gate.value, abort.category.value) == ("avbrott", "battre_losning")
+
+
+def test_the_screening_settles_kind_and_administration(submit):
+    d = submit(administration="SOF", kind="idedriven")
+    d.screen(kind="mojlighetsdriven", administration="KF")
+    record = d.record()
+    assert (record.kind.value, record.administration) == ("mojlighetsdriven", "KF")
+    assert d.instance()["data"]["administration"] == "KF"  # later steps (the money gate) read it too
+
+
+def test_a_residents_idea_gets_an_internal_owner_instead_of_working_time(submit):
+    d = submit(submitter="resident")
+    d.screen()
+    assert [t["element_id"] for t in d.open_tasks()] == ["tilldela_idebarare"]
+    d.assign_owner("bo")
+    assert [t["element_id"] for t in d.open_tasks()] == ["utforska_behov"]
+    d.explore_idea()
+    assert d.record().phase == Phase.UTFORSKA_UPPLAGG
+    assert [g.gate.value for g in d.record().gate_decisions] == ["granskning"]  # no beslut tid
 
 
 def test_killed_at_the_money_gate(submit):
     d = submit()
-    d.explore_idea()
+    d.screen()
     d.gate_time("go")
+    d.explore_idea()
     d.plan([("KF", 200_000)])
     d.gate_money("kill")
     d.lessons()
@@ -99,11 +134,12 @@ def test_rejected_at_the_scale_gate_releases_funds(funded_pilot):
 
 def test_recycled_at_the_time_and_money_gates(submit):
     d = submit()
-    d.explore_idea()
+    d.screen()
     d.gate_time("recycle")
-    assert [t["element_id"] for t in d.open_tasks()] == ["utforska_behov"]
-    d.explore_idea()
+    assert [t["element_id"] for t in d.open_tasks()] == ["granska_initiativ"]
+    d.screen(administration="MF", screening_rationale="Hör till Miljöförvaltningen.")
     d.gate_time("go")
+    d.explore_idea()
     d.plan([("MF", 100_000)])
     d.gate_money("grant", [("MF", 50_000)])  # in part: the idea owner reworks the set-up
     d.choose_after_partial_grant("rework")
@@ -111,29 +147,43 @@ def test_recycled_at_the_time_and_money_gates(submit):
     d.plan([("MF", 80_000)])
     d.gate_money("grant", [("MF", 80_000)])
     assert d.record().phase == Phase.UTVECKLA_PILOT
-    assert [g.decision.value for g in d.record().gate_decisions] == ["recycle", "go", "go", "recycle", "go"]
+    assert [g.decision.value for g in d.record().gate_decisions] == ["go", "recycle", "go", "go", "recycle", "go"]
 
 
-def test_on_hold_and_back(submit):
+def test_on_hold_and_back_at_the_date(submit):
     d = submit()
-    d.explore_idea()
+    d.screen()
     d.gate_time("hold", hold_until="2026-03-01")
-    assert d.record().status == Status.ON_HOLD and d.open_tasks() == []
+    assert d.record().status == Status.ON_HOLD
+    assert [t["element_id"] for t in d.open_tasks()] == ["vilande_tid"]
     assert [t["element_id"] for t in d.instance()["timers"]] == ["vanta_beslut_tid"]
     d.wait(days=30)
-    assert d.open_tasks() == []
+    assert [t["element_id"] for t in d.open_tasks()] == ["vilande_tid"]
     d.wait(days=30)
-    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_tid"]
+    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_tid"] and d.instance()["timers"] == []
     d.gate_time("go")
-    assert d.record().status == Status.ACTIVE and d.record().phase == Phase.UTFORSKA_UPPLAGG
+    assert d.record().status == Status.ACTIVE and [t["element_id"] for t in d.open_tasks()] == ["utforska_behov"]
+
+
+def test_a_hold_lifted_before_its_date(submit):
+    d = submit()
+    d.screen()
+    d.gate_time("hold", hold_until="2027-01-01")
+    d.wait(days=3)
+    d.resume("Budgeten blev klar tidigare.")
+    assert [t["element_id"] for t in d.open_tasks()] == ["beslut_tid"] and d.instance()["timers"] == []
+    d.gate_time("go")
+    d.explore_idea()
+    assert d.record().phase == Phase.UTFORSKA_UPPLAGG
 
 
 @pytest.mark.parametrize("phase", ["utforska_ide", "utforska_upplagg", "utveckla_pilot", "skala"])
 def test_aborted_by_message_in_each_phase(submit, phase):
     d = submit()
     if phase != "utforska_ide":
-        d.explore_idea()
+        d.screen()
         d.gate_time("go")
+        d.explore_idea()
     if phase in ("utveckla_pilot", "skala"):
         d.plan([("VOF", 150_000)])
         d.gate_money("grant", [("VOF", 150_000)])
@@ -158,8 +208,9 @@ def test_insufficient_budget_returns_to_the_money_gate(submit, engine):
         ledger_store.set_budget(uow.session, "KF", 2026, 100_000)
         uow.commit()
     d = submit(administration="KF")
-    d.explore_idea()
+    d.screen()
     d.gate_time("go")
+    d.explore_idea()
     d.plan([("KF", 250_000)])
     check = d.instance()["data"]["budget_check"]
     assert check["ok"] is False and check["lines"][0]["available"] == 100_000
@@ -174,8 +225,9 @@ def test_insufficient_budget_returns_to_the_money_gate(submit, engine):
 
 def test_co_financing_by_three_administrations(submit, engine):
     d = submit()
-    d.explore_idea()
+    d.screen()
     d.gate_time("go")
+    d.explore_idea()
     lines = [("SOF", 200_000), ("SF", 150_000), ("VOF", 50_000)]
     d.plan(lines)
     assert d.instance()["data"]["budget_check"]["ok"] is True

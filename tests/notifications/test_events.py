@@ -29,13 +29,13 @@ def outbox(engine) -> list[OutboxMessage]:
 
 
 def test_tasks_reach_their_lane_and_decisions_reach_the_idea_owner(api, engine, clock, people):
-    flow = ApiInitiative(api, engine, clock)  # ada submits; her own first task is not news to her
-    assert received(engine) == []
-    flow.explore()  # ada hands over to the coordinators, ivar assesses: the SOF decision makers get beslut_tid
-    assert received(engine) == [("ivar", "task_available"), ("frida", "task_available")]
+    flow = ApiInitiative(api, engine, clock)  # ada submits: the screening goes to SOF's coordinators (not fredrik, FF)
+    assert received(engine) == [("ivar", "task_available")]
+    flow.screen()  # ada hears the screening; SOF has no manager, so its decision makers get beslut_tid
+    assert received(engine) == [("ivar", "task_available"), ("frida", "task_available"), ("ada", "decision")]
     flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     with engine.reading() as session:
-        decision = session.scalar(select(Notification).where(Notification.kind == "decision"))
+        decision = session.scalars(select(Notification).where(Notification.kind == "decision")).all()[-1]
     assert (decision.username, decision.params["gate"], decision.params["decision"]) == ("ada", "tid", "go")
     assert notifications.render("decision", decision.params, "en")[0] == "Decision on Digital lånecykel: go ahead"
     assert notifications.render("decision", decision.params, "sv") == (
@@ -71,6 +71,7 @@ def _decisions(engine) -> list[Notification]:
 
 def test_an_assignment_by_someone_else_is_found_in_the_audit_log(api, engine, clock, people):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     write(engine, notifications.scan)  # the first scan starts reading the audit log here
     task = flow.task("ada", "utforska_behov")
     assert api.as_("ada").post(f"/api/tasks/{task['id']}/claim").status_code == 200  # her own claim: no news
@@ -107,12 +108,12 @@ def test_each_person_gets_mail_as_they_chose(api, engine, clock, people):
         notifications.save_preferences(uow.session, "ivar", "en", {"task_available": "immediate"})
         notifications.save_preferences(uow.session, "frida", "sv", {"task_available": "daily"})
         uow.commit()
-    flow = ApiInitiative(api, engine, clock)
-    flow.explore()
-    assert write(engine, lambda s, now: notifications.plan_mail(s, now, BASE)) == 2
+    flow = ApiInitiative(api, engine, clock, owner="bo")  # bo has no e-mail address
+    flow.screen()
+    assert write(engine, lambda s, now: notifications.plan_mail(s, now, BASE)) == 3
     [message] = outbox(engine)
     task = flow.task("frida", "beslut_tid")
-    assert (message.recipient, message.subject) == ("ivar@helsingborg.se", "New task: Bedöm enligt kriterierna")
+    assert (message.recipient, message.subject) == ("ivar@helsingborg.se", "New task: Granska initiativ")
     assert "\nOpen: https://innovation.helsingborg.se/tasks/" in message.body
     assert message.message_id.startswith("<") and message.message_id.endswith("@helsingborg.se>")
     assert write(engine, lambda s, now: notifications.send_digests(s, now, 6, BASE)) == 0  # before 06:00
@@ -129,25 +130,25 @@ def test_no_address_or_no_mail_chosen_means_in_the_app_only(api, engine, clock, 
         notifications.save_preferences(uow.session, "ivar", "sv", {"task_available": "off"})
         uow.commit()
     flow = ApiInitiative(api, engine, clock, owner="bo")  # bo has no e-mail address
-    flow.complete("bo", "utforska_behov", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
-                                           "estimated_effects": "e"})
-    flow.complete("ivar", "bedom_kriterier", criteria(3))
+    flow.screen()
     flow.complete("frida", "beslut_tid", {"time_decision": "kill", "time_rationale": "Nej."})
     assert ("bo", "decision") in received(engine)
     write(engine, lambda s, now: notifications.plan_mail(s, now, BASE))
     assert [m.recipient for m in outbox(engine)] == []  # ivar chose none, bo has no address, frida's is daily
     with engine.reading() as session:
-        assert notifications.unread_count(session, "bo") == 1
+        assert notifications.unread_count(session, "bo") == 2  # the screening and the time gate
 
 
 
 def test_an_idea_owner_lane_task_reaches_the_submitter_only_while_they_hold_the_role(engine, people):
     """An admin may submit an initiative, but only idea owners work in its lane (the access rules)."""
     instance = engine.start("innovation", start_data("Öppna skolgårdar"), actor="admin")["id"]
-    steps = [("utforska_behov", "ada", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
+    steps = [("granska_initiativ", "ivar", {"screening_decision": "accept", "kind": "idedriven",
+                                            "administration": "SOF", "screening_rationale": "Ja."}),
+             ("beslut_tid", "frida", {"time_decision": "go", "time_rationale": "Ja."}),
+             ("utforska_behov", "ada", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
                                         "estimated_effects": "e"}),
-             ("bedom_kriterier", "ivar", criteria(3)),
-             ("beslut_tid", "frida", {"time_decision": "go", "time_rationale": "Ja."})]
+             ("bedom_kriterier", "ivar", criteria(3))]
     for element_id, actor, data in steps:
         engine.tick()
         [task] = [t for t in engine.tasks(instance_id=instance) if t["element_id"] == element_id]

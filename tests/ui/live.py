@@ -66,12 +66,19 @@ class Live:
         """An initiative waiting for the money decision of SOF (frida)."""
         instance = self.start(title)
         self.explore(instance)
-        self.complete(instance, "beslut_tid", {"time_decision": "go", "time_rationale": "Bra."}, "frida")
         self.complete(instance, "utforma_upplagg", setup([("SOF", 200_000)], date.today()), "ada")
         self.wait_for(instance, "beslut_pengar")
         return instance
 
+    def to_exploration(self, instance: str) -> None:
+        """Screened by ivar, working time from frida (SOF has no manager): ada's utforska_behov opens."""
+        self.complete(instance, "granska_initiativ", {"screening_decision": "accept", "kind": "idedriven",
+                                                      "administration": "SOF", "screening_rationale": "Ja."}, "ivar")
+        self.complete(instance, "beslut_tid", {"time_decision": "go", "time_rationale": "Bra."}, "frida")
+
     def explore(self, instance: str) -> None:
+        """To exploration, then explored by ada and assessed by ivar."""
+        self.to_exploration(instance)
         self.complete(instance, "utforska_behov", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
                                                    "estimated_effects": "e"}, "ada")
         self.complete(instance, "bedom_kriterier", criteria(3), "ivar")

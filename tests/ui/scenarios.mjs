@@ -76,8 +76,8 @@ const submit = (page) => navigate(page, 'button[name=_submit]');
 
 // -- scenarios -------------------------------------------------------------------------------
 const scenarios = {
-  // An idea owner submits an initiative, then completes her first task: invalid, then valid.
-  async caseworker() {
+  // An idea owner submits an initiative (an employee's idea: the page's default).
+  async submission() {
     const page = await user('ada');
     await page.goto(config.url + '/initiatives/new');
     await audit(page, 'new initiative');
@@ -91,6 +91,13 @@ const scenarios = {
     await page.fill('#f-idea_owner-email', 'ada.lind@helsingborg.se');
     await submit(page);
     expect(page.url().endsWith('/inbox'), 'not back in the inbox after submitting: ' + page.url());
+    await audit(page, 'inbox');
+  },
+
+  // Screened and given working time, the idea owner completes her first task: invalid, then valid.
+  async caseworker() {
+    const page = await user('ada');
+    await page.goto(config.url + '/inbox');
     await audit(page, 'inbox');
     await navigate(page, 'a:has-text("Utforska behov och idé")');
     await audit(page, 'task form');
@@ -142,11 +149,11 @@ const scenarios = {
     report.failedMarked = await page.locator('.djs-element.state-failed').count();
     await navigate(page, 'button:has-text("Försök igen")');
     report.flash = await text(page, '.flash');
-    for (let i = 0; i < 40 && await page.locator('text=Beslut tid').count() === 0; i += 1) {
+    for (let i = 0; i < 40 && await page.locator('text=Utforma upplägg').count() === 0; i += 1) {
       await page.waitForTimeout(250);
       await page.reload();
     }
-    report.nextTaskShown = await page.locator('text=Beslut tid').count();
+    report.nextTaskShown = await page.locator('text=Utforma upplägg').count();
     await audit(page, 'instance after the retry');
     await page.goto(config.url + '/monitor/instances?status=running&administration=SOF');
     await audit(page, 'instances filtered');
@@ -375,6 +382,7 @@ const scenarios = {
     await page.fill('#claim', config.claim);
     await page.fill('#value', config.value);
     await page.selectOption('#role', config.role);
+    if (config.administration) await page.selectOption('#administration', config.administration);
     await navigate(page, 'form[action="/admin/mappings"] button[type=submit]');
     report.flash = await text(page, '.flash');
     await audit(page, 'sign-in roles with a mapping');
@@ -390,7 +398,7 @@ const scenarios = {
       await admin.fill('#username', username);
       await admin.fill('#display_name', 'Kim Karlsson');
       await admin.fill('#email', 'kim@helsingborg.se');
-      await admin.check('input[name=roles][value=coordinator]');
+      await admin.check('input[name=coordinates_for][value=SOF]');
       await navigate(admin, 'form[action="/admin/users"] button[type=submit]');
     };
     await create('ada');

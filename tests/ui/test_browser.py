@@ -57,14 +57,16 @@ def run(node: str, live, scenario: str, **config) -> dict:
 
 def test_caseworker_submits_an_initiative_and_completes_a_form(node, live):
     title = "Lånecykel på biblioteket"
-    report = run(node, live, "caseworker", title=title)
-    assert report["pages"] == ["login", "new initiative", "inbox", "task form", "task form with errors",
-                               "inbox after completing"]
+    submitted = run(node, live, "submission", title=title)
+    assert submitted["pages"] == ["login", "new initiative", "inbox"]
+    with live.engine.db.unit_of_work() as uow:
+        [started] = queries.instance_page(uow.session, q=title)["items"]
+    live.to_exploration(started["id"])
+    report = run(node, live, "caseworker")
+    assert report["pages"] == ["login", "inbox", "task form", "task form with errors", "inbox after completing"]
     assert report["clientError"] == "Fältet måste fyllas i."
     assert report["invalidMarked"] == "true" and "error-summary" in report["focusAfterError"]
     assert report["flash"].startswith("Klart: Utforska behov och idé")
-    with live.engine.db.unit_of_work() as uow:
-        [started] = queries.instance_page(uow.session, q=title)["items"]
     assert started["started_by"] == "ada"
     live.wait_for(started["id"], "bedom_kriterier")
 

@@ -69,8 +69,8 @@ def test_rows_are_added_and_removed():
 
 def _at_money_gate(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     flow.complete("ada", "utforma_upplagg", setup([("SOF", 200_000)], clock.now().date()))
     return flow, flow.task("frida", "beslut_pengar")
 
@@ -140,10 +140,11 @@ def test_an_idea_owner_submits_a_new_initiative(page, engine):
     assert invalid.status_code == 422 and "Ange en e-postadress." in text(invalid)
     done = ada.post("/initiatives/new", data={
         "/title": "Cykel", "/kind": "idedriven", "/description": "d", "/need": "n", "/strategic_area": "s",
-        "/administration": "SOF", "/idea_owner/name": "Ada", "/idea_owner/email": "ada@helsingborg.se",
-        "_submit": "1"})
+        "/administration": "SOF", "/submitter": "employee", "/idea_owner/name": "Ada",
+        "/idea_owner/email": "ada@helsingborg.se", "_submit": "1"})
     assert done.status_code == 302
-    assert "Utforska behov och idé" in text(ada.get("/inbox"))
+    assert "Granska initiativ" in text(page("ivar").get("/inbox"))  # the screening is the coordinator's
+    assert "Granska initiativ" not in text(ada.get("/inbox"))
     assert page("ivar").get("/initiatives/new").status_code == 403
 
 
@@ -200,3 +201,16 @@ def test_initiatives_on_hold_are_listed_with_reason_and_date(page, api, engine, 
     resume = flow.task("ivar", "vilande_pengar")
     assert f'href="/tasks/{resume["id"]}"' in shown.get_data(as_text=True)
     assert "Vilande till 2027-01-15." in text(page("ivar").get(f"/tasks/{resume['id']}"))
+
+
+def test_a_coordinator_names_the_internal_owner_of_a_residents_idea_on_the_page(page, api, engine, clock):
+    flow = ApiInitiative(api, engine, clock, submitter="resident")
+    flow.screen()
+    task = flow.task("ivar", "tilldela_idebarare")
+    ivar = page("ivar")
+    unknown = ivar.post(f"/tasks/{task['id']}", data={"/internal_owner": "nobody", "_submit": "1"})
+    assert unknown.status_code == 422 and "nobody&#39; is not a user" in unknown.get_data(as_text=True)
+    assigned = ivar.post(f"/tasks/{task['id']}", data={"/internal_owner": "bo", "_submit": "1"})
+    assert assigned.status_code == 302
+    assert "Utforska behov och idé" in text(page("bo").get("/inbox"))
+    assert "Utforska behov och idé" not in text(page("ada").get("/inbox"))

@@ -8,7 +8,7 @@ from tests.conftest import FIXTURES
 
 DIAGRAM = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
 CONDITION = 'time_decision == "recycle"'
-FLOW = "flow_tid_vagval__ide_samman"
+FLOW = "flow_tid_vagval__granska_samman"
 
 
 def test_the_modeler_opens_any_deployed_version(page, engine):
@@ -39,7 +39,7 @@ def test_deploy_refuses_with_problems_at_elements_then_accepts(page, engine):
     refused = owner.post_json("/modeler/deploy", {"xml": DIAGRAM.replace(CONDITION, "time_decision =="),
                                                   "filename": "innovation.bpmn"})
     assert refused.status_code == 422
-    assert [(p["element_id"], p["element_name"]) for p in refused.json["details"]] == [(FLOW, "Återvinn")]
+    assert [(p["element_id"], p["element_name"]) for p in refused.json["details"]] == [(FLOW, "Granska igen")]
     accepted = owner.post_json("/modeler/deploy", {"xml": DIAGRAM.replace(CONDITION, 'time_decision in ("recycle",)'),
                                                    "filename": "innovation.bpmn"})
     assert accepted.status_code == 201 and accepted.json["deployed"][0]["version"] == 2

@@ -38,6 +38,7 @@ def test_instances_filter_and_page(page, api, engine, clock):
 def test_an_admin_retries_an_incident(page, api, engine, clock):
     _failing_scores(engine)
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
     [job] = flow.detail()["jobs"]
     assert job["state"] == "incident"
@@ -50,7 +51,7 @@ def test_an_admin_retries_an_incident(page, api, engine, clock):
     assert retried.headers["Location"] == f"/monitor/instances/{flow.id}"
     flow.settle()
     after = admin.get(f"/monitor/instances/{flow.id}")
-    assert _flash(after)[-1] == "Anropet körs igen." and "Beslut tid" in text(after)
+    assert _flash(after)[-1] == "Anropet körs igen." and "Utforma upplägg" in text(after)
     assert page("ivar").post(f"/monitor/jobs/{job['id']}/retry").status_code == 403
 
 
@@ -78,8 +79,10 @@ def test_operations_name_the_version_they_act_on(page, api, engine, clock):
 
 def test_heatmap_counts_waiting_and_failed_per_element(page, api, engine, clock):
     _failing_scores(engine)
-    ApiInitiative(api, engine, clock).explore()
-    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss")
+    failing = ApiInitiative(api, engine, clock)
+    failing.to_exploration()
+    failing.explore()
+    ApiInitiative(api, engine, clock, administration="MF", decider="mf_boss").to_exploration()
     definition = engine.definitions("innovation")[0]
     with engine.db.unit_of_work() as uow:
         counts = ui_queries.element_counts(uow.session, [definition["id"]])
@@ -96,3 +99,19 @@ def test_the_portfolio_shows_the_funnel_and_funds(page, api, engine, clock):
     body = text(page("admin").get("/monitor/dashboard"))
     assert "Utforska idé 1" in body and "Utveckla pilot 1" in body
     assert "Skol- och fritidsförvaltningen 200 000 kr 0 kr" in body.replace("\u00a0", " ")
+
+
+def test_a_coordinator_sees_and_aborts_only_initiatives_of_their_administrations(page, api, engine, clock):
+    sof = ApiInitiative(api, engine, clock)
+    ff = ApiInitiative(api, engine, clock, administration="FF")
+    fredrik = page("fredrik")  # coordinator of FF
+    listing = fredrik.get("/monitor/instances").get_data(as_text=True)
+    assert f"/monitor/instances/{ff.id}" in listing and f"/monitor/instances/{sof.id}" not in listing
+    assert fredrik.get(f"/monitor/instances/{sof.id}").status_code == 403
+    assert fredrik.get(f"/monitor/instances/{sof.id}/diagram.xml").status_code == 403
+    refused = fredrik.post(f"/monitor/instances/{sof.id}/abort", data={"reason": "Fel förvaltning."})
+    assert refused.status_code == 403 and sof.detail()["status"] == "running"
+    done = fredrik.post(f"/monitor/instances/{ff.id}/abort", data={"reason": "Dubblett."})
+    assert done.status_code == 302
+    ff.settle()
+    assert [t["element_id"] for t in ff.detail()["tasks"]] == ["dokumentera_lardomar"]

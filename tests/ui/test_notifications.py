@@ -19,30 +19,30 @@ def unread_badge(response) -> str | None:
 
 def test_unread_count_list_and_mark_read(api, engine, clock, page):
     flow = ApiInitiative(api, engine, clock)
-    flow.explore()  # ivar and frida are told of the tasks that opened for their roles
+    flow.screen()  # ivar and frida are told of the tasks that opened for their roles
     flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     ada = page("ada")
-    # the decision on her initiative and the task it opened for her, in the header of any page
-    assert unread_badge(ada.get("/inbox")) == "2"
-    assert unread_badge(ada.get("/public/initiatives")) == "2"
+    # the screening and the time decision on her initiative and the task it opened for her, on any page
+    assert unread_badge(ada.get("/inbox")) == "3"
+    assert unread_badge(ada.get("/public/initiatives")) == "3"
     listing = ada.get("/notifications?lang=en")
     assert listing.status_code == 200
     assert "Decision on Digital lånecykel: go ahead" in text(listing)
-    assert "New task: Utforma upplägg" in text(listing)
-    assert text(listing).count("Unread") == 2
+    assert "New task: Utforska behov och idé" in text(listing)
+    assert text(listing).count("Unread") == 3
     with engine.reading() as session:
-        [decision] = [n["id"] for n in notifications.inbox(session, "ada", "en") if n["kind"] == "decision"]
+        decision = next(n["id"] for n in notifications.inbox(session, "ada", "en") if n["kind"] == "decision")
     assert f"/notifications/{decision}/read" in listing.get_data(as_text=True)
     opened = ada.post(f"/notifications/{decision}/read", data={"open": "1"})
     assert opened.status_code == 302 and opened.location.endswith(f"/public/initiatives/{flow.id}")
     after = ada.get("/notifications?lang=en")
-    assert unread_badge(after) == "1"
-    assert text(after).count("Unread") == 1 and "Read" in text(after)
+    assert unread_badge(after) == "2"
+    assert text(after).count("Unread") == 2 and "Read" in text(after)
 
 
 def test_only_ones_own_notifications_can_be_read(api, engine, clock, page):
     flow = ApiInitiative(api, engine, clock)
-    flow.explore()
+    flow.screen()
     listing = page("frida").get("/notifications")
     [number] = re.findall(r'/notifications/(\d+)/read', listing.get_data(as_text=True))[:1]
     assert page("ivar").post(f"/notifications/{number}/read").status_code == 404
@@ -51,8 +51,8 @@ def test_only_ones_own_notifications_can_be_read(api, engine, clock, page):
 
 def test_mark_all_read(api, engine, clock, page):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Ja."})
     flow.complete("ada", "utforma_upplagg", setup(
         [("SOF", 1000)], clock.now().date()))
     frida = page("frida")

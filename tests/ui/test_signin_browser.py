@@ -68,7 +68,8 @@ def provider(node, live, provider_port):
 
 
 def test_a_city_user_signs_in_through_the_provider_with_the_roles_its_groups_map_to(node, live, provider):
-    mapped = run(node, live, "mappings", claim="groups", value="innovationsledare", role="coordinator")
+    mapped = run(node, live, "mappings", claim="groups", value="innovationsledare", role="coordinator",
+                 administration="SOF")
     assert mapped["pages"] == ["login", "sign-in roles", "sign-in roles with a mapping"]
     assert mapped["flash"] == "Mappningen är tillagd."
     with live.engine.db.unit_of_work(write=True) as uow:

@@ -37,18 +37,25 @@ def roles_of(engine, username: str):
     return principal.roles, principal.administrations
 
 
+def scoped(engine, username: str) -> set[tuple[str, str]]:
+    with engine.db.unit_of_work() as uow:
+        return set(accounts.principal_for(uow.session, username).scoped)
+
+
 def test_an_admin_creates_a_user_who_signs_in_with_the_one_time_password(page, engine):
     admin = page("admin")
     created = admin.post("/admin/users", data=form(username="kim", display_name="Kim Kronqvist",
-                                                  email="kim@helsingborg.se", roles=["coordinator"],
-                                                  decides_for=["SOF", "MF"]))
+                                                  email="kim@helsingborg.se", coordinates_for=["KF"],
+                                                  decides_for=["SOF", "MF"], manages_for=["MF"]))
     assert created.status_code == 200
     secret = one_time_password(created)
     assert "visas bara nu" in text(created)
-    assert roles_of(engine, "kim") == ({"coordinator", "decision_maker"}, {"SOF", "MF"})
+    assert roles_of(engine, "kim") == ({"coordinator", "decision_maker", "manager"}, {"SOF", "MF"})
+    assert scoped(engine, "kim") == {("coordinator", "KF"), ("decision_maker", "SOF"), ("decision_maker", "MF"),
+                                     ("manager", "MF")}
     listed = text(admin.get("/admin/users"))
     assert secret not in listed  # shown once only
-    assert ("kim Kim Kronqvist kim@helsingborg.se Innovationsledare; Beslutsfattare: MF, SOF "
+    assert ("kim Kim Kronqvist kim@helsingborg.se Beslutsfattare: MF, SOF; Innovationsledare: KF; Chef: MF "
             "Lösenord (engångslösenord ej bytt)") in listed
     kim = page()
     assert kim.sign_in("kim", secret).headers["Location"] == "/account/password"
@@ -63,7 +70,7 @@ def test_bad_input_is_a_message_next_to_its_field_and_creates_nobody(page, engin
     assert taken.status_code == 409 and "Användarnamnet är upptaget; välj ett annat." in text(taken)
     assert 'id="username" name="username" maxlength="100" value="ada"' in taken.get_data(as_text=True)
     bad = admin.post("/admin/users?lang=en", data=form(username="Kim Larsson", display_name="",
-                                                       email="kim-at-helsingborg", roles=["coordinator"]))
+                                                       email="kim-at-helsingborg", coordinates_for=["SOF"]))
     assert bad.status_code == 422
     page_text = text(bad)
     for message in ("The user name needs 2–100 characters", "Enter a name (1–200 characters).",
@@ -71,7 +78,7 @@ def test_bad_input_is_a_message_next_to_its_field_and_creates_nobody(page, engin
         assert message in page_text
     assert bad.get_data(as_text=True).count('aria-invalid="true"') == 3
     forged = admin.post("/admin/users?lang=sv", data=form(username="kim", display_name="Kim",
-                                                  roles=["decision_maker"], decides_for=["XX"]))
+                                                  roles=["coordinator"], manages_for=["XX"]))
     assert forged.status_code == 422 and "Okänd roll." in text(forged) and "Okänd förvaltning." in text(forged)
     with engine.db.unit_of_work() as uow:
         assert accounts.principal_for(uow.session, "kim") is None
@@ -89,7 +96,7 @@ def test_details_and_roles_are_changed_and_an_admin_keeps_their_own_admin_role(p
     assert page("ivar").get("/monitor/instances").status_code == 403  # the coordinator role is gone at once
     assert admin.post("/admin/users/ivar/roles", data=form()).status_code == 200
     assert roles_of(engine, "ivar") == (set(), set())
-    refused = admin.post("/admin/users/admin/roles", data=form(roles=["coordinator"]))
+    refused = admin.post("/admin/users/admin/roles", data=form(roles=["process_owner"]))
     assert refused.status_code == 422 and "Du kan inte ta administratörsrollen från dig själv." in text(refused)
     assert roles_of(engine, "admin") == ({"admin"}, set())
     assert [e.details["username"] for e in audit(engine, "roles_changed")] == ["ivar", "ivar"]
@@ -127,7 +134,7 @@ def test_only_admins_see_and_use_the_page_and_refusals_are_audited(page, engine)
 
 # -- the use cases themselves (application.people), on both databases ----------------------
 def test_create_gives_a_temporary_password_and_refuses_a_taken_name_by_field(engine, tokens):
-    roles = people.Roles(frozenset({"coordinator"}), frozenset({"SOF"}))
+    roles = people.Roles(frozenset({"idea_owner"}), frozenset({"SOF"}), coordinates_for=frozenset({"SOF", "FF"}))
     with engine.db.unit_of_work(write=True) as uow:
         secret = people.create(uow.session, " kim ", "Kim", "kim@helsingborg.se", roles)
         uow.commit()

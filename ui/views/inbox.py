@@ -87,6 +87,8 @@ def task(task_id):
     def submit(data):
         if allowed["assignee"] not in (None, me):
             raise Conflict(t("task.held_by", name=allowed["assignee"]))
+        with engine().reading() as session:
+            access.check_submission(session, allowed["element_id"], data)
         expected = whole_number(request.form.get("version"))
         try:
             with engine().reading() as session:

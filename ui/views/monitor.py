@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from application import monitoring, portfolio
+from application import access, monitoring, portfolio
 from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS
 from engine import Conflict, EngineError, InstanceStatus, JobState
 from innovation.domain.administrations import ADMINISTRATIONS
@@ -39,7 +39,8 @@ def _filters() -> dict:
 def instances():
     filters = _filters()
     with engine().db.unit_of_work() as uow:
-        result = portfolio.instance_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **filters)
+        result = portfolio.instance_page(uow.session, page=page_number(), page_size=PAGE_SIZE,
+                                         within=access.instance_scope(g.principal), **filters)
         keys = monitoring.process_keys(uow.session)
     incidents = engine().job_list((JobState.INCIDENT,), 50) if g.principal.has(*OPERATORS) else []
     return render_template("ui/instances.html", result=result, filters=filters, keys=keys, statuses=STATUSES,
@@ -50,6 +51,7 @@ def instances():
 @bp.get("/monitor/instances/<instance_id>")
 @require(*INSTANCE_READERS)
 def instance(instance_id):
+    _may_read(instance_id)
     detail = engine().instance(instance_id)
     history = engine().history(instance_id)
     with engine().db.unit_of_work() as uow:
@@ -68,9 +70,15 @@ def instance(instance_id):
 @bp.get("/monitor/instances/<instance_id>/diagram.xml")
 @require(*INSTANCE_READERS)
 def instance_diagram(instance_id):
+    _may_read(instance_id)
     with engine().db.unit_of_work() as uow:
         _, definition = monitoring.instance_definition(uow.session, instance_id)
         return Response(definition.bpmn_xml, mimetype="application/xml")
+
+
+def _may_read(instance_id: str) -> None:
+    with engine().reading() as session:
+        access.authorize_instance(session, g.principal, instance_id, "reading an initiative", reading=True)
 
 
 def _version() -> int | None:
@@ -102,8 +110,9 @@ def abort_instance(instance_id):
     if not reason or category not in set(AbortCategory):
         flash(t("monitor.reason_needed"), "error")
         return redirect(url_for("ui.instance", instance_id=instance_id, _anchor="abort"))
-    return _act(instance_id, t("monitor.done.abort"), lambda: portfolio.abort_initiative(
-        engine(), g.principal, instance_id, category, reason, expected_version=_version()))
+    with engine().reading() as session:
+        return _act(instance_id, t("monitor.done.abort"), lambda: access.abort_initiative(
+            engine(), session, g.principal, instance_id, category, reason, expected_version=_version()))
 
 
 @bp.route("/monitor/instances/<instance_id>/assess", methods=["GET", "POST"])
@@ -120,7 +129,8 @@ def reassess(instance_id):
     latest = {"criteria": record.assessment.assessment.answers()} if record.assessment else {}
 
     def submit(data):
-        portfolio.reassess(engine(), g.principal, instance_id, data)
+        with engine().reading() as session:
+            access.reassess(engine(), session, g.principal, instance_id, data)
         flash(t("monitor.done.reassess"), "success")
         return redirect(url_for("ui.instance", instance_id=instance_id, _anchor="assessment"))
 

@@ -18,7 +18,8 @@ DETAILS = ("username", "display_name", "email")
 
 
 def _roles_from_form() -> people.Roles:
-    return people.Roles(frozenset(request.form.getlist("roles")), frozenset(request.form.getlist("decides_for")))
+    return people.Roles(frozenset(request.form.getlist("roles")),
+                        **{name: frozenset(request.form.getlist(name)) for name in people.SCOPED_FIELDS})
 
 
 def _errors(error: InvalidData | Conflict) -> dict[str, str]:
@@ -31,7 +32,8 @@ def _errors(error: InvalidData | Conflict) -> dict[str, str]:
 
 
 def _choices() -> dict:
-    return {"general_roles": people.GENERAL_ROLES, "administrations": people.ADMINISTRATION_CODES}
+    return {"general_roles": people.GENERAL_ROLES, "administrations": people.ADMINISTRATION_CODES,
+            "scoped_fields": people.SCOPED_FIELDS}
 
 
 def _list_page(form=None, errors=None, created=None, status=200):

@@ -13,6 +13,7 @@ from innovation.domain.initiative import (
     enter_phase,
     finish,
     public_view,
+    reclassify,
     record_assessment,
     record_from_start_data,
     record_gate_decision,
@@ -245,3 +246,14 @@ def test_public_view_never_leaks_email_or_a_hidden_name(show):
     assert EMAIL not in text and "example.org" not in text
     assert ("Anna Andersson" in text) is show
     assert public_view(r)["idea_owner"] == ("Anna Andersson" if show else None)
+
+
+def test_the_screening_reclassifies_kind_and_administration():
+    record = reclassify(new(), "mojlighetsdriven", "KF")
+    assert (record.kind, record.administration) == (Kind.MOJLIGHETSDRIVEN, "KF")
+    with pytest.raises(InitiativeError, match="administration"):
+        reclassify(new(), "idedriven", "XX")
+    with pytest.raises(InitiativeError, match="kind"):
+        reclassify(new(), "okand", "KF")
+    with pytest.raises(InitiativeError, match="ended"):
+        reclassify(finish(new(), "aborted", at(1)), "idedriven", "KF")

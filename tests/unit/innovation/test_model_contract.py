@@ -30,16 +30,20 @@ from innovation.model import (
     LESSONS_TASK,
     MONEY_GATE_TASKS,
     OUTCOMES,
+    OWNER_ASSIGNMENT,
     PAST_DATES,
     PHASE_SUBPROCESSES,
     PROCESS_KEY,
     RECEIVING_TASKS,
     SCALE_PROPOSAL_TASK,
+    SCOPED_ROLES,
+    SCREENING_TASK,
     SETUP_TASK,
     SPENDING_TASKS,
+    STAND_INS,
+    SUBMITTER_FIELD,
     Lane,
     Role,
-    lanes_for,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -157,11 +161,6 @@ def test_the_assessment_task_uses_the_criteria_form():
     assert (names["formJsonSchemaFilename"], names["formUiSchemaFilename"]) == (ASSESSMENT_FORM, ASSESSMENT_UI_FORM)
 
 
-def test_lanes_for_follows_the_roles():
-    assert lanes_for({Role.DECISION_MAKER}) == [Lane.FORVALTNINGSLEDNING]
-    assert lanes_for({Role.ADMIN}) == []
-
-
 @pytest.mark.parametrize("task_id", sorted({*HOLD_POINTS, *ALSO_ACTING, *MONEY_GATE_TASKS, SETUP_TASK}))
 def test_the_money_gates_tasks_are_user_tasks(task_id):
     assert etree.QName(element(task_id)).localname == "userTask"
@@ -185,3 +184,64 @@ def test_each_hold_point_can_resume_early_and_by_its_date():
         timers = PROCESS.xpath(".//bpmn:boundaryEvent[@attachedToRef=$ref]/bpmn:timerEventDefinition",
                                namespaces=NS, ref=task_id)
         assert timers and HOLD_POINTS[task_id].variable in timers[0].findtext("bpmn:timeDate", namespaces=NS)
+
+
+def test_scoped_roles_hold_the_lanes_that_decide_per_administration():
+    assert {LANE_ROLES[Lane.FORVALTNINGSLEDNING], LANE_ROLES[Lane.INNOVATIONSLEDARE],
+            LANE_ROLES[Lane.NARMASTE_CHEF]} == set(SCOPED_ROLES)
+    assert STAND_INS == {Role.MANAGER: Role.DECISION_MAKER}
+
+
+def test_the_time_gate_is_the_nearest_managers_and_the_screening_the_coordinators():
+    assert lane_of("beslut_tid") == Lane.NARMASTE_CHEF
+    assert lane_of(SCREENING_TASK) == lane_of(OWNER_ASSIGNMENT.task) == Lane.INNOVATIONSLEDARE
+    assert lane_of("utforska_behov") == Lane.IDEBARARE
+
+
+def test_the_screening_settles_kind_and_administration_with_the_start_forms_choices():
+    screening = form_of(element(SCREENING_TASK))
+    start = json.loads((ROOT / "forms" / "initiative-start.schema.json").read_text(encoding="utf-8"))
+    for field in ("kind", "administration"):
+        assert screening["properties"][field]["oneOf"] == start["properties"][field]["oneOf"]
+        assert field in screening["required"]
+
+
+def test_the_start_form_says_who_submitted_and_the_screening_routes_on_it():
+    start = json.loads((ROOT / "forms" / "initiative-start.schema.json").read_text(encoding="utf-8"))
+    submitter = start["properties"][SUBMITTER_FIELD]
+    assert {c["const"] for c in submitter["oneOf"]} == {"employee", "resident"} and SUBMITTER_FIELD in start["required"]
+    conditions = [c.text for c in PROCESS.iter(f"{{{NS['bpmn']}}}conditionExpression")]
+    assert all(any(f'{SUBMITTER_FIELD} == "{who}"' in c for c in conditions) for who in ("employee", "resident"))
+
+
+def test_the_owner_assignment_task_carries_the_owner_field():
+    task = element(OWNER_ASSIGNMENT.task)
+    assert etree.QName(task).localname == "userTask"
+    assert OWNER_ASSIGNMENT.field in form_of(task)["required"]
+
+
+def test_time_comes_before_exploring_and_criteria_after():
+    flows = {(f.get("sourceRef"), f.get("targetRef")) for f in PROCESS.iter(f"{{{NS['bpmn']}}}sequenceFlow")}
+
+    def reaches(start: str, goal: str, avoiding=()) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node in seen or node in avoiding:
+                continue
+            seen.add(node)
+            todo += [target for source, target in flows if source == node]
+        return False
+    assert reaches("start_ide", "utforska_behov")
+    # exploring needs working time granted (beslut tid) or, for a resident's idea, an internal owner
+    assert not reaches(SCREENING_TASK, "utforska_behov", avoiding=("beslut_tid", OWNER_ASSIGNMENT.task))
+    assert reaches("utforska_behov", "bedom_kriterier") and not reaches("bedom_kriterier", "beslut_tid")
+
+
+def test_the_hold_at_the_time_gate_can_be_lifted_early():
+    hold = element("vilande_tid")
+    assert etree.QName(hold).localname == "userTask"
+    [timer] = PROCESS.xpath(".//bpmn:boundaryEvent[@attachedToRef='vilande_tid']", namespaces=NS)
+    assert timer.get("cancelActivity") in (None, "true") and timer.find("bpmn:timerEventDefinition", NS) is not None
