@@ -255,5 +255,6 @@ class Driver:
 
     def lessons(self, text: str = "Vi lärde oss att testa tidigt.", category: str = "funktionellt") -> None:
         """Document the lessons, confirming the abort's reason (or giving one after a decision to stop)."""
-        why = self.aborted or {"category": category, "reason": "Beslutet att avsluta."}
+        given = self.aborted or self.instance()["data"].get("abort") or {}
+        why = {"category": category, "reason": "Beslutet att avsluta."} | {k: v for k, v in given.items() if v}
         self.complete("dokumentera_lardomar", {"abort": why, "lessons_learned": text})

@@ -15,7 +15,7 @@ def kim(engine, api):
     """A second innovationsledare, so two assessors can score one initiative."""
     with engine.db.unit_of_work(write=True) as uow:
         users.add_user(uow.session, "kim")
-        users.grant(uow.session, "kim", "coordinator", None)
+        users.grant(uow.session, "kim", "coordinator", "SOF")
         api.tokens["kim"] = users.issue_token(uow.session, "kim")
         uow.commit()
     return "kim"
@@ -34,9 +34,10 @@ def test_an_abort_with_a_category_is_in_the_decision_log(api, engine, clock):
     assert detail["initiative_status"] == "aborted"
     assert [(d["gate"], d["decision"], d["decided_by"], d["administration"], d["category"])
             for d in detail["decisions"]] == [
-        ("tid", "go", "frida", "SOF", None), ("pengar", "go", "frida", "SOF", None),
+        ("granskning", "go", "ivar", "SOF", None), ("tid", "go", "frida", "SOF", None),
+        ("pengar", "go", "frida", "SOF", None),
         ("avbrott", "kill", "ivar", "SOF", "battre_losning")]  # confirmed with the lessons: logged once
-    assert detail["decisions"][1]["amounts"] == {"SOF": "200000.00"}
+    assert detail["decisions"][2]["amounts"] == {"SOF": "200000.00"}
 
 
 def test_a_stop_decision_gets_its_category_with_the_lessons(api, engine, clock):
@@ -45,7 +46,7 @@ def test_a_stop_decision_gets_its_category_with_the_lessons(api, engine, clock):
     flow.evaluate("stop", [("SOF", 10_000)])
     flow.lessons("Effekten uteblev.", category="kostnad_effekt", reason="Kostnaden var för hög för effekten.")
     decisions = flow.detail()["decisions"]
-    assert [(d["gate"], d["decision"], d["decided_by"], d["category"]) for d in decisions][2:] == [
+    assert [(d["gate"], d["decision"], d["decided_by"], d["category"]) for d in decisions][3:] == [
         ("pilot", "kill", "ada", None), ("avbrott", "kill", "ivar", "kostnad_effekt")]
 
 
@@ -63,11 +64,11 @@ def test_an_abort_without_a_known_category_or_a_reason_is_refused(api, engine, c
 
 def test_rescoring_before_the_money_decision_keeps_every_assessment(api, engine, clock, kim):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()  # ivar scores 3 on all nine
     first = flow.detail()["assessment"]
     assert (first["criteria_met"], first["applicable"], first["recommendation"], first["assessed_by"]) == (
         9, 9, "go", "ivar")
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     again = criteria(1)
     again["criteria"]["technical_height"] = {"score": "ej_tillampligt", "comment": "Ingen teknik."}
     again["criteria"]["strategic_need"]["score"] = 2
@@ -86,6 +87,7 @@ def test_rescoring_before_the_money_decision_keeps_every_assessment(api, engine,
 
 def test_rescoring_is_refused_after_the_money_decision_and_for_bad_input(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
     bad = criteria(2)
     bad["criteria"]["data_driven"]["score"] = "ej_tillampligt"  # only teknisk höjd may not apply
@@ -95,7 +97,6 @@ def test_rescoring_is_refused_after_the_money_decision_and_for_bad_input(api, en
     missing = api.as_("ivar").post(f"/api/instances/{flow.id}/assessments", json={"criteria": {}})
     assert missing.status_code == 422 and len(missing.json["details"]) == 9
     assert api.as_("frida").post(f"/api/instances/{flow.id}/assessments", json=criteria(2)).status_code == 403
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     flow.complete("ada", "utforma_upplagg", setup([("SOF", 100_000)], clock.now().date()))
     flow.complete("frida", "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."})
     late = api.as_("ivar").post(f"/api/instances/{flow.id}/assessments", json=criteria(2))

@@ -100,7 +100,7 @@ def test_a_decision_maker_acts_only_on_its_own_administrations_share(money_api, 
     assert beyond.status_code == 422 and [d["field"] for d in beyond.json["details"]] == ["/money_amount"]
     assert "less than the 200000 SEK requested" in beyond.json["details"][0]["message"]
     assigned = money_api.as_("ivar").post(f"/api/tasks/{ff_task['id']}/assign", json={"assignee": "frida"})
-    assert assigned.status_code == 422 and "does not decide for FF" in assigned.json["details"][0]["message"]
+    assert assigned.status_code == 422 and "belongs to FF; frida acts as decision_maker for SOF" in assigned.json["details"][0]["message"]
     flow.complete("frida", "beslut_pengar", share("grant"))
     flow.complete("ff_boss", "beslut_pengar", share("grant"))
     assert ledger(engine, flow.id) == {"SOF": 200_000, "FF": 250_000}
@@ -170,8 +170,8 @@ def test_a_share_on_hold_is_taken_up_again_on_its_date(money_api, engine, clock)
 
 def test_a_pilot_financed_elsewhere_passes_with_no_innovation_funds(money_api, engine, clock):
     flow = ApiInitiative(money_api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     unfinanced = setup([], clock.now().date())
     flow.complete("ada", "utforma_upplagg", unfinanced, status=422)
     financed = setup([], clock.now().date(), other_financing=[("own_budget", "SOF:s verksamhetsbudget", 80_000),
@@ -190,8 +190,8 @@ def test_a_pilot_financed_elsewhere_passes_with_no_innovation_funds(money_api, e
 
 def test_amounts_are_whole_kronor(money_api, engine, clock):
     flow = ApiInitiative(money_api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     tiny = {**setup([("SOF", 0.001)], clock.now().date()), "estimated_cost": 1000}
     refused = flow.complete("ada", "utforma_upplagg", tiny, status=422)
     assert [d["field"] for d in refused.json["details"]] == ["/requested_funds/0/amount"]
@@ -208,8 +208,8 @@ def test_amounts_are_whole_kronor(money_api, engine, clock):
 ])
 def test_a_pilot_ends_after_it_starts_and_after_the_decision(money_api, engine, clock, start_days, weeks, message):
     flow = ApiInitiative(money_api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     start = clock.now().date() + timedelta(days=start_days)
     refused = flow.complete("ada", "utforma_upplagg", setup([("SOF", 100_000)], start, weeks=weeks), status=422)
     assert [d["field"] for d in refused.json["details"]] == ["/pilot_end_date"]
@@ -218,8 +218,8 @@ def test_a_pilot_ends_after_it_starts_and_after_the_decision(money_api, engine, 
 
 def test_the_pilot_starts_on_its_start_date(money_api, engine, clock):
     flow = ApiInitiative(money_api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    flow.complete("frida", "beslut_tid", {"time_decision": "go", "time_rationale": "Bra idé."})
     start = clock.now().date() + timedelta(days=10)
     flow.complete("ada", "utforma_upplagg", setup([("SOF", 100_000)], start))
     flow.complete("frida", "beslut_pengar", share("grant"))

@@ -35,13 +35,13 @@ def denials(engine) -> list[dict]:
 
 def test_a_coordinator_of_ff_cannot_abort_an_sof_initiative(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)  # SOF
-    refused = api.as_("fredrik").post(f"/api/instances/{flow.id}/abort", json={"reason": "Fel förvaltning."})
+    refused = api.as_("fredrik").post(f"/api/instances/{flow.id}/abort", json={"category": "annat", "reason": "Fel förvaltning."})
     assert refused.status_code == 403
     assert refused.json["message"] == ("aborting an initiative: the initiative belongs to SOF; you coordinate FF")
     assert denials(engine)[-1]["path"] == f"/api/instances/{flow.id}/abort"
     assert flow.detail()["status"] == "running" and inbox(api, "ivar", instance_id=flow.id) == ["granska_initiativ"]
-    assert api.as_("ivar").post(f"/api/instances/{flow.id}/abort", json={"reason": "Dubblett."}).status_code == 200
-    assert api.as_("admin").post(f"/api/instances/{flow.id}/abort", json={"reason": "x"}).status_code == 409  # gone
+    assert api.as_("ivar").post(f"/api/instances/{flow.id}/abort", json={"category": "battre_losning", "reason": "Dubblett."}).status_code == 200
+    assert api.as_("admin").post(f"/api/instances/{flow.id}/abort", json={"category": "annat", "reason": "x"}).status_code == 409  # gone
 
 
 def test_coordinators_see_and_work_only_their_administrations(api, engine, clock):
@@ -142,9 +142,11 @@ def test_a_screening_rejects_with_a_category_and_the_initiative_is_aborted(api, 
         "data": {"screening_decision": "reject", "kind": "idedriven", "administration": "SOF",
                  "screening_rationale": "Inget nytt."}})
     assert missing.status_code == 422 and "screening_category" in str(missing.json["details"])
-    flow.screen("reject", screening_category="better_solution")
-    flow.complete("ivar", "dokumentera_lardomar", {"lessons_learned": "Hänvisad till befintlig tjänst."})
+    flow.screen("reject", screening_category="battre_losning")
+    flow.lessons("Hänvisad till befintlig tjänst.")  # confirms the screening's reason as the abort's
     assert (flow.detail()["end_element"], flow.detail()["initiative_status"]) == ("slut_avbruten", "aborted")
+    assert [(d["gate"], d["decision"], d["category"]) for d in flow.detail()["decisions"]] == [
+        ("granskning", "kill", None), ("avbrott", "kill", "battre_losning")]
 
 
 def test_the_screening_moves_an_initiative_to_another_administrations_people(api, engine, clock):

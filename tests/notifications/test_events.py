@@ -51,7 +51,8 @@ def test_pilot_rounds_and_ones_own_decisions_are_not_news(api, engine, clock, pe
     flow.to_pilot()
     flow.evaluate("continue", [("SOF", 1_000)])
     flow.evaluate("stop", [("SOF", 1_000)])
-    assert [(n.params["gate"], n.params["decision"]) for n in _decisions(engine)] == [("tid", "go"), ("pengar", "go")]
+    assert [(n.params["gate"], n.params["decision"]) for n in _decisions(engine)] == [("granskning", "go"), ("tid", "go"),
+                                                                                       ("pengar", "go")]
     other = ApiInitiative(api, engine, clock)
     other.to_pilot()
     clock.advance(weeks=17)  # past the set-up's end date (16 weeks)

@@ -12,18 +12,20 @@ from tests.ui.conftest import text
 
 def test_the_task_page_shows_n_of_9_and_the_recommendation(page, api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
-    task = flow.task("frida", "beslut_tid")
-    body = text(page("frida").get(f"/tasks/{task['id']}"))
+    task = flow.task("ada", "utforma_upplagg")  # the first task after the assessment
+    body = text(page("ada").get(f"/tasks/{task['id']}"))
     assert "uppfyller 9 av 9" in body and "Rekommendation: Troligen en möjlig innovation" in body
     assert "Poäng (av 27)" not in body and "27" not in body
     assert "Har teknisk höjd (om teknik inblandat)" in body  # the city's words, from CRITERIA
-    english = text(page("frida").get(f"/tasks/{task['id']}?lang=en"))
+    english = text(page("ada").get(f"/tasks/{task['id']}?lang=en"))
     assert "meets 9 of 9" in english and "Likely a possible innovation" in english
 
 
 def test_the_criteria_form_offers_not_applicable_for_technical_height_only(page, api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.complete("ada", "utforska_behov", {"need_analysis": "n", "hypothesis": "h", "estimated_value": 1,
                                             "estimated_effects": "e"})
     task = flow.task("ivar", "bedom_kriterier")
@@ -41,6 +43,7 @@ def test_the_criteria_form_offers_not_applicable_for_technical_height_only(page,
 
 def test_a_coordinator_assesses_again_on_the_instance_page(page, api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
+    flow.to_exploration()
     flow.explore()
     ivar = page("ivar")
     assert f"/monitor/instances/{flow.id}/assess" in ivar.get(f"/monitor/instances/{flow.id}").get_data(as_text=True)

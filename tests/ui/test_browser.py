@@ -100,7 +100,7 @@ def test_admin_retries_an_incident(node, live):
 def test_coordinator_assesses_again_and_aborts_with_a_category(node, live):
     instance = live.start("Smart snöröjning", key="rescoring-1")
     live.explore(instance)
-    live.wait_for(instance, "beslut_tid")
+    live.wait_for(instance, "utforma_upplagg")
     report = run(node, live, "rescoring", instance=instance, criteria=[c.key for c in CRITERIA])
     assert report["pages"] == ["login", "instance with its assessment", "criteria form",
                                "instance after the new assessment", "instance with the abort in the decision log"]

@@ -109,9 +109,9 @@ def test_a_coordinator_sees_and_aborts_only_initiatives_of_their_administrations
     assert f"/monitor/instances/{ff.id}" in listing and f"/monitor/instances/{sof.id}" not in listing
     assert fredrik.get(f"/monitor/instances/{sof.id}").status_code == 403
     assert fredrik.get(f"/monitor/instances/{sof.id}/diagram.xml").status_code == 403
-    refused = fredrik.post(f"/monitor/instances/{sof.id}/abort", data={"reason": "Fel förvaltning."})
+    refused = fredrik.post(f"/monitor/instances/{sof.id}/abort", data={"category": "annat", "reason": "Fel förvaltning."})
     assert refused.status_code == 403 and sof.detail()["status"] == "running"
-    done = fredrik.post(f"/monitor/instances/{ff.id}/abort", data={"reason": "Dubblett."})
+    done = fredrik.post(f"/monitor/instances/{ff.id}/abort", data={"category": "battre_losning", "reason": "Dubblett."})
     assert done.status_code == 302
     ff.settle()
     assert [t["element_id"] for t in ff.detail()["tasks"]] == ["dokumentera_lardomar"]

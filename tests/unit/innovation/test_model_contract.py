@@ -107,7 +107,7 @@ def test_checked_dates_are_date_fields_of_their_task(task_id, name):
 
 def test_hold_elements_exist():
     for element_id in HOLD_ELEMENTS:
-        assert etree.QName(element(element_id)).localname in ("userTask", "intermediateCatchEvent")
+        assert etree.QName(element(element_id)).localname in ("userTask", "intermediateCatchEvent", "boundaryEvent")
 
 
 @pytest.mark.parametrize("task_id", RECEIVING_TASKS)
