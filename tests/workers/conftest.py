@@ -1,4 +1,5 @@
-"""Worker fixtures: real Redis (DB 15, flushed around each test) and real processes.
+"""Worker fixtures: real Redis (a database of the test process's own, flushed around each
+test) and real processes.
 
 Under CI=true an unreachable Redis fails the run; elsewhere its tests are skipped. Each
 behaviour test runs in both modes: ``embedded`` (a BackgroundRunner thread, no Redis) and
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -27,8 +29,28 @@ from workers import tasks
 from workers.embedded import BackgroundRunner
 from workers.queue import Dispatcher, connect
 
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 INTERVAL = 0.05
+
+
+def redis_test_url(environ=os.environ) -> str:
+    """REDIS_TEST_URL (default database 15) for this test process.
+
+    Under pytest-xdist every worker flushes a database of its own: worker gwN takes the N-th
+    database counting up from REDIS_TEST_URL's (wrapping at 16), skipping REDIS_URL's, which
+    the app in the API tests reads (health and metrics).
+    """
+    url = urlsplit(environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"))
+    first = int(url.path.strip("/") or 0)
+    worker = int(environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    service = urlsplit(environ.get("REDIS_URL", ""))
+    taken = int(service.path.strip("/") or 0) if service.scheme.startswith("redis") else None
+    free = [db for db in ((first + n) % 16 for n in range(16)) if db != taken or db == first]
+    if worker >= len(free):
+        raise pytest.UsageError(f"{worker + 1} test workers, but Redis has {len(free)} databases for them")
+    return urlunsplit(url._replace(path=f"/{free[worker]}"))
+
+
+REDIS_TEST_URL = redis_test_url()
 
 
 @pytest.fixture
