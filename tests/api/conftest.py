@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from application import accounts as users
-from server import create_app
+from tests.conftest import NO_ENGINE
 
 PEOPLE = {
     "admin": [("admin", None)],
@@ -54,6 +54,13 @@ class Client:
 
 
 @pytest.fixture
-def api(engine, tokens):
-    app = create_app(engine)
+def app(web_service, engine):
+    """The web service on this test's engine."""
+    web_service.extensions["engine"] = engine
+    yield web_service
+    web_service.extensions["engine"] = NO_ENGINE
+
+
+@pytest.fixture
+def api(app, tokens):
     return Client(app.test_client(), tokens)
