@@ -2,31 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from application import accounts as users
-from tests.conftest import NO_ENGINE
-
-PEOPLE = {
-    "admin": [("admin", None)],
-    "owner": [("process_owner", None)],
-    "ada": [("idea_owner", None)],
-    "bo": [("idea_owner", None)],
-    "ivar": [("coordinator", None)],
-    "frida": [("decision_maker", "SOF")],
-    "mf_boss": [("decision_maker", "MF")],
-}
+from tests.conftest import NO_ENGINE, made_with_database
 
 
 @pytest.fixture
-def tokens(engine):
-    issued = {}
-    with engine.db.unit_of_work(write=True) as uow:
-        for username, grants in PEOPLE.items():
-            users.add_user(uow.session, username)
-            for role, administration in grants:
-                users.grant(uow.session, username, role, administration)
-            issued[username] = users.issue_token(uow.session, username)
-        uow.commit()
-    return issued
+def tokens(engine, request):
+    """The users of tests/people.py with their roles, and their API tokens by user name.
+
+    They come with the engine's database (state "people", see tests/conftest.py), which a
+    test asking for this fixture gets instead of the bare innovation state.
+    """
+    return made_with_database(request)
 
 
 class Client:
