@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -22,6 +23,7 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select
 
+from engine import Engine, ManualClock
 from engine.tables import AuditEntry, Job
 from tests.conftest import FIXTURES, ROOT
 from tests.workers.app import build_engine
@@ -164,6 +166,23 @@ def deploy(engine, operation: str) -> str:
 
 def start(engine, operation: str, number=1, deadline: str = "PT1H") -> str:
     return engine.start(deploy(engine, operation), {"number": number, "deadline": deadline}, actor="t")["id"]
+
+
+def start_waking(engine, count: int, seconds: float) -> list[str]:
+    """``count`` instances of wake.bpmn, each waiting for a timer due ``seconds`` from now.
+
+    They are started on an engine whose clock stands at that now, so however long starting
+    them takes on a busy machine, no timer comes due inside its own start: every one is
+    left to the schedulers under test.
+    """
+    engine.deploy_file(FIXTURES / "workers" / "wake.bpmn", deployed_by="owner")
+    now = datetime.now(UTC)
+    starter = Engine(engine.db.url, operations=engine.operations, clock=ManualClock(now))
+    try:
+        wake_at = (now + timedelta(seconds=seconds)).isoformat()
+        return [starter.start("wake", {"wake_at": wake_at}, actor="t")["id"] for _ in range(count)]
+    finally:
+        starter.db.dispose()
 
 
 def job_of(engine, instance_id: str) -> Job:
