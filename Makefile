@@ -37,6 +37,7 @@ lint: install
 test: lint
 	$(BIN)/python -m pytest
 
-# Seconds, no database: engine logic and the innovation domain.
+# Seconds, no database: engine logic and the innovation domain (in one process: starting
+# test workers would cost more than the tier).
 test-unit: $(BIN)/innovation
-	$(BIN)/python -m pytest tests/unit -q
+	$(BIN)/python -m pytest tests/unit -q -n 0

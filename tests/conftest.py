@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from engine import ManualClock
 from tests.databases import PostgresStates, SqliteStates, drop, recreate
+from tests.people import add_people
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,17 +39,23 @@ def postgres_unavailable(url: str, exc: Exception) -> None:
     pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
 
 
-def deploy_innovation(url: str) -> None:
-    """processes/innovation.bpmn deployed as the ``engine`` fixture's clock would (at its start)."""
+def deploy_innovation(url: str, people: bool = False) -> dict | None:
+    """processes/innovation.bpmn deployed as the ``engine`` fixture's clock would (at its
+    start); with ``people``, also the users of tests/people.py, whose tokens are returned."""
     from application.assembly import build_engine
     eng = build_engine(url, clock=ManualClock())
     eng.deploy_file(ROOT / "processes" / "innovation.bpmn", deployed_by="process-owner")
+    issued = add_people(eng) if people else None
     eng.db.dispose()
+    return issued
 
 
 DATABASE_STATE = pytest.StashKey[str]()
-# The starting states of a test database, each built once per run and kind.
-STATES = {"migrated": None, "innovation": deploy_innovation}
+DATABASE_MADE = pytest.StashKey[object]()
+# The starting states of a test database, each built once per run and kind; a builder may
+# return what the tests need to know of it (the people's tokens).
+STATES = {"migrated": None, "innovation": deploy_innovation,
+          "people": lambda url: deploy_innovation(url, people=True)}
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +88,18 @@ def fresh_database(request, state: str) -> str:
     if chosen != state:
         pytest.fail(f"{request.node.name} asks for database states {chosen!r} and {state!r}; use one fixture")
     if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_states").fresh(state, request.getfixturevalue("tmp_path") / "engine.db")
-    return request.getfixturevalue("postgres_states").fresh(state)
+        states = request.getfixturevalue("sqlite_states")
+        url = states.fresh(state, request.getfixturevalue("tmp_path") / "engine.db")
+    else:
+        states = request.getfixturevalue("postgres_states")
+        url = states.fresh(state)
+    request.node.stash[DATABASE_MADE] = states.made.get(state)
+    return url
+
+
+def made_with_database(request):
+    """What the builder of the test's database state returned (see STATES)."""
+    return request.node.stash[DATABASE_MADE]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -93,8 +110,10 @@ def database_url(request) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def innovation_database_url(request) -> str:
-    """A database of each kind with processes/innovation.bpmn deployed (version 1)."""
-    return fresh_database(request, "innovation")
+    """A database of each kind with processes/innovation.bpmn deployed (version 1); for a
+    test that asks for the API's people (``tokens``), with them too, built once per run
+    rather than per test."""
+    return fresh_database(request, "people" if "tokens" in request.fixturenames else "innovation")
 
 
 @pytest.fixture
@@ -109,6 +128,19 @@ def engine(innovation_database_url, clock):
     eng = build_engine(innovation_database_url, clock=clock)
     yield eng
     eng.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def web_service():
+    """The web service (API and pages) as the composition root builds it from the environment,
+    once per test process; the ``app`` fixture (tests/api/conftest.py) points it at each
+    test's engine. Building it (flask-smorest's OpenAPI document, werkzeug's compiled routes)
+    took 0.15–0.3 s per test, and a real service, too, serves every request from one app."""
+    from server import create_app
+    return create_app(engine=NO_ENGINE)
+
+
+NO_ENGINE = object()  # the web service between tests: a request would fail, not reach an old database
 
 
 def _browser_unavailable(reason: str) -> None:

@@ -53,17 +53,18 @@ def _as_admin(url: sa.URL, statement: str) -> None:
 
 class SqliteStates:
     """SQLite files, one per named state, each built once (migrated, then ``builders[state]``)
-    and copied for every test that asks for that state."""
+    and copied for every test that asks for that state. ``made[state]`` is what the builder
+    returned."""
 
     def __init__(self, folder: Path, builders: dict):
-        self.folder, self.builders, self.files = folder, builders, {}
+        self.folder, self.builders, self.files, self.made = folder, builders, {}, {}
 
     def fresh(self, state: str, target: Path) -> str:
         if state not in self.files:
             path = self.folder / f"{state}.db"
             upgrade(f"sqlite:///{path}")
             if state != "migrated":
-                self.builders[state](f"sqlite:///{path}")
+                self.made[state] = self.builders[state](f"sqlite:///{path}")
             with sqlite3.connect(path) as conn:  # everything in the one file a copy takes
                 conn.execute("PRAGMA journal_mode=DELETE")
             self.files[state] = path
@@ -76,12 +77,13 @@ class PostgresStates:
 
     A state is built once (``builders[state]`` on the emptied database) and recorded: its
     rows and sequence positions. Putting it back deletes every row (children first),
-    inserts the recorded rows and sets the sequences where they were.
+    inserts the recorded rows and sets the sequences where they were. ``made[state]`` is
+    what the builder returned.
     """
 
     def __init__(self, database_url: str, builders: dict):
         """``database_url`` names a database just migrated: that is state ``migrated``."""
-        self.url, self.builders = database_url, builders
+        self.url, self.builders, self.made = database_url, builders, {}
         self.db = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
         with self.db.connect() as conn:
             schema = sa.MetaData()
@@ -94,7 +96,7 @@ class PostgresStates:
     def fresh(self, state: str) -> str:
         if state not in self.states:
             self._restore(self.states["migrated"])
-            self.builders[state](self.url)
+            self.made[state] = self.builders[state](self.url)
             self.states[state] = self._record()
         self._restore(self.states[state])
         return self.url

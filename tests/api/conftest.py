@@ -2,32 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from application import accounts as users
-from server import create_app
-
-PEOPLE = {
-    "admin": [("admin", None)],
-    "owner": [("process_owner", None)],
-    "ada": [("idea_owner", None)],
-    "bo": [("idea_owner", None)],
-    "ivar": [("coordinator", "SOF"), ("coordinator", "MF")],
-    "fredrik": [("coordinator", "FF")],
-    "frida": [("decision_maker", "SOF")],
-    "mf_boss": [("decision_maker", "MF")],
-}
+from tests.conftest import NO_ENGINE, made_with_database
 
 
 @pytest.fixture
-def tokens(engine):
-    issued = {}
-    with engine.db.unit_of_work(write=True) as uow:
-        for username, grants in PEOPLE.items():
-            users.add_user(uow.session, username)
-            for role, administration in grants:
-                users.grant(uow.session, username, role, administration)
-            issued[username] = users.issue_token(uow.session, username)
-        uow.commit()
-    return issued
+def tokens(engine, request):
+    """The users of tests/people.py with their roles, and their API tokens by user name.
+
+    They come with the engine's database (state "people", see tests/conftest.py), which a
+    test asking for this fixture gets instead of the bare innovation state.
+    """
+    return made_with_database(request)
 
 
 class Client:
@@ -55,6 +40,13 @@ class Client:
 
 
 @pytest.fixture
-def api(engine, tokens):
-    app = create_app(engine)
+def app(web_service, engine):
+    """The web service on this test's engine."""
+    web_service.extensions["engine"] = engine
+    yield web_service
+    web_service.extensions["engine"] = NO_ENGINE
+
+
+@pytest.fixture
+def api(app, tokens):
     return Client(app.test_client(), tokens)

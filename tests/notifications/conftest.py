@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from application.accounts import User
 from application.settings import Settings
-from tests.api.conftest import api, tokens  # noqa: F401  (the API client, users and tokens, reused)
+from tests.api.conftest import api, app, tokens  # noqa: F401  (the app, API client, users and tokens, reused)
 
 ADDRESSES = {"ada": "ada.lind@helsingborg.se", "ivar": "ivar@helsingborg.se", "frida": "frida@helsingborg.se",
              "mf_boss": "mf@helsingborg.se"}

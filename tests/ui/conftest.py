@@ -6,8 +6,7 @@ import re
 import pytest
 
 from application import accounts
-from server import create_app
-from tests.api.conftest import api, tokens  # noqa: F401  (the API client, users and tokens, reused)
+from tests.api.conftest import api, app, tokens  # noqa: F401  (the app, API client, users and tokens, reused)
 
 
 class Page:
@@ -46,12 +45,6 @@ class Page:
 
     def post_json(self, path, payload):
         return self.client.post(path, json=payload, headers={"X-CSRF-Token": self.csrf()})
-
-
-@pytest.fixture
-def app(engine):
-    app = create_app(engine)
-    return app
 
 
 @pytest.fixture

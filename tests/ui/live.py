@@ -19,7 +19,7 @@ from application.settings import ROOT, Settings
 from engine.operations import RetryPolicy
 from innovation.driver import criteria, setup, start_data
 from server import create_app
-from tests.api.conftest import PEOPLE
+from tests.people import PEOPLE
 
 SCORE = "innovation.score"
 

@@ -1,4 +1,5 @@
-"""Worker fixtures: real Redis (DB 15, flushed around each test) and real processes.
+"""Worker fixtures: real Redis (a database of the test process's own, flushed around each
+test) and real processes.
 
 Under CI=true an unreachable Redis fails the run; elsewhere its tests are skipped. Each
 behaviour test runs in both modes: ``embedded`` (a BackgroundRunner thread, no Redis) and
@@ -12,6 +13,8 @@ import sys
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -20,6 +23,7 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select
 
+from engine import Engine, ManualClock
 from engine.tables import AuditEntry, Job
 from tests.conftest import FIXTURES, ROOT
 from tests.workers.app import build_engine
@@ -27,8 +31,28 @@ from workers import tasks
 from workers.embedded import BackgroundRunner
 from workers.queue import Dispatcher, connect
 
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 INTERVAL = 0.05
+
+
+def redis_test_url(environ=os.environ) -> str:
+    """REDIS_TEST_URL (default database 15) for this test process.
+
+    Under pytest-xdist every worker flushes a database of its own: worker gwN takes the N-th
+    database counting up from REDIS_TEST_URL's (wrapping at 16), skipping REDIS_URL's, which
+    the app in the API tests reads (health and metrics).
+    """
+    url = urlsplit(environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"))
+    first = int(url.path.strip("/") or 0)
+    worker = int(environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    service = urlsplit(environ.get("REDIS_URL", ""))
+    taken = int(service.path.strip("/") or 0) if service.scheme.startswith("redis") else None
+    free = [db for db in ((first + n) % 16 for n in range(16)) if db != taken or db == first]
+    if worker >= len(free):
+        raise pytest.UsageError(f"{worker + 1} test workers, but Redis has {len(free)} databases for them")
+    return urlunsplit(url._replace(path=f"/{free[worker]}"))
+
+
+REDIS_TEST_URL = redis_test_url()
 
 
 @pytest.fixture
@@ -142,6 +166,23 @@ def deploy(engine, operation: str) -> str:
 
 def start(engine, operation: str, number=1, deadline: str = "PT1H") -> str:
     return engine.start(deploy(engine, operation), {"number": number, "deadline": deadline}, actor="t")["id"]
+
+
+def start_waking(engine, count: int, seconds: float) -> list[str]:
+    """``count`` instances of wake.bpmn, each waiting for a timer due ``seconds`` from now.
+
+    They are started on an engine whose clock stands at that now, so however long starting
+    them takes on a busy machine, no timer comes due inside its own start: every one is
+    left to the schedulers under test.
+    """
+    engine.deploy_file(FIXTURES / "workers" / "wake.bpmn", deployed_by="owner")
+    now = datetime.now(UTC)
+    starter = Engine(engine.db.url, operations=engine.operations, clock=ManualClock(now))
+    try:
+        wake_at = (now + timedelta(seconds=seconds)).isoformat()
+        return [starter.start("wake", {"wake_at": wake_at}, actor="t")["id"] for _ in range(count)]
+    finally:
+        starter.db.dispose()
 
 
 def job_of(engine, instance_id: str) -> Job:

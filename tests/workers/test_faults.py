@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import Queue, Worker
 from sqlalchemy import func, select
 
 from engine.tables import AuditEntry
-from tests.conftest import FIXTURES
-from tests.workers.conftest import job_of, results, start, wait_for
+from tests.workers.conftest import job_of, results, start, start_waking, wait_for
 from workers.queue import QUEUE, Dispatcher, connect
 
 postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -78,9 +76,7 @@ def test_two_worker_processes_given_the_same_jobs_apply_each_once(engine, databa
 @pytest.mark.parametrize("mode", ["embedded", "rq"])
 def test_killed_scheduler_leaves_every_timer_fired_once(engine, database_url, mode, request, spawn):
     redis_url = request.getfixturevalue("redis_url") if mode == "rq" else None
-    engine.deploy_file(FIXTURES / "workers" / "wake.bpmn", deployed_by="owner")
-    wake_at = (datetime.now(UTC) + timedelta(seconds=0.5)).isoformat()
-    instance_ids = [engine.start("wake", {"wake_at": wake_at}, actor="t")["id"] for _ in range(12)]
+    instance_ids = start_waking(engine, 12, 0.5)
     doomed = spawn("scheduler", "--interval", "0.1", database_url=database_url, redis_url=redis_url,
                    SLOW_COMMITS="0.15")
     wait_for(lambda: fired(engine) >= 2, timeout=20, what="the first timers to fire")

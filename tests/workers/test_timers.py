@@ -2,23 +2,16 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from engine import queries
 from engine.tables import AuditEntry, ProcessInstance
-from tests.conftest import FIXTURES
 from tests.workers.app import build_engine
-from tests.workers.conftest import wait_for
+from tests.workers.conftest import start_waking, wait_for
 from workers.embedded import BackgroundRunner
-
-
-def start_waking(engine, count: int, seconds: float) -> list[str]:
-    engine.deploy_file(FIXTURES / "workers" / "wake.bpmn", deployed_by="owner")
-    wake_at = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
-    return [engine.start("wake", {"wake_at": wake_at}, actor="t")["id"] for _ in range(count)]
 
 
 def audit_count(engine) -> int:
