@@ -1,7 +1,8 @@
 """Who may do what: the role rules every entrypoint (API, pages) applies the same way.
 
-Only a member of the lane's role may claim or complete a task; a decision maker acts only
-for their own administration; an idea owner only on initiatives they submitted; managers
+Only a candidate of a task may claim or complete it: a named candidate user, or a member of
+a candidate group (the diagram's, else the lane's role); a decision maker acts only for
+their own administration; an idea owner only on initiatives they submitted; managers
 (coordinators, admins) may reassign and release any task. A refusal is an ``AccessDenied``;
 the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from application import accounts, portfolio
 from application.accounts import Principal
-from engine import Conflict, InvalidData, NotFound, Problem
+from engine import Conflict, HumanTask, InvalidData, NotFound, Problem
 from innovation.model import LANE_ROLES, Role
 
 # Who may use which group of operations.
@@ -43,25 +44,55 @@ def audit_refusal(engine, principal: Principal, denial: AccessDenied, *, method:
                   details={"method": method, "path": path, "reason": denial.reason})
 
 
+def candidates(task) -> tuple[list[str], list[str], str]:
+    """(groups, users, where they come from) that may act on a task: what the diagram names
+    (its candidate groups and users, or its lane's), else the lane's role in ``LANE_ROLES``
+    (diagrams whose lanes do not yet carry their roles)."""
+    groups, users = HumanTask.names(task.candidate_groups), HumanTask.names(task.candidate_users)
+    if groups is None and users is None:
+        role = LANE_ROLES.get(task.lane)
+        return ([role] if role else []), [], f"lane {task.lane}"
+    return groups or [], users or [], "the diagram"
+
+
+def role_refusal(person: Principal, role: str, started_by: str | None, administration: str | None,
+                 task, handed: bool = False) -> str | None:
+    """Why ``person``, who holds ``role``, may still not act through it on ``task`` (None: they
+    may). A manager may hand an idea owner's task to another idea owner (``handed``)."""
+    if role == Role.DECISION_MAKER and administration not in person.administrations:
+        return (f"task {task.element_id} belongs to {administration}; {person.username} does not decide for "
+                f"{administration} (decides for {', '.join(sorted(person.administrations)) or 'none'})")
+    if role == Role.IDEA_OWNER and not handed and person.username not in (started_by, task.assignee):
+        return f"task {task.element_id} belongs to the idea owner who submitted the initiative"
+    return None
+
+
+def candidate_refusal(person: Principal, task, started_by, administration, handed: bool = False) -> str | None:
+    """Why ``person`` may not act on ``task`` by its candidates (None: they may)."""
+    groups, users, source = candidates(task)
+    if person.username in users:
+        return None
+    if not groups and not users:
+        return None if person.has(*TASK_MANAGERS) else (
+            f"task {task.element_id} has no lane role; only coordinators and admins may act on it")
+    held = [group for group in groups if person.has(group)]
+    if not held:
+        named = " nor ".join(part for part in (
+            f"a {' or '.join(groups)}" if groups else "", " or ".join(users)) if part)
+        return f"{person.username} is not {named}, who act on task {task.element_id} ({source})"
+    refusals = [role_refusal(person, group, started_by, administration, task, handed) for group in held]
+    return None if None in refusals else refusals[0]
+
+
 def authorize_task(session, principal: Principal, task_id: str) -> dict:
     """The task, if the caller may work on it; otherwise AccessDenied."""
     found = portfolio.task_context(session, task_id)
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     task, started_by, administration, _ = found
-    role = LANE_ROLES.get(task.lane)
-
-    def deny(reason):
+    reason = candidate_refusal(principal, task, started_by, administration)
+    if reason:
         raise AccessDenied(reason, task.instance_id)
-    if role is None and not principal.has(*TASK_MANAGERS):
-        deny(f"task {task.element_id} has no lane role; only coordinators and admins may act on it")
-    if role is not None and not principal.has(role):
-        deny(f"task {task.element_id} is in lane {task.lane}: only a {role} may act on it")
-    if role == Role.DECISION_MAKER and administration not in principal.administrations:
-        deny(f"task {task.element_id} belongs to {administration}; you decide for "
-             f"{', '.join(sorted(principal.administrations)) or 'no administration'}")
-    if role == Role.IDEA_OWNER and principal.username not in (started_by, task.assignee):
-        deny(f"task {task.element_id} belongs to the idea owner who submitted the initiative")
     return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
             "instance_id": task.instance_id}
 
@@ -95,23 +126,16 @@ def complete_task(engine, session, principal: Principal, task_id: str, data: dic
 
 
 def assign_task(engine, session, manager: Principal, task_id: str, assignee: str) -> dict:
-    """A manager hands a task to someone who could take it: an existing user holding the
-    lane's role (for a decision, in the initiative's administration). Otherwise 422 on ``assignee``."""
+    """A manager hands a task to someone who could take it: an existing user among its
+    candidates (for a decision, in the initiative's administration). Otherwise 422 on ``assignee``."""
     demand(manager, TASK_MANAGERS, "assigning a task")
     found = portfolio.task_context(session, task_id)
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
-    task, _, administration, _ = found
-    role = LANE_ROLES.get(task.lane)
+    task, started_by, administration, _ = found
     person = accounts.principal_for(session, assignee)
-    if person is None:
-        reason = f"user {assignee!r} does not exist"
-    elif role is None and not person.has(*TASK_MANAGERS):
-        reason = f"{assignee} is not a coordinator or admin, who act on task {task.element_id} (no lane role)"
-    elif role is not None and not person.has(role):
-        reason = f"{assignee} is not a {role}, the role of lane {task.lane}"
-    elif role == Role.DECISION_MAKER and administration not in person.administrations:
-        reason = f"{assignee} does not decide for {administration}, the initiative's administration"
-    else:
+    reason = f"user {assignee!r} does not exist" if person is None else \
+        candidate_refusal(person, task, started_by, administration, handed=True)
+    if reason is None:
         return engine.assign_task(task_id, assignee, actor=manager.username)
     raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])

@@ -28,10 +28,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from application import access
 from application.accounts import RoleGrant, User
 from engine import AuditEntry, HumanTask, NotFound, ProcessInstance, UtcDateTime
 from innovation.adapters.tables import Initiative
-from innovation.model import DECISIONS, GATE_TASKS, LANE_ROLES, Role
+from innovation.model import DECISIONS, GATE_TASKS, Role
 
 
 class Kind(StrEnum):
@@ -213,15 +214,18 @@ def _holders(session, role: Role, administration: str | None, among=None) -> lis
 
 
 def _may_work_on(session, task: HumanTask, started_by: str | None, administration: str | None) -> list[str]:
-    """Who may act on a task by the access rules: its holder, else its lane's people."""
+    """Who may act on a task by the access rules: its holder, else its candidates (the users
+    the diagram names, and the people of its candidate groups or its lane's role)."""
     if task.assignee:
         return [task.assignee]
-    role = LANE_ROLES.get(task.lane)
-    if role is None:
-        return []
-    if role == Role.IDEA_OWNER:  # only the one who submitted it, while they hold the role
-        return [started_by] if started_by in _holders(session, role, None, among=[started_by]) else []
-    return _holders(session, role, administration)
+    groups, users, _ = access.candidates(task)
+    people = dict.fromkeys(users)
+    for role in groups:
+        if role == Role.IDEA_OWNER:  # only the one who submitted it, while they hold the role
+            people.update(dict.fromkeys(_holders(session, role, None, among=[started_by])))
+        else:
+            people.update(dict.fromkeys(_holders(session, role, administration)))
+    return list(people)
 
 
 def _task_params(task: HumanTask, title: str | None, instance_id: str) -> dict:

@@ -183,10 +183,17 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
         sources.append(source(HumanTask.assignee == principal.username))
     if scope in ("available", "inbox") or (scope == "all" and not principal.has(Role.ADMIN)):
         restricted = Role.DECISION_MAKER in principal.roles and not principal.has(Role.ADMIN)
-        for lane_name in lanes_for(principal.roles):
+        unclaimed, by_lane = HumanTask.assignee.is_(None), (HumanTask.candidate_groups.is_(None),
+                                                            HumanTask.candidate_users.is_(None))
+        for lane_name in lanes_for(principal.roles):  # tasks whose diagram names no candidates
             by_administration = restricted and LANE_ROLES[lane_name] == Role.DECISION_MAKER
-            sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
+            sources.append(source(unclaimed, HumanTask.lane == lane_name, *by_lane,
                                   administrations=sorted(principal.administrations) if by_administration else None))
+        for role in sorted(principal.roles):  # tasks whose diagram names the caller's roles or the caller
+            by_administration = restricted and role == Role.DECISION_MAKER
+            sources.append(source(unclaimed, HumanTask.holds(HumanTask.candidate_groups, role),
+                                  administrations=sorted(principal.administrations) if by_administration else None))
+        sources.append(source(unclaimed, HumanTask.holds(HumanTask.candidate_users, principal.username)))
     if not sources:
         return []
     chosen = union_all(*sources).subquery()
