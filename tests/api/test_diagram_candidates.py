@@ -56,6 +56,16 @@ def test_the_lane_and_the_task_in_the_diagram_say_who_may_act(api, engine):
     assert len(denied) == 3 and "ada is not a process_owner nor bo" in denied[2]  # each refusal audited
 
 
+def test_a_lane_of_the_innovation_model_follows_its_role_in_the_diagram(api, engine):
+    """Idébärare is an idea owner's lane in LANE_ROLES; a diagram that gives it to coordinators wins."""
+    engine.deploy(DIAGRAM.replace(b'name="Granskare"', 'name="Idébärare"'.encode()), deployed_by="owner",
+                  filename="granskning.bpmn")
+    granska = _open_task(engine, engine.start("granskning", {"review_group": "admin"}, actor="ada")["id"])
+    assert granska["lane"] == "Idébärare" and "granska" not in _inbox(api, "ada")
+    assert "ada is not a coordinator" in _complete(api, "ada", granska).json["message"]
+    assert _complete(api, "ivar", granska).status_code == 200
+
+
 def test_deploy_refuses_a_group_that_is_not_a_role(api):
     broken = DIAGRAM.replace(b'value="process_owner"', b'value="granskare"')
     response = api.as_("owner").post("/api/definitions", data={"file": (io.BytesIO(broken), "granskning.bpmn")},
