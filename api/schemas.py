@@ -130,6 +130,11 @@ class Task(Strict):
     name = fields.String(allow_none=True)
     lane = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String(), allow_none=True,
+                                   metadata={"description": "roles that may act on it, as the diagram says; "
+                                                            "null: the lane's role"})
+    candidate_users = fields.List(fields.String(), allow_none=True,
+                                  metadata={"description": "users who may act on it, as the diagram says"})
     form = fields.String(allow_none=True)
     ui_form = fields.String(allow_none=True)
     state = fields.String()
