@@ -157,7 +157,8 @@ def task_context(session, task_id: str):
 
 def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due_before=None, limit=50,
           now: datetime) -> list[dict]:
-    """Open tasks sorted by due date: mine, and unclaimed ones in my roles' lanes.
+    """Open tasks sorted by due date: mine, and unclaimed ones I am a candidate for (my name or
+    one of my roles in the task's candidates; for a task whose diagram names none, my roles' lanes).
 
     Each source (my claimed tasks, each lane's unclaimed tasks) is its own small ordered,
     limited query that an index answers directly; their union is cut to ``limit`` at the
