@@ -88,3 +88,29 @@ def test_without_a_list_of_groups_any_name_is_a_group(database_url, clock, opera
         assert _open(engine, instance["id"])["candidate_groups"] == ["granskare"]
     finally:
         engine.db.dispose()
+
+
+def test_a_task_inside_a_subprocess_in_a_lane_gets_the_lanes_candidates(engine):
+    nested = DIAGRAM.replace(b'<bpmn:userTask id="granska" name="Granska" />', b'''<bpmn:subProcess id="fas">
+      <bpmn:startEvent id="fas_start" /><bpmn:userTask id="granska" name="Granska" /><bpmn:endEvent id="fas_slut" />
+      <bpmn:sequenceFlow id="g1" sourceRef="fas_start" targetRef="granska" />
+      <bpmn:sequenceFlow id="g2" sourceRef="granska" targetRef="fas_slut" />
+    </bpmn:subProcess>''').replace(b'<bpmn:flowNodeRef>granska</bpmn:flowNodeRef>',
+                                   b'<bpmn:flowNodeRef>fas</bpmn:flowNodeRef>').replace(
+        b'targetRef="granska" />\n    <bpmn:sequenceFlow id="f2" sourceRef="granska"',
+        b'targetRef="fas" />\n    <bpmn:sequenceFlow id="f2" sourceRef="fas"')
+    engine.deploy(nested, deployed_by="owner", filename="granskning.bpmn")
+    task = _open(engine, engine.start("granskning", {"review_group": "admin"}, actor="a")["id"])
+    assert (task["element_id"], task["lane"], task["candidate_groups"]) == ("granska", "Granskare", ["coordinator"])
+
+
+def test_a_missing_variable_in_an_assignee_fails_at_the_task_that_would_open(engine):
+    engine.deploy(DIAGRAM, deployed_by="owner", filename="granskning.bpmn")
+    instance = engine.start("granskning", {"review_group": "admin"}, actor="a")
+    engine.complete_task(_open(engine, instance["id"])["id"], {}, actor="a")
+    besluta = _open(engine, instance["id"])
+    with pytest.raises(ProcessFailure) as caught:
+        engine.complete_task(besluta["id"], {}, actor="a")
+    assert caught.value.details[0].element_id == "utfora" and "owner" in caught.value.details[0].message
+    engine.complete_task(besluta["id"], {"owner": "kim"}, actor="a")  # with the variable it opens
+    assert _open(engine, instance["id"])["assignee"] == "kim"
