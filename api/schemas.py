@@ -132,6 +132,11 @@ class Task(Strict):
     scope = fields.String(allow_none=True, metadata={
         "description": "for whom the task is, e.g. the administration deciding this share of a money decision"})
     assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String(), allow_none=True,
+                                   metadata={"description": "roles that may act on it, as the diagram says; "
+                                                            "null: the lane's role"})
+    candidate_users = fields.List(fields.String(), allow_none=True,
+                                  metadata={"description": "users who may act on it, as the diagram says"})
     form = fields.String(allow_none=True)
     ui_form = fields.String(allow_none=True)
     state = fields.String()

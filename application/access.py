@@ -1,19 +1,20 @@
 """Who may do what: the role rules every entrypoint (API, pages) applies the same way.
 
-Only a member of the lane's role (or of a role the model lets act on that task too) may
-claim or complete a task; decision makers, coordinators and managers act only for the
-administrations they hold their role for — for the task's scope where it has one (each
-paying administration's share of a money decision), else the initiative's administration
-(where an administration has no manager, its decision makers take the manager's tasks); an
-idea owner only on initiatives they own; coordinators reassign and release tasks, see and
-abort initiatives of their own administrations, admins everywhere. A refusal is an ``AccessDenied``;
+Only a candidate of a task may claim or complete it: a named candidate user, or a holder of
+a candidate group (the diagram's, else the lane's role) or of a role the model lets act on
+that task too; decision makers, coordinators and managers act only for the administrations
+they hold their role for — for the task's scope where it has one (each paying
+administration's share of a money decision), else the initiative's administration (where an
+administration has no manager, its decision makers take the manager's tasks); an idea owner
+only on initiatives they own; coordinators reassign and release tasks, see and abort
+initiatives of their own administrations, admins everywhere. A refusal is an ``AccessDenied``;
 the entrypoint answers 403 and writes it to the audit log with ``audit_refusal``.
 """
 from __future__ import annotations
 
 from application import accounts, decisions, portfolio
 from application.accounts import Principal
-from engine import Conflict, InvalidData, NotFound, Problem
+from engine import Conflict, HumanTask, InvalidData, NotFound, Problem
 from innovation.model import ALSO_ACTING, LANE_ROLES, OWNER_ASSIGNMENT, SCOPED_ROLES, STAND_INS, Role
 
 # Who may use which group of operations.
@@ -66,38 +67,69 @@ def authorize_instance(session, principal: Principal, instance_id: str, action: 
     if scope is None:
         return
     administration = portfolio.administration_of(session, instance_id)
-    if administration not in scope:
+    if administration is not None and administration not in scope:  # None: a process of no administration
         raise AccessDenied(f"{action}: the initiative belongs to {administration or 'no administration'}; you "
                            f"coordinate {', '.join(sorted(scope)) or 'no administration'}", instance_id)
 
 
-def _refusal(session, person: Principal, element_id: str, lane: str | None, administration: str | None,
-             owner: str | None, assignee: str | None = None) -> str | None:
-    """Why ``person`` may not act on the task, or None when they may.
+def candidates(task) -> tuple[list[str], list[str], str]:
+    """(groups, users, where they come from) that may act on a task: what the diagram names
+    (its candidate groups and users, or its lane's), else the lane's role in ``LANE_ROLES``
+    (diagrams whose lanes do not yet carry their roles)."""
+    groups, users = HumanTask.names(task.candidate_groups), HumanTask.names(task.candidate_users)
+    if groups is None and users is None:
+        role = LANE_ROLES.get(task.lane)
+        return ([role] if role else []), [], f"lane {task.lane}"
+    return groups or [], users or [], "the diagram"
 
-    A lane's role acts, a scoped one only for the initiative's administration; the idea
-    owner's lane belongs to the initiative's owner (who submitted it, or the internal owner
-    a coordinator assigned to a resident's idea); where an administration has no manager,
-    its decision makers stand in for the manager.
+
+def _refusal(session, person: Principal, task, administration: str | None, owner: str | None,
+             assignee: str | None = None) -> str | None:
+    """Why ``person`` may not act on ``task``, or None when they may.
+
+    The task's candidates say who: a named candidate user, or a holder of a candidate group
+    (the diagram's, else the lane's role); a scoped role acts only for ``administration``; the
+    idea owner's role belongs to the initiative's owner (who submitted it, or the internal
+    owner a coordinator assigned to a resident's idea); where an administration has no
+    manager, its decision makers stand in for the manager.
     """
-    for also in ALSO_ACTING.get(element_id, ()):  # a role the model lets act on this task beside the lane's
+    for also in ALSO_ACTING.get(task.element_id, ()):  # a role the model lets act on this task beside the lane's
         if person.has(also) and (also not in SCOPED_ROLES or administration in person.administrations_for(also)):
             return None
-    role = LANE_ROLES.get(lane)
-    if role is None:
-        if not person.has(*TASK_MANAGERS):
-            return f"task {element_id} has no lane role; only coordinators and admins may act on it"
-        if not person.has(Role.ADMIN) and administration not in person.administrations_for(Role.COORDINATOR):
-            return f"task {element_id} belongs to {administration}, which {person.username} does not coordinate"
+    groups, users, source = candidates(task)
+    if person.username in users:
         return None
+    if not groups:
+        if users:
+            return f"{person.username} is not {' or '.join(users)}, who act on task {task.element_id} ({source})"
+        if not person.has(*TASK_MANAGERS):
+            return f"task {task.element_id} has no lane role; only coordinators and admins may act on it"
+        if not person.has(Role.ADMIN) and administration not in person.administrations_for(Role.COORDINATOR):
+            return f"task {task.element_id} belongs to {administration}, which {person.username} does not coordinate"
+        return None
+    if not any(person.has(role) or person.has(STAND_INS.get(role, role)) for role in groups):
+        named = " nor ".join(part for part in (f"a {' or '.join(groups)}", " or ".join(users)) if part)
+        return f"{person.username} is not {named}, who act on task {task.element_id} ({source})"
+    refusals = [_role_refusal(session, person, role, task, source, administration, owner, assignee)
+                for role in groups]
+    return None if None in refusals else refusals[0]
+
+
+def _role_refusal(session, person: Principal, role: str, task, source: str, administration: str | None,
+                  owner: str | None, assignee: str | None) -> str | None:
+    """Why ``person`` may not act on ``task`` through the candidate group ``role``."""
+    element_id = task.element_id
     if role == Role.IDEA_OWNER:
         if not person.has(role):
-            return f"task {element_id} is in lane {lane}: only a {role} may act on it"
+            return f"{person.username} is not a {role}, who act on task {element_id} ({source})"
         if person.username not in (owner, assignee):
             return f"task {element_id} belongs to the initiative's idea owner ({owner})"
         return None
-    if role in SCOPED_ROLES and administration in person.administrations_for(role):
-        return None
+    if role not in SCOPED_ROLES:
+        return None if person.has(role) else \
+            f"{person.username} is not a {role}, who act on task {element_id} ({source})"
+    if administration in person.administrations_for(role) or (administration is None and person.has(role)):
+        return None  # (work of no administration, e.g. a process other than the innovation model: any holder)
     stand_in = STAND_INS.get(role)
     if stand_in and administration in person.administrations_for(stand_in):
         if administration not in accounts.administrations_with(session, role):
@@ -105,7 +137,7 @@ def _refusal(session, person: Principal, element_id: str, lane: str | None, admi
         return (f"task {element_id} is for the {role} of {administration}; {administration} has one, so its "
                 f"{stand_in}s do not stand in")
     if not person.has(role) and not (stand_in and person.has(stand_in)):
-        return f"task {element_id} is in lane {lane}: only a {role} may act on it"
+        return f"{person.username} is not a {role}, who act on task {element_id} ({source})"
     held = sorted(person.administrations_for(role) | (person.administrations_for(stand_in) if stand_in else set()))
     return (f"task {element_id} belongs to {administration}; {person.username} acts as {role} for "
             f"{', '.join(held) or 'no administration'}")
@@ -117,29 +149,29 @@ def authorize_task(session, principal: Principal, task_id: str) -> dict:
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     task, owner, administration, _ = found
-    reason = _refusal(session, principal, task.element_id, task.lane, task.scope or administration, owner,
-                      task.assignee)
+    reason = _refusal(session, principal, task, task.scope or administration, owner, task.assignee)
     if reason:
         raise AccessDenied(reason, task.instance_id)
     return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
             "instance_id": task.instance_id, "scope": task.scope}
 
 
-def people_for_task(session, lane: str | None, administration: str | None, owner: str | None,
-                    element_id: str | None = None) -> list[str]:
+def people_for_task(session, task, administration: str | None, owner: str | None) -> list[str]:
     """Everyone who may act on an unclaimed task by the rules of ``_refusal`` (for notifications)."""
-    also = [user for role in ALSO_ACTING.get(element_id, ())
-            for user in accounts.holders(session, role, administration if role in SCOPED_ROLES else None)]
-    role = LANE_ROLES.get(lane)
-    if role is None:
-        return also
-    if role == Role.IDEA_OWNER:
-        return also + (accounts.holders(session, role, among=[owner]) if owner else [])
-    people = accounts.holders(session, role, administration)
-    stand_in = STAND_INS.get(role)
-    if not people and stand_in:
-        people = accounts.holders(session, stand_in, administration)
-    return also + [user for user in people if user not in also]
+    groups, users, _ = candidates(task)
+    people = dict.fromkeys(users)
+    for role in ALSO_ACTING.get(task.element_id, ()):
+        people.update(dict.fromkeys(accounts.holders(session, role, administration)))
+    for role in groups:
+        if role == Role.IDEA_OWNER:
+            people.update(dict.fromkeys(accounts.holders(session, role, among=[owner]) if owner else []))
+            continue
+        found = accounts.holders(session, role, administration)
+        stand_in = STAND_INS.get(role)
+        if not found and stand_in:
+            found = accounts.holders(session, stand_in, administration)
+        people.update(dict.fromkeys(found))
+    return list(people)
 
 
 def authorize_completion(session, principal: Principal, task_id: str) -> dict:
@@ -201,16 +233,15 @@ def complete_task(engine, session, principal: Principal, task_id: str, data: dic
 
 
 def assign_task(engine, session, manager: Principal, task_id: str, assignee: str) -> dict:
-    """A manager hands a task to someone who could take it: an existing user holding the
-    lane's role (for a decision, in the initiative's administration). Otherwise 422 on ``assignee``."""
+    """A manager hands a task to someone who could take it: an existing user among its
+    candidates (for a decision, in the initiative's administration). Otherwise 422 on ``assignee``."""
     demand(manager, TASK_MANAGERS, "assigning a task")
     task, owner, administration, _ = _authorize_manager(session, manager, task_id, "assigning a task")
-    administration = task.scope or administration
     person = accounts.principal_for(session, assignee)
     if person is None:
         reason = f"user {assignee!r} does not exist"
     else:
-        reason = _refusal(session, person, task.element_id, task.lane, administration, owner, assignee)
+        reason = _refusal(session, person, task, task.scope or administration, owner, assignee)
     if reason is None:
         return engine.assign_task(task_id, assignee, actor=manager.username)
     raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])

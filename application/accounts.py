@@ -322,9 +322,10 @@ def _principal(session, user: User, credential: Credential | None = None) -> Pri
 
 
 def holders(session, role: str, administration: str | None = None, among=None) -> list[str]:
-    """Who holds ``role`` (for ``administration``, when the role is scoped), by user name."""
+    """Who holds ``role`` (for ``administration``, when the role is scoped and the work belongs
+    to one; a process of no administration is anyone's who holds the role), by user name."""
     query = select(User.username).join(RoleGrant, RoleGrant.user_id == User.id).where(RoleGrant.role == role)
-    if role in SCOPED_ROLES:
+    if role in SCOPED_ROLES and administration is not None:
         query = query.where(RoleGrant.administration == administration)
     if among is not None:
         query = query.where(User.username.in_(among))

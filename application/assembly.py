@@ -9,6 +9,7 @@ from engine import Engine, OperationRegistry, PluginHost, ScriptLimits, load_plu
 from innovation.adapters.checks import check_submission
 from innovation.adapters.operations import release_when_ended
 from innovation.adapters.projection import project_initiative
+from innovation.model import Role
 
 
 def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
@@ -19,7 +20,8 @@ def build_engine(settings: Settings | str | None = None, clock=None) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     set_script_limits(ScriptLimits(seconds=settings.script_seconds))
     registry = OperationRegistry()
-    engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock)
+    # a diagram's candidate groups are the application's roles
+    engine = Engine(url, forms_dir=settings.forms_dir, operations=registry, clock=clock, groups=[r.value for r in Role])
     # Service-task operations and script helpers come from installed plug-ins, the innovation
     # model's own among them (pyproject.toml, entry-point group bpmn_engine.plugins).
     load_plugins(PluginHost(registry, engine.db, services={"notify": notifications.remind}))

@@ -212,7 +212,7 @@ def _may_work_on(session, task: HumanTask, owner: str | None, administration: st
     administration the task is for: its scope, else the initiative's)."""
     if task.assignee:
         return [task.assignee]
-    return access.people_for_task(session, task.lane, task.scope or administration, owner, task.element_id)
+    return access.people_for_task(session, task, task.scope or administration, owner)
 
 
 def _task_params(task: HumanTask, title: str | None, instance_id: str) -> dict:

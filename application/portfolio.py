@@ -7,7 +7,7 @@ import statistics
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import func, or_, select, text, union_all
 from sqlalchemy.orm import defer
 
 from application import accounts
@@ -180,7 +180,8 @@ def task_context(session, task_id: str):
 
 def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due_before=None, limit=50,
           now: datetime) -> list[dict]:
-    """Open tasks sorted by due date: mine, and unclaimed ones in my roles' lanes.
+    """Open tasks sorted by due date: mine, and unclaimed ones I am a candidate for (my name or
+    one of my roles in the task's candidates; for a task whose diagram names none, my roles' lanes).
 
     Each source (my claimed tasks, each lane's unclaimed tasks) is its own small ordered,
     limited query that an index answers directly; their union is cut to ``limit`` at the
@@ -197,7 +198,9 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
         if administrations is not None or owner is not None:
             query = query.outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
         if administrations is not None:  # the task's own scope (one administration's share), else the initiative's
-            query = query.where(func.coalesce(HumanTask.scope, Initiative.administration).in_(administrations))
+            belongs = func.coalesce(HumanTask.scope, Initiative.administration)
+            query = query.where(or_(belongs.in_(administrations), belongs.is_(None)))  # None: a process of no
+            # administration, which any holder of the role may take
         if owner is not None:
             query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
                 owner_column == owner)
@@ -210,17 +213,25 @@ def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due
     if scope in ("mine", "inbox") or (scope == "all" and not admin):
         sources.append(source(HumanTask.assignee == principal.username))
     if scope in ("available", "inbox") or (scope == "all" and not admin):
-        for lane_name, administrations, owner in _lanes_open_to(session, principal):
-            sources.append(source(HumanTask.assignee.is_(None), HumanTask.lane == lane_name,
+        unclaimed = HumanTask.assignee.is_(None)
+        by_lane = (HumanTask.candidate_groups.is_(None), HumanTask.candidate_users.is_(None))
+        open_roles = _roles_open_to(session, principal)
+        for lane_name, role in LANE_ROLES.items():  # tasks whose diagram names no candidates: the lane's role
+            if role in open_roles:
+                administrations, owner = open_roles[role]
+                sources.append(source(unclaimed, HumanTask.lane == lane_name, *by_lane,
+                                      administrations=administrations, owner=owner))
+        for role, (administrations, owner) in open_roles.items():  # tasks whose diagram names my roles
+            sources.append(source(unclaimed, HumanTask.holds(HumanTask.candidate_groups, role),
                                   administrations=administrations, owner=owner))
+        sources.append(source(unclaimed, HumanTask.holds(HumanTask.candidate_users, principal.username)))
         for element_id, roles in ALSO_ACTING.items():  # tasks of another lane my roles may act on too
             held = [role for role in roles if principal.has(role)]
             if held and not admin:
                 scoped = [role for role in held if role in SCOPED_ROLES]
                 places = sorted(set().union(*(principal.administrations_for(role) for role in scoped))) \
                     if len(scoped) == len(held) else None
-                sources.append(source(HumanTask.assignee.is_(None), HumanTask.element_id == element_id,
-                                      administrations=places))
+                sources.append(source(unclaimed, HumanTask.element_id == element_id, administrations=places))
     if not sources:
         return []
     chosen = union_all(*sources).subquery()
@@ -251,28 +262,29 @@ def on_hold(session) -> list[dict]:
     return sorted(items, key=lambda i: (i["until"] is None, i["until"] or "", i["title"] or ""))
 
 
-def _lanes_open_to(session, principal) -> list[tuple[str, list[str] | None, str | None]]:
-    """(lane, administrations or None for all, owner or None) whose unclaimed tasks the caller may take.
+def _roles_open_to(session, principal) -> dict[str, tuple[list[str] | None, str | None]]:
+    """role -> (administrations or None for all, owner or None): whose unclaimed tasks for
+    that role (as the lane's role or a candidate group) the caller may take.
 
     The same rules as ``access``: scoped roles for their administrations only, a manager's
-    lane also for decision makers of administrations without a manager, the idea owner's
-    lane only on the caller's own initiatives.
+    tasks also for decision makers of administrations without a manager, the idea owner's
+    tasks only on the caller's own initiatives.
     """
-    lanes = []
-    for lane_name, role in LANE_ROLES.items():
+    roles = {}
+    for role in Role:
         if role == Role.IDEA_OWNER:
             if principal.has(role):
-                lanes.append((lane_name, None, principal.username))
+                roles[role] = (None, principal.username)
         elif role in SCOPED_ROLES:
             held = set(principal.administrations_for(role))
             stand_in = STAND_INS.get(role)
             if stand_in and principal.has(stand_in):
                 held |= principal.administrations_for(stand_in) - accounts.administrations_with(session, role)
             if held:
-                lanes.append((lane_name, sorted(held), None))
+                roles[role] = (sorted(held), None)
         elif principal.has(role):
-            lanes.append((lane_name, None, None))
-    return lanes
+            roles[role] = (None, None)
+    return roles
 
 
 def public_initiatives(session, *, phase=None, kind=None, administration=None, status=None,

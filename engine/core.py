@@ -32,8 +32,10 @@ from engine.workflow import find_task, instance_item, new_workflow, start_messag
 
 class Engine:
     def __init__(self, database_url: str, forms_dir: str | Path | None = None,
-                 operations: OperationRegistry | None = None, clock=None):
+                 operations: OperationRegistry | None = None, clock=None, groups=None):
         self.db = Database(database_url)
+        # the names a diagram's candidate groups may have (the application's roles); None: any
+        self.groups = frozenset(groups) if groups is not None else None
         self.forms_dir = Path(forms_dir) if forms_dir else None
         self.operations = operations or OperationRegistry()
         self.clock = clock or engine_clock.SystemClock()
@@ -89,7 +91,8 @@ class Engine:
         """Validate and store BPMN and DMN files and forms as one deployment (file name ->
         content): their processes are stored together or, with any problem, none of them."""
         with self.runtime.time():
-            validated = validate_bundle(files, FormSource(self.forms_dir, forms), self.operations, self._deployed)
+            validated = validate_bundle(files, FormSource(self.forms_dir, forms), self.operations, self._deployed,
+                                        groups=self.groups)
             label = next(iter(files)) if len(files) == 1 else f"the deployment of {len(files)} files"
             return deployments.store_committed(self.db, validated, deployed_by, engine_clock.now(), label)
 

@@ -27,7 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.tables import HumanTask, Job, Timer
-from engine.workflow import AsyncServiceTask, task_forms
+from engine.workflow import AsyncServiceTask, task_candidates, task_forms
 
 _LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
 
@@ -116,10 +116,12 @@ def snapshot(workflow) -> Snapshot:
             })
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         form, ui_form = task_forms(task.task_spec)
+        candidates = task_candidates(task)
         snap.user_tasks.append({
             "id": str(task.id), "element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
             "lane": task.task_spec.lane, "scope": task_scope(task), "form": form, "ui_form": ui_form,
-            "split_id": str(task.parent.id),
+            "split_id": str(task.parent.id), "candidate_groups": HumanTask.joined(candidates["candidate_groups"]),
+            "candidate_users": HumanTask.joined(candidates["candidate_users"]), "assignee": candidates["assignee"],
         })
     for user_task in snap.user_tasks:
         split_id = user_task.pop("split_id")
@@ -180,6 +182,7 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> 
     ready = {t["id"]: t for t in snap.user_tasks}
     for row in stored.tasks:
         if row.id in ready:
+            ready[row.id].pop("assignee")  # the diagram's assignee is the first holder, not a standing one
             for column, value in ready.pop(row.id).items():  # a migrated task's new name, lane and form too
                 setattr(row, column, value)
             now_rows.tasks.append(row)

@@ -123,6 +123,24 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(200))
     ended_at: Mapped[datetime | None]
+    # Who the diagram says the task is for (engine/assignment.py), each name between commas
+    # (",coordinator,admin,") so that "holds a name" is a portable LIKE; NULL: the diagram names none.
+    candidate_groups: Mapped[str | None] = mapped_column(Text)
+    candidate_users: Mapped[str | None] = mapped_column(Text)
+
+    @staticmethod
+    def joined(names: list[str] | None) -> str | None:
+        return None if names is None else "," + "".join(f"{name}," for name in names)
+
+    @staticmethod
+    def names(column: str | None) -> list[str] | None:
+        """A candidates column as a list (None: the diagram names none)."""
+        return None if column is None else [name for name in column.split(",") if name]
+
+    @classmethod
+    def holds(cls, column, name: str):
+        """SQL: the candidates ``column`` names ``name``."""
+        return column.contains(f",{name},", autoescape=True)
 
 
 class Timer(Base):

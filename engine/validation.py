@@ -27,7 +27,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine import bundles, camunda, clock, dmn
+from engine import assignment, bundles, camunda, clock, dmn
 from engine.errors import InvalidData, Problem
 from engine.expressions import SUPPORTED, Refused, translate
 from engine.forms import loads as load_form
@@ -69,17 +69,18 @@ class Validated:
     expressions: dict[str, list[dict]] = field(default_factory=dict)  # by file: JUEL and FEEL, and their Python
 
 
-def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn") -> Validated:
+def validate(xml: bytes, forms: FormSource, operations, filename: str = "diagram.bpmn", groups=None) -> Validated:
     """One diagram deployed on its own."""
-    return validate_bundle({filename: xml}, forms, operations)
+    return validate_bundle({filename: xml}, forms, operations, groups=groups)
 
 
-def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, deployed=None) -> Validated:
+def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, deployed=None, groups=None) -> Validated:
     """Several BPMN and DMN files and forms, deployed as one: every problem of every file.
 
     ``deployed(process_key, version)`` finds a deployed version a call activity may run
     (the latest when ``version`` is None); without it only the bundle's processes are found.
-    A problem names its file when the deployment holds more than one.
+    ``groups`` are the names a candidate group may have (None: any). A problem names its
+    file when the deployment holds more than one.
     """
     result = Validated()
     found = bundles.sort_files(files)
@@ -92,7 +93,7 @@ def validate_bundle(files: dict[str, bytes], forms: FormSource, operations, depl
 
     diagrams, form_sets, uses = {}, {}, {}
     for name, xml in found.bpmn.items():
-        root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name, result)
+        root, problems, form_sets[name] = _diagram_problems(xml, forms, operations, name, result, groups)
         result.problems += in_file(name, problems)
         if root is not None:
             diagrams[name] = root
@@ -140,7 +141,7 @@ def _processes(diagrams: dict, problems: list[Problem]) -> dict[str, bool]:
     return processes
 
 
-def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str, result: Validated):
+def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str, result: Validated, groups=None):
     """A BPMN file's own problems: (its parsed root or None, problems, the forms it names);
     its warnings and translated expressions go to ``result``, by file."""
     root, problem = bundles.read_xml(xml, filename)
@@ -163,6 +164,7 @@ def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str, 
     problems += _branch_problems(root)
     problems += _reference_problems(root)
     problems += _operation_problems(root, operations)
+    problems += _assignment_problems(root, groups)
     form_problems, found_forms = _form_problems(root, forms)
     camunda_problems, camunda_forms = _camunda_form_problems(root)
     return root, problems + form_problems + camunda_problems, {**found_forms, **camunda_forms}
@@ -460,6 +462,13 @@ def _branch_problems(root) -> list[Problem]:
                                                       f"{MAX_GATEWAY_BRANCHES} (MAX_GATEWAY_BRANCHES): use a "
                                                       "multi-instance task or split the work"))
     return problems
+
+
+def _assignment_problems(root, groups) -> list[Problem]:
+    """Candidates and assignees of user tasks and lanes (``engine/assignment.py``): each
+    expression translatable, each literal group one of ``groups``; at the element that says it."""
+    elements = [*root.iter(f"{{{NS['bpmn']}}}userTask"), *assignment.lanes_by_name(root).values()]
+    return [_problem(element, message) for element in elements for message in assignment.problems(element, groups)]
 
 
 def _operation_problems(root, operations) -> list[Problem]:

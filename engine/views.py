@@ -38,6 +38,8 @@ def task_view(task: HumanTask) -> dict:
         "lane": task.lane, "scope": task.scope, "assignee": task.assignee, "form": task.form, "ui_form": task.ui_form,
         "state": task.state, "created_at": iso(task.created_at), "due_at": iso(task.due_at),
         "completed_by": task.completed_by, "ended_at": iso(task.ended_at),
+        "candidate_groups": HumanTask.names(task.candidate_groups),
+        "candidate_users": HumanTask.names(task.candidate_users),
     }
 
 

@@ -37,7 +37,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask as SpiffBusiness
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.util.task import TaskState
 
-from engine import camunda
+from engine import assignment, camunda
 from engine.sandbox import ScriptLimits, restricted_script_engine
 
 SCRIPT_ENGINE = restricted_script_engine()
@@ -153,7 +153,8 @@ class InclusiveGateway(BranchMerge, bpmn_defaults.InclusiveGateway):
 
 class UserTaskParser(SpiffTaskParser):
     """A user task with a Camunda form (``camunda:formField``) names the JSON Schema that
-    deploy translated it into, as a spiff task names its form."""
+    deploy translated it into, as a spiff task names its form; who the task is for (its own
+    candidates and assignee, or its lane's) is kept with it (``engine/assignment.py``)."""
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
@@ -162,6 +163,10 @@ class UserTaskParser(SpiffTaskParser):
         if "formJsonSchemaFilename" not in properties and camunda.form_data(node) is not None:
             extensions["properties"] = {**properties,
                                         "formJsonSchemaFilename": camunda.generated_form_name(node.get("id"))}
+        lane = assignment.lanes_by_name(node.getroottree().getroot()).get(self.lane) if self.lane else None
+        rule = assignment.rule(node, lane)
+        if rule is not None:
+            extensions[assignment.EXTENSION] = rule
         return extensions
 
 
@@ -290,6 +295,22 @@ def instance_item(task):
     (its input data item); None for any other task."""
     item = getattr(task.parent.task_spec, "input_item", None) if task.parent is not None else None
     return task.data.get(item.bpmn_id) if item is not None else None
+
+
+def task_candidates(task) -> dict:
+    """Who a ready user task is for (``assignment.evaluate``), worked out on its data the
+    first time it is asked and kept with the task, so they are fixed when it becomes ready."""
+    kept = task.internal_data.get(assignment.EXTENSION)
+    if kept is None:
+        rule = task.task_spec.extensions.get(assignment.EXTENSION)
+        if rule is None:
+            return {"candidate_groups": None, "candidate_users": None, "assignee": None}
+        try:
+            kept = assignment.evaluate(rule, lambda python: SCRIPT_ENGINE.evaluate(task, python))
+        except TypeError as exc:
+            raise WorkflowTaskException(f"candidates of the task: {exc}", task=task) from exc
+        task.internal_data[assignment.EXTENSION] = kept
+    return kept
 
 
 def find_task(workflow, task_id: str):

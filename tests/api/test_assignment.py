@@ -13,7 +13,7 @@ def test_assignment_needs_an_existing_user_with_the_lane_role(api, engine, clock
     flow = ApiInitiative(api, engine, clock)
     flow.to_exploration()
     task = flow.task("ada", "utforska_behov")  # lane Idébärare: idea owners
-    for assignee, reason in (("nobody", "does not exist"), ("ivar", "only a idea_owner may act")):
+    for assignee, reason in (("nobody", "does not exist"), ("ivar", "ivar is not a idea_owner, who act on task utforska_behov")):
         refused = assign(api, task["id"], assignee)
         assert refused.status_code == 422, refused.json
         assert refused.json["details"][0]["field"] == "/assignee" and reason in refused.json["details"][0]["message"]

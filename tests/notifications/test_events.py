@@ -7,6 +7,7 @@ from application import notifications
 from application.notifications import Notification, OutboxMessage
 from innovation.driver import criteria, forced_decision, start_data
 from tests.api.flows import ApiInitiative
+from tests.conftest import FIXTURES
 
 BASE = "https://innovation.helsingborg.se"
 
@@ -158,3 +159,15 @@ def test_an_idea_owner_lane_task_reaches_the_submitter_only_while_they_hold_the_
     assert [t["element_id"] for t in engine.tasks(instance_id=instance)] == ["utforma_upplagg"]
     assert ("admin", "decision") in received(engine)
     assert ("admin", "task_available") not in received(engine)
+
+
+def test_a_new_task_reaches_the_candidates_the_diagram_names(api, engine, people):
+    """Lane Granskare's coordinators, then the task's own groups, then the assignee its expression names."""
+    engine.deploy((FIXTURES / "assignment.bpmn").read_bytes(), deployed_by="owner", filename="granskning.bpmn")
+    instance_id = engine.start("granskning", {"review_group": "process_owner", "owner": "bo"}, actor="x")["id"]
+    # a process of no administration: every coordinator, whichever administrations they coordinate
+    assert sorted(received(engine)) == [("fredrik", "task_available"), ("ivar", "task_available")]
+    engine.complete_task(engine.tasks(instance_id=instance_id)[0]["id"], {}, actor="ivar")
+    assert set(received(engine)[2:]) == {("owner", "task_available"), ("admin", "task_available")}
+    engine.complete_task(engine.tasks(instance_id=instance_id)[0]["id"], {}, actor="owner")
+    assert received(engine)[4:] == [("bo", "task_available")]

@@ -309,6 +309,18 @@ const scenarios = {
       await page.selectOption('#prop-uiForm', '');
     });
     await edit('beslut_tid', () => page.fill('#prop-name', 'Beslut om tid'));
+    await edit('lane_innovationsledare_ide', async () => {
+      await page.check('#prop-laneGroups input[value=coordinator]');
+      await page.check('#prop-laneGroups input[value=admin]');
+      await audit(page, 'modeler panel lane');
+    });
+    await edit('beslut_tid', async () => {
+      report.candidatesHint = await text(page, '#prop-candidates-hint');
+      await page.fill('#prop-candidateGroups', 'decision_maker');
+      await page.fill('#prop-candidateUsers', 'kim, ${reserv}');
+      await page.fill('#prop-assignee', '${beslutare}');
+      await audit(page, 'modeler panel user task');
+    });
     await edit('initiera_pilot', async () => {
       await page.click('#prop-helpers summary');
       report.helpers = await text(page, '#prop-helpers dl');

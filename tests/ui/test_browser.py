@@ -17,7 +17,7 @@ from lxml import etree
 
 from application import notifications
 from application import portfolio as queries
-from engine import versions
+from engine import assignment, versions
 from engine.validation import NS, FormSource, validate
 from engine.versions import canonical
 from innovation.domain.scoring import CRITERIA
@@ -169,11 +169,12 @@ def _changes(before: str, after: str) -> set[str]:
 
 
 def test_the_panel_writes_what_the_engine_reads(node, live, tmp_path):
-    """Operation parameters, timer, lane, form, name and script edited in the panel; nothing else changes."""
+    """Operation parameters, timer, lane, form, name, script, a lane's candidate groups and a user
+    task's candidates edited in the panel; nothing else changes."""
     original = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
     saved = tmp_path / "edited.bpmn"
     report = run(node, live, "panel", definition=live.engine.definitions("innovation")[0]["id"], saveTo=str(saved))
-    assert report["pages"] == ["login", "modeler panel"]
+    assert report["pages"] == ["login", "modeler panel lane", "modeler panel user task", "modeler panel"]
     edited = saved.read_text(encoding="utf-8")
     # engine.versions.diff counts anything with an id: the operator and its new parameter, not the task
     assert _changes(original, edited) == {"innovation.score", "scale", "timer_vanta_beslut_tid", "utforska_behov",
@@ -193,7 +194,16 @@ def test_the_panel_writes_what_the_engine_reads(node, live, tmp_path):
     assert script.text == "evaluation_round = 0\npilot_started = now_iso()"
     properties = root.findall(".//bpmn:userTask[@id='utforska_behov']//spiffworkflow:property", NS)
     assert [p.get("name") for p in properties] == ["formJsonSchemaFilename"]
-    assert validate(edited.encode(), FormSource(live.engine.forms_dir), live.engine.operations).problems == []
+    assert validate(edited.encode(), FormSource(live.engine.forms_dir), live.engine.operations,
+                    groups=live.engine.groups).problems == []
+    # who works in a lane and on a task, written as the engine reads them (engine/assignment.py)
+    assert "admin, coordinator, decision_maker, idea_owner, manager, process_owner" in report["candidatesHint"]
+    assert assignment.lane_properties(lane) == {"candidateGroups": "admin,coordinator"}
+    task = root.find(".//bpmn:userTask[@id='beslut_tid']", NS)
+    assert assignment.rule(task, None) == {
+        "candidateGroups": [{"name": "decision_maker"}],
+        "candidateUsers": [{"name": "kim"}, {"python": "reserv", "original": "${reserv}"}],
+        "assignee": {"python": "beslutare", "original": "${beslutare}"}}
 
 
 def test_modeler_saves_an_untouched_diagram_unchanged(node, live, tmp_path):

@@ -1,6 +1,6 @@
 // The properties panel of the modeler: the fields a process owner needs for this engine
 // (name, documentation, forms, a user task's scope, service-task operation and parameters,
-// script and the helpers it may call, timer, condition, lane) for the selected element, written into the BPMN model through bpmn-js commands
+// script and the helpers it may call, timer, condition, lane, who a task is for) for the selected element, written into the BPMN model through bpmn-js commands
 // (so undo works) and only where a value really changed, so an untouched diagram saves
 // exactly as it was opened.
 (function () {
@@ -8,6 +8,12 @@
 
   const TIMER_KINDS = ['timeDate', 'timeDuration', 'timeCycle'];
   const FORM_PROPS = { form: 'formJsonSchemaFilename', uiForm: 'formUiSchemaFilename', scope: 'scope' };
+  // Who a user task is for: Camunda's attributes on the task; a lane says it for its tasks as a
+  // spiffworkflow property (engine/assignment.py reads both).
+  const CAMUNDA = 'http://camunda.org/schema/1.0/bpmn';
+  const TASK_CANDIDATES = ['candidateGroups', 'candidateUsers', 'assignee'];
+  const LANE_GROUPS = 'candidateGroups';
+  const splitList = (text) => (text || '').split(',').map((item) => item.trim()).filter(Boolean);
 
   const is = (bo, type) => Boolean(bo && bo.$instanceOf && bo.$instanceOf(type));
   const extensions = (bo) => (bo.extensionElements && bo.extensionElements.values) || [];
@@ -27,6 +33,18 @@
     if (!is(bo, 'bpmn:FlowNode')) return [];
     return registry.filter((e) => e.type === 'bpmn:Lane' && e.businessObject.$parent
       && e.businessObject.$parent.$parent === bo.$parent);
+  }
+
+  // The prefix the diagram gives Camunda's namespace (declared on its definitions), if any.
+  function camundaPrefix(modeler) {
+    const attrs = modeler.getDefinitions().$attrs || {};
+    const found = Object.keys(attrs).find((key) => key.startsWith('xmlns:') && attrs[key] === CAMUNDA);
+    return found ? found.slice('xmlns:'.length) : null;
+  }
+
+  function camundaValue(modeler, bo, name) {
+    const prefix = camundaPrefix(modeler);
+    return (prefix && bo.$attrs && bo.$attrs[prefix + ':' + name]) || '';
   }
 
   const laneOf = (lanes, bo) => lanes.find((l) => (l.businessObject.flowNodeRef || []).includes(bo));
@@ -127,6 +145,40 @@
     form.append(set);
   }
 
+  // A lane's candidate groups: one checkbox per role the engine knows (and any other name the
+  // diagram already has, so opening and applying keeps it).
+  function groupChoices(form, texts, labels, chosen) {
+    const groups = Object.keys(labels);
+    const set = document.createElement('fieldset');
+    set.id = 'prop-laneGroups';
+    const legend = document.createElement('legend');
+    legend.textContent = texts.lane_groups;
+    set.append(legend);
+    groups.concat(chosen.filter((name) => !groups.includes(name))).forEach((name) => {
+      const label = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.name = 'laneGroup';
+      box.value = name;
+      box.checked = chosen.includes(name);
+      label.append(box, ' ' + (labels[name] ? labels[name] + ' (' + name + ')' : name));
+      set.append(label);
+    });
+    form.append(set);
+  }
+
+  function candidateFields(form, texts, modeler, bo, groups) {
+    const hint = document.createElement('p');
+    hint.id = 'prop-candidates-hint';
+    hint.className = 'hint';
+    hint.textContent = texts.candidates_hint.replace('{groups}', groups.join(', '));
+    TASK_CANDIDATES.forEach((name) => {
+      field(form, name, texts[name], input(camundaValue(modeler, bo, name)))
+        .setAttribute('aria-describedby', hint.id);
+    });
+    form.append(hint);
+  }
+
   function show(modeler, form, element, config) {
     const texts = config.texts;
     form.replaceChildren();
@@ -154,6 +206,9 @@
       field(form, 'timerKind', texts.timer_kind, select(kind, TIMER_KINDS.map((k) => [k, texts[k]])));
       field(form, 'timerExpression', texts.timer_expression, input(timer[kind] ? timer[kind].body : ''));
     }
+    const groups = Object.fromEntries(config.groups || []);  // name -> label
+    if (is(bo, 'bpmn:UserTask')) candidateFields(form, texts, modeler, bo, Object.keys(groups));
+    if (is(bo, 'bpmn:Lane')) groupChoices(form, texts, groups, splitList(formValue(bo, LANE_GROUPS)));
     if (is(bo, 'bpmn:SequenceFlow')) field(form, 'condition', texts.condition, area(conditionText(bo), 2));
     if (is(bo, 'bpmn:ScriptTask')) field(form, 'script', texts.script, area(bo.script, 6));
     if (is(bo, 'bpmn:ScriptTask') || is(bo, 'bpmn:SequenceFlow')) helperList(form, texts, config.helpers);
@@ -187,7 +242,22 @@
     }
   }
 
-  function applyForms(modeler, element, wanted) {
+  function applyCandidates(modeler, element, form) {
+    const bo = element.businessObject;
+    const changed = TASK_CANDIDATES.filter((name) => form.elements[name].value.trim() !== camundaValue(modeler, bo, name));
+    if (!changed.length) return;
+    let prefix = camundaPrefix(modeler);
+    if (!prefix) {
+      prefix = 'camunda';
+      const definitions = modeler.getDefinitions();
+      definitions.$attrs['xmlns:camunda'] = CAMUNDA;
+    }
+    const props = {};
+    changed.forEach((name) => { props[prefix + ':' + name] = form.elements[name].value.trim() || undefined; });
+    modeler.get('modeling').updateModdleProperties(element, bo, props);
+  }
+
+  function applyProperties(modeler, element, wanted) {
     const bo = element.businessObject;
     if (Object.entries(wanted).every(([name, value]) => formValue(bo, name) === value)) return;
     const moddle = modeler.get('moddle');
@@ -279,7 +349,14 @@
     if (value('form') !== undefined) {
       const wanted = { [FORM_PROPS.form]: value('form'), [FORM_PROPS.uiForm]: value('uiForm') };
       if (value('scope') !== undefined) wanted[FORM_PROPS.scope] = value('scope').trim();
-      applyForms(modeler, element, wanted);
+      applyProperties(modeler, element, wanted);
+    }
+    if (value('assignee') !== undefined) applyCandidates(modeler, element, form);
+    if (form.querySelector('#prop-laneGroups')) {
+      const chosen = Array.from(form.querySelectorAll('input[name=laneGroup]:checked')).map((box) => box.value);
+      if (chosen.join(',') !== splitList(formValue(bo, LANE_GROUPS)).join(',')) {
+        applyProperties(modeler, element, { [LANE_GROUPS]: chosen.join(',') });
+      }
     }
     if (value('operator') !== undefined) applyOperator(modeler, element, form);
     if (value('timerKind') !== undefined) applyTimer(modeler, element, value('timerKind'), value('timerExpression'));

@@ -14,7 +14,7 @@ from engine import DeploymentRejected, script_helpers
 from innovation.model import PROCESS_KEY
 from ui.auth import engine, require
 from ui.blueprint import bp
-from ui.i18n import texts
+from ui.i18n import t, texts
 from ui.paging import whole_number
 
 
@@ -36,6 +36,7 @@ def modeler():
     decisions = sorted(name for name in (chosen.files or {}) if name.endswith(".dmn")) if chosen else []
     return render_template("ui/modeler.html", definitions=definitions, chosen=chosen, forms=forms, decisions=decisions,
                            operations=engine().operations.names(), helpers=script_helpers(),
+                           groups=[(name, t(f"role.{name}")) for name in sorted(engine().groups or ())],
                            modeler_texts=texts("js."))
 
 
