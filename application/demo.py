@@ -12,6 +12,7 @@ from application.assembly import build_engine
 from application.settings import Settings
 from engine import ManualClock
 from innovation.adapters import ledger_store
+from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES
 from innovation.driver import Driver, start_data
 
 LABELS = {"granska_initiativ": "granskning", "tilldela_idebarare": "intern idébärare", "vilande_tid": "återupptagen",
@@ -22,6 +23,14 @@ LABELS = {"granska_initiativ": "granskning", "tilldela_idebarare": "intern idéb
           "dokumentera_lardomar": "lärdomar", "avbryt": "avbryt", "vänta": "vänta",
           "bekrafta_kostnader": "kostnader bekräftade", "bekrafta_slutkostnader": "sista kostnader bekräftade",
           "bekrafta_mottagande": "mottagande bekräftar", "infor_losning": "i drift", "folj_upp_nytta": "uppföljning"}
+
+
+GATE_TITLES = {"granskning": "Granskning", "tid": "Beslut tid", "pengar": "Beslut pengar", "pilot": "Pilot",
+               "pilot_slutdatum": "Pilotens slutdatum", "skala_upp": "Beslut skala upp",
+               "mottagande": "Mottagande förvaltning", "inforande": "Införande", "uppfoljning": "Nyttouppföljning",
+               "avbrott": "Avbrott"}
+DECISION_WORDS = {"go": "ja", "kill": "nej", "hold": "vilande", "recycle": "arbeta om", "extend": "förläng",
+                  "on_track": "enligt plan", "action_needed": "åtgärd behövs"}
 
 
 def laiban(d: Driver) -> None:
@@ -87,6 +96,12 @@ def welfare_assistant(d: Driver) -> None:
     d.gate_money("grant", [("AMF", 500_000)])  # in part this time
     d.choose_after_partial_grant("proceed")
     d.evaluate("continue", [("AMF", 50_000)])
+    d.evaluate("continue", [("AMF", 60_000)])
+    d.evaluate("continue", [("AMF", 40_000)])
+    d.wait(days=20)  # the planned end date (16 weeks) comes: the pilot is extended once, without more money
+    d.end_date_decision("extend", [("AMF", 20_000)],
+                        new_end_date=(d.clock.now() + timedelta(days=60)).date().isoformat())
+    d.evaluate("continue", [("AMF", 30_000)])
     d.abort("Ett nationellt system ersätter piloten.", "battre_losning")
     d.lessons("Bevaka nationella initiativ tidigt.")
 
@@ -97,10 +112,13 @@ def video_meetings(d: Driver) -> None:
     d.explore_idea(3)
     d.plan([("VOF", 250_000)])
     d.gate_money("grant", [("VOF", 250_000)])
-    d.evaluate("scale", [("VOF", 180_000)])
-    d.prepare_scaling()
-    d.gate_scale("reject")
-    d.lessons("Ingen mottagande enhet hade budget för drift.", "ej_implementerad")
+    d.evaluate("scale", [("VOF", 180_000)])  # a successful pilot
+    d.prepare_scaling("VOF")
+    d.gate_scale("scale")
+    d.confirm_receiving("accept", deadline_days=90)
+    d.path.append("vänta")
+    d.wait(days=91)  # nobody took it into use by the deadline: aborted, "not implemented"
+    d.lessons("Säkra en mottagande verksamhet och budget för drift före skalningsbeslutet.")
 
 
 def school_route(d: Driver) -> None:
@@ -147,6 +165,17 @@ def _criteria(record) -> str:
     return f"{latest.assessment.criteria_met} av {latest.assessment.applicable}" if latest else "–"
 
 
+def _decision(d) -> str:
+    """One entry of the decision log as the city would write it: where, for whom, what, how
+    much, why and who decided."""
+    where = GATE_TITLES.get(d.gate.value, d.gate.value)
+    whom = f" ({d.administration})" if d.administration else ""
+    amounts = ", ".join(f"{code} {int(amount):,} kr".replace(",", " ") for code, amount in sorted(d.amounts.items()))
+    category = f" [{ABORT_CATEGORY_TITLES[d.category][0]}]" if d.category else ""
+    return (f"{d.decided_at:%Y-%m-%d} {where}{whom}: {DECISION_WORDS.get(d.decision.value, d.decision.value)}"
+            f"{' ' + amounts if amounts else ''}{category} – {d.rationale} ({d.decided_by})")
+
+
 def run(settings: Settings | str | None = None, out=print) -> list[dict]:
     settings, clock = Settings.of(settings), ManualClock()
     engine = build_engine(settings, clock=clock)
@@ -162,6 +191,7 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
         scenario(driver)
         record, instance = driver.record(), driver.instance()
         rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],
+                     "decisions": [_decision(d) for d in record.gate_decisions],
                      "status": record.status.value, "criteria": _criteria(record),
                      "granted": _money(record.funds_granted), "spent": _money(record.funds_spent),
                      "days": (clock.now() - start).days})
@@ -170,6 +200,8 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
     for row in rows:
         out("  ".join(str(row[name]).ljust(w) for name, w in widths.items()))
         out(f"    path ({row['days']} simulated days): {row['path']}")
+        for line in row["decisions"]:
+            out(f"    - {line}")
     outcomes = Counter(row["status"] for row in rows)
     out(f"outcomes: {dict(outcomes)}")
     engine.db.dispose()
