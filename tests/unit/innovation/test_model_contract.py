@@ -245,3 +245,13 @@ def test_the_hold_at_the_time_gate_can_be_lifted_early():
     assert etree.QName(hold).localname == "userTask"
     [timer] = PROCESS.xpath(".//bpmn:boundaryEvent[@attachedToRef='vilande_tid']", namespaces=NS)
     assert timer.get("cancelActivity") in (None, "true") and timer.find("bpmn:timerEventDefinition", NS) is not None
+
+
+def test_every_lane_says_its_role_in_the_diagram():
+    """Who works in a lane is part of the diagram (engine/assignment.py reads it); LANE_ROLES
+    only covers versions deployed before the lanes carried their roles, so the two agree."""
+    for lane in PROCESS.iter(f"{{{NS['bpmn']}}}lane"):
+        groups = lane.find("bpmn:extensionElements/spiffworkflow:properties/"
+                           "spiffworkflow:property[@name='candidateGroups']", NS)
+        assert groups is not None, f"lane {lane.get('id')} names no candidateGroups"
+        assert groups.get("value") == LANE_ROLES[lane.get("name")], lane.get("id")
