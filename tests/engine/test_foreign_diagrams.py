@@ -62,7 +62,7 @@ def test_a_camunda_diagram_with_juel_deploys_unchanged_and_routes(engine, clock)
     large = engine.start("purchase", {"amount": 5000, "requester": {"name": "Kim"}, "cooling_days": 2}, actor="kim")
     (approve,) = engine.tasks(instance_id=large["id"])
     assert approve["element_id"] == "Task_approve"
-    engine.complete_task(approve["id"], {"approved": True}, actor="boss")
+    engine.complete_task(approve["id"], {"approved": True, "cooling_days": 2}, actor="boss")
     assert [t["element_id"] for t in engine.instance(large["id"])["timers"]] == ["Event_cooling"]
     clock.advance(days=2, minutes=1)
     engine.tick()
@@ -70,7 +70,8 @@ def test_a_camunda_diagram_with_juel_deploys_unchanged_and_routes(engine, clock)
 
     rejected = engine.start("purchase", {"amount": 1001, "requester": {"name": "Kim"}, "cooling_days": 1},
                             actor="kim")
-    engine.complete_task(engine.tasks(instance_id=rejected["id"])[0]["id"], {"approved": False}, actor="boss")
+    engine.complete_task(engine.tasks(instance_id=rejected["id"])[0]["id"], {"approved": False, "cooling_days": 1},
+                         actor="boss")
     assert engine.instance(rejected["id"])["status"] == "completed"
     assert engine.instance(rejected["id"])["timers"] == []
 
