@@ -21,6 +21,29 @@ PEOPLE = {Lane.IDEBARARE: "idea-owner", Lane.INNOVATIONSLEDARE: "coordinator",
           Lane.FORVALTNINGSLEDNING: "decision-maker", Lane.NARMASTE_CHEF: "manager"}
 
 
+#: What the people of the demo and the tests write as their reasons, per form and decision,
+#: so that a decision log reads as the city would write it.
+SAID = {
+    "screening": {"accept": "Ett innovationsinitiativ i rätt förvaltning.", "reject": "Inget innovationsinitiativ."},
+    "time": {"go": "Behovet är tydligt; arbetstid beviljas för att utforska idén.",
+             "hold": "Ingen tid förrän arbetsbelastningen minskar.", "kill": "Idén prioriteras inte nu.",
+             "recycle": "Initiativet hör till en annan förvaltning."},
+    "money": {"grant": "Ryms i årets innovationsmedel.", "partial": "Vi bidrar med en del av beloppet.",
+              "hold": "Inga medel förrän nästa budgetår.", "reject": "Inte prioriterat i vår förvaltning."},
+    "setup": {"proceed": "Vi går vidare med de beviljade medlen.", "rework": "Vi arbetar om upplägget."},
+    "forced": {"stop": "Slutdatum nått: piloten avslutas.", "scale": "Slutdatum nått: resultaten räcker för att skala.",
+               "extend": "Slutdatum nått: piloten förlängs för mer underlag."},
+    "scale": {"scale": "Piloten har visat tydligt värde.", "reject": "Värdet räcker inte för att skala.",
+              "hold": "Beslutet väntar på nästa budgetår.", "more_evidence": "Mer underlag behövs från piloten."},
+    "receiving": {"accept": "Vi tar emot lösningen och bär driftkostnaden.",
+                  "decline": "Vi kan inte bära driftkostnaden."},
+}
+
+
+def said(form: str, decision: str) -> str:
+    return SAID[form].get(decision, decision)
+
+
 def start_data(title: str, administration: str = "SOF", kind: str = "idedriven", submitter: str = "employee",
                **extra) -> dict:
     return {"title": title, "description": f"{title}: en beskrivning.", "need": "Ett verkligt behov.",
@@ -49,7 +72,7 @@ def setup(funds: list[tuple[str, int]], start: date, weeks: int = 16, interval_d
 def share_decision(decision: str, administration: str, amount: int | None = None,
                    hold_until: str | None = None) -> dict:
     """One administration's decision on its share of the request (the beslut_pengar form)."""
-    data = {"money_decision": decision, "money_rationale": f"{administration}: {decision}."}
+    data = {"money_decision": decision, "money_rationale": said("money", decision)}
     if amount is not None:
         data["money_amount"] = amount
     if hold_until is not None:
@@ -67,7 +90,7 @@ def evaluation(decision: str, spent: list[tuple[str, float]] = (), value: float 
 
 
 def forced_decision(decision: str, spent=(), **extra) -> dict:
-    return {"pilot_decision": decision, "forced_rationale": f"Slutdatum nått: {decision}.", "funds_spent": lines(spent),
+    return {"pilot_decision": decision, "forced_rationale": said("forced", decision), "funds_spent": lines(spent),
             "supplementary_funds": [], **extra}
 
 
@@ -78,14 +101,14 @@ def scale_proposal(receiving: str = "SOF") -> dict:
 
 
 def receiving_confirmation(deadline: date, decision: str = "accept") -> dict:
-    data = {"receiving_decision": decision, "receiving_rationale": f"Mottagande förvaltning: {decision}."}
+    data = {"receiving_decision": decision, "receiving_rationale": said("receiving", decision)}
     if decision == "accept":
         data |= {"yearly_running_cost": 600000, "implementation_deadline": deadline.isoformat()}
     return data
 
 
 def in_use(since: date) -> dict:
-    return {"implementation_decision": "in_use", "implementation_rationale": "Används i alla förskolor.",
+    return {"implementation_decision": "in_use", "implementation_rationale": "I drift i verksamheten.",
             "in_use_from": since.isoformat(), "verksamhet": "Förskoleverksamheten i Helsingborg",
             "managed_by": "SOF digitalisering"}
 
@@ -157,7 +180,7 @@ class Driver:
         """The coordinator's screening: accept (keeping or correcting kind and administration) or reject."""
         data = self.engine.task_form(self.task("granska_initiativ")["id"])["data"]
         form = {"screening_decision": decision, "kind": data["kind"], "administration": data["administration"],
-                "screening_rationale": f"Granskat: {decision}.", **changes}
+                "screening_rationale": said("screening", decision), **changes}
         if decision == "reject":
             form.setdefault("screening_category", "annat")
         self.complete("granska_initiativ", form)
@@ -176,7 +199,7 @@ class Driver:
         self.complete("bedom_kriterier", criteria(score))
 
     def gate_time(self, decision: str = "go", **extra) -> None:
-        self.complete("beslut_tid", {"time_decision": decision, "time_rationale": f"Beslut: {decision}.", **extra})
+        self.complete("beslut_tid", {"time_decision": decision, "time_rationale": said("time", decision), **extra})
 
     def plan(self, funds: list[tuple[str, float]], **kwargs) -> None:
         self.complete("utforma_upplagg", setup(funds, self.clock.now().date(), **kwargs))
@@ -206,7 +229,7 @@ class Driver:
                 self.decide_share(code, "grant")
 
     def choose_after_partial_grant(self, decision: str = "proceed") -> None:
-        self.complete("valj_upplagg", {"setup_decision": decision, "setup_rationale": f"Vi väljer: {decision}."})
+        self.complete("valj_upplagg", {"setup_decision": decision, "setup_rationale": said("setup", decision)})
 
     def confirm_spending(self, element_id: str = "bekrafta_kostnader", answer: str = "confirm") -> None:
         """The coordinator confirms (or sends back) reported spending before it is booked."""
@@ -231,7 +254,7 @@ class Driver:
         self.complete("forbered_skalning", scale_proposal(receiving))
 
     def gate_scale(self, decision: str = "scale", **extra) -> None:
-        self.complete("beslut_skala_upp", {"scale_decision": decision, "scale_rationale": f"Beslut: {decision}.",
+        self.complete("beslut_skala_upp", {"scale_decision": decision, "scale_rationale": said("scale", decision),
                                            **extra})
 
     def confirm_receiving(self, decision: str = "accept", deadline_days: int = 180) -> None:

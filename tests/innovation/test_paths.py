@@ -259,7 +259,7 @@ def test_pilot_reminder_and_forced_end(funded_pilot, engine):
     ended(d, "aborted")
     assert [(g.gate.value, g.decision.value, g.rationale) for g in d.record().gate_decisions
             if g.gate.value not in ("granskning", "tid", "pengar")] == [
-        ("pilot_slutdatum", "kill", "Slutdatum nått: stop."), ("avbrott", "kill", "Beslutet att avsluta.")]
+        ("pilot_slutdatum", "kill", "Slutdatum nått: piloten avslutas."), ("avbrott", "kill", "Beslutet att avsluta.")]
     accounts = balances(engine)
     assert accounts["SOF"].spent_for(d.instance_id) == Decimal("10000.00")
     assert accounts["SOF"].reserved_for(d.instance_id) == 0
