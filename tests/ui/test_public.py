@@ -4,8 +4,13 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from innovation.driver import start_data
 from tests.ui.conftest import text
+from ui.views.public import FORMULA_STARTS, spreadsheet_cell
 
 
 def _submit(engine, title, administration="SOF", public_name=False):
@@ -33,16 +38,31 @@ def test_exports_match_the_public_api(page, api, engine):
     visitor = page()
     exported = visitor.get("/public/initiatives.json?administration=MF")
     assert exported.json == api.as_(None).get("/api/public/initiatives?administration=MF").json
-    rows = list(csv.DictReader(io.StringIO(visitor.get("/public/initiatives.csv").get_data(as_text=True)
-                                           .lstrip("\ufeff"))))
+    body = visitor.get("/public/initiatives.csv").get_data(as_text=True)
+    assert body.startswith("\ufeffid;title;")  # Swedish Excel: a byte order mark and semicolons
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert sorted(r["title"] for r in rows) == ["Källsortering", "Laiban"]
     assert all(r["idea_owner"] == "" and "@" not in ",".join(r.values()) for r in rows)
 
 
-def test_the_list_is_paged(page, engine):
-    for number in range(27):
-        _submit(engine, f"Idé {number:02d}")
-    visitor = page()
-    first = visitor.get("/public/initiatives").get_data(as_text=True)
-    assert "Sida 1 av 2" in first and 'rel="next"' in first
-    assert text(visitor.get("/public/initiatives?page=2")).count("Idé ") == 2
+@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://x\";\"klicka\")", "+SUM(1;2)", "-2+3", "@cmd"])  # (a title is stripped, so a leading tab is the unit test's)
+def test_no_exported_cell_can_start_a_formula(page, engine, title):
+    _submit(engine, title)
+    body = page().get("/public/initiatives.csv").get_data(as_text=True).lstrip("\ufeff")
+    (row,) = csv.DictReader(io.StringIO(body), delimiter=";")
+    assert row["title"] == "'" + title  # shown as typed, never run
+    assert not any(value.startswith(FORMULA_STARTS) for value in row.values())
+
+
+@given(st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                 st.booleans(), st.none()))
+def test_a_spreadsheet_cell_never_starts_a_formula(value):
+    cell = spreadsheet_cell(value)
+    if isinstance(value, str):
+        assert cell in (value, "'" + value) and not cell.startswith(FORMULA_STARTS)
+    elif isinstance(value, bool):
+        assert cell in ("ja", "nej")
+    elif value is None:
+        assert cell == ""
+    else:  # a number, with a decimal comma
+        assert "." not in cell and float(cell.replace(",", ".")) == value
