@@ -49,7 +49,7 @@ def security_headers(response):
 
 
 # Functions every template (and imported macro) may call.
-for _helper in (i18n.t, i18n.pick, i18n.term, i18n.number, i18n.when, page_count):
+for _helper in (i18n.t, i18n.pick, i18n.term, i18n.decision_term, i18n.number, i18n.when, page_count):
     bp.add_app_template_global(_helper)
 
 

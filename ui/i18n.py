@@ -67,6 +67,13 @@ def term(group: str, value) -> str:
     return t(f"term.{group}.{value}") if f"term.{group}.{value}" in TEXT else str(value)
 
 
+def decision_term(gate: str, decision: str) -> str:
+    """A decision in its own gate's words ("Beviljat" at the money gate, "Godkänd" at the
+    screening), else the general word for it."""
+    key = f"term.decision.{gate}.{decision}"
+    return t(key) if key in TEXT else term("decision", decision)
+
+
 def engine_message(message: str) -> str:
     """A validation message from the engine in the page's language (unknown ones as they are)."""
     for pattern, key in _MESSAGES:

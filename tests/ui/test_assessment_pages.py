@@ -81,8 +81,8 @@ def test_the_instance_page_shows_the_decision_log_with_the_abort_category(page, 
     flow.settle()
     body = text(ivar.get(f"/monitor/instances/{flow.id}")).replace("\u00a0", " ")
     assert "Beslutshistorik" in body
-    assert "Beslut pengar för SOF: Kör – SOF 200 000 kr – Ja. (frida" in body
-    assert ("Avbrott för SOF: Avsluta – Inte implementerad i någon av stadens verksamheter – "
+    assert "Beslut pengar för SOF: Beviljat – SOF 200 000 kr – Ja. (frida" in body
+    assert ("Avbrott för SOF: Avbryts – Inte implementerad i någon av stadens verksamheter – "
             "Ingen verksamhet tar över. (ivar") in body
     lessons = flow.task("ivar", "dokumentera_lardomar")
     form = ivar.get(f"/tasks/{lessons['id']}").get_data(as_text=True)

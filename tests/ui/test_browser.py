@@ -107,7 +107,7 @@ def test_coordinator_assesses_again_and_aborts_with_a_category(node, live):
     assert report["before"].startswith("uppfyller 9 av 9")
     assert report["flash"] == "Den nya bedömningen är sparad."
     assert report["after"].startswith("uppfyller 8 av 8") and "(ivar" in report["after"]
-    assert "Avsluta – En annan, bättre lösning har hittats – Ett nationellt system ersätter idén. (ivar" \
+    assert "Avbryts – En annan, bättre lösning har hittats – Ett nationellt system ersätter idén. (ivar" \
         in report["logged"]
     with live.engine.reading() as session:
         detail = queries.with_initiative(session, live.engine.instance(instance))

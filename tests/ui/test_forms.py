@@ -81,7 +81,7 @@ def test_a_decision_maker_decides_on_its_share_beside_its_budget(page, api, engi
     shown = frida.get(f"/tasks/{task['id']}")
     assert shown.status_code == 200
     body = text(shown)
-    assert "Digital lånecykel" in body and "uppfyller 9 av 9" in body and "Beslut tid för SOF: Kör" in body
+    assert "Digital lånecykel" in body and "uppfyller 9 av 9" in body and "Beslut tid för SOF: Arbetstid beviljad" in body
     assert "Tidigare svar" in body and "Utforma upplägg" in body
     assert "Budgetläge Skol- och fritidsförvaltningen 2026" in body and "Budgetkontroll per förvaltning" in body
     html = shown.get_data(as_text=True)
