@@ -3,6 +3,8 @@ instance has done, who answered what, the deployed versions. Each is one or two 
 so a page stays fast with tens of thousands of instances."""
 from __future__ import annotations
 
+import functools
+
 from lxml import etree
 from sqlalchemy import func, select
 
@@ -119,9 +121,19 @@ def answers(session, instance_id: str) -> list[dict]:
              "data": e.details["submitted"]} for e in entries if e.details.get("submitted")]
 
 
+@functools.lru_cache(maxsize=64)
+def _element_names(sha256: str, xml: str) -> dict[str, str]:
+    """Element id -> name of one deployed version (by its hash: a version never changes)."""
+    root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    return {e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")}
+
+
 def instance_context(session, instance_id: str) -> dict:
-    """What a caseworker sees beside a form: the initiative, earlier answers, where it stands."""
-    instance, _ = instance_definition(session, instance_id)
+    """What a caseworker sees beside a form: the initiative, earlier answers, where it stands
+    (``where``: the active and waiting elements by their names in the diagram)."""
+    instance, definition = instance_definition(session, instance_id)
     row = session.get(Initiative, instance_id)
+    states = element_states(session, instance_id, instance.status)
+    names = _element_names(definition.sha256, definition.bpmn_xml)
     return {"record": from_dict(row.record) if row else None, "answers": answers(session, instance_id),
-            "states": element_states(session, instance_id, instance.status)}
+            "states": states, "where": [names.get(e, e) for e in states["active"] + states["waiting"]]}

@@ -18,6 +18,7 @@ def test_the_task_page_shows_n_of_9_and_the_recommendation(page, api, engine, cl
     body = text(page("ada").get(f"/tasks/{task['id']}"))
     assert "uppfyller 9 av 9" in body and "Rekommendation: Troligen en möjlig innovation" in body
     assert "Poäng (av 27)" not in body and "27" not in body
+    assert "Väntar vid: Utforma upplägg" in body and "utforma_upplagg" not in body  # names, not element ids
     assert "Har teknisk höjd (om teknik inblandat)" in body  # the city's words, from CRITERIA
     english = text(page("ada").get(f"/tasks/{task['id']}?lang=en"))
     assert "meets 9 of 9" in english and "Likely a possible innovation" in english
