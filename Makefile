@@ -25,7 +25,7 @@ install: $(BIN)/innovation web/node_modules/.package-lock.json
 run: install
 	mkdir -p var
 	$(BIN)/innovation db upgrade
-	$(BIN)/innovation deploy processes/*.bpmn
+	$(BIN)/innovation deploy --keep-newer processes/*.bpmn
 	$(BIN)/innovation users bootstrap
 	$(BIN)/innovation serve
 

@@ -7,6 +7,7 @@ start form a process names.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -117,3 +118,44 @@ def start_forms(definition) -> tuple[dict | None, dict | None]:
             BPMN_NAMESPACES)
         return None if found is None else definition.forms.get(found.get("value"))
     return form("formJsonSchemaFilename"), form("formUiSchemaFilename")
+
+
+def deploy_checkout(engine, paths, deployed_by: str) -> tuple[list[dict], list[str]]:
+    """Deploy diagrams from the checkout (``make run``) without undoing a process owner's
+    work: a file that equals an older version than the running one is not deployed again
+    (it did not change since; the newer version stays), and a changed file is not deployed
+    over a newer version someone else deployed (the modeler). (deployed, what was kept and why)."""
+    files, notices = [], []
+    for path in map(Path, paths):
+        if path.suffix != ".bpmn" or not path.is_file():
+            files.append(path)
+            continue
+        reason = _kept_because(engine, path, deployed_by)
+        if reason:
+            notices.append(reason)
+        else:
+            files.append(path)
+    return (engine.deploy_files(files, deployed_by=deployed_by) if files else []), notices
+
+
+def _kept_because(engine, path, deployed_by: str) -> str | None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        root, mine = etree.fromstring(text.encode(), _PARSER), canonical_xml(text)
+    except (etree.XMLSyntaxError, ValueError):
+        return None  # the engine refuses it with the reason
+    for process in root.iterfind("bpmn:process", BPMN_NAMESPACES):
+        versions = engine.definitions(process.get("id"))
+        if not versions:
+            continue
+        latest = versions[-1]
+        same = [v for v in versions if canonical_xml(engine.definition_xml(v["id"])) == mine]
+        export = (f"to keep v{latest['version']}, open it in the modeler, save it as a file (Spara som fil) into "
+                  f"{path}; `innovation deploy {path}` deploys the file anyway")
+        if same and same[-1]["id"] != latest["id"]:
+            return (f"{path}: unchanged since it was deployed as {process.get('id')} v{same[-1]['version']}; "
+                    f"v{latest['version']} ({latest['deployed_by']}) is newer and keeps running; {export}")
+        if not same and latest["deployed_by"] != deployed_by:
+            return (f"{path}: changed, but {process.get('id')} v{latest['version']} was deployed by "
+                    f"{latest['deployed_by']} after it; not deployed over it; {export}")
+    return None

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from application import modeling
 from application.assembly import build_engine
 from application.settings import Settings
 from cli import processes
@@ -49,8 +50,16 @@ def cmd_db(args) -> None:
 
 
 def cmd_deploy(args) -> None:
-    """The files and folders named are one deployment: one version of each process in them."""
-    for d in _engine(args).deploy_files(args.files, deployed_by=args.actor):
+    """The files and folders named are one deployment: one version of each process in them
+    (with --keep-newer, as ``make run`` deploys, never over a process owner's newer version)."""
+    engine = _engine(args)
+    if args.keep_newer:
+        deployed, notices = modeling.deploy_checkout(engine, args.files, args.actor)
+        for notice in notices:
+            print(f"kept: {notice}")
+    else:
+        deployed = engine.deploy_files(args.files, deployed_by=args.actor)
+    for d in deployed:
         state = "deployed" if d["created"] else "unchanged"
         runs = f", with {', '.join(d['files'])}" if d["files"] else ""
         print(f"{d['process_key']} version {d['version']} {state} ({d['sha256'][:12]}{runs})")
@@ -110,6 +119,9 @@ def parser() -> argparse.ArgumentParser:
     db.set_defaults(run=cmd_db)
     p = sub.add_parser("deploy", help="validate and deploy BPMN and DMN files and forms as one deployment")
     p.add_argument("files", nargs="+", help=".bpmn, .dmn and .json files, or folders holding them")
+    p.add_argument("--keep-newer", action="store_true",
+                   help="skip a diagram that did not change since it was deployed, or that someone else has "
+                        "deployed a newer version of (make run)")
     p.set_defaults(run=cmd_deploy)
     p = sub.add_parser("start", help="start an instance of a deployed process")
     p.add_argument("key")
