@@ -61,8 +61,14 @@ def test_operations_name_the_version_they_act_on(page, api, engine, clock):
     stale = admin.post(f"/monitor/instances/{flow.id}/suspend", data={"version": "1"})
     assert "is at version" in _flash(admin.get(stale.headers["Location"]))[-1]
     version = flow.detail()["version"]
+    offered = admin.get(f"/monitor/instances/{flow.id}").get_data(as_text=True)  # running: no resume, no move
+    assert f"/monitor/instances/{flow.id}/suspend" in offered and f"/monitor/instances/{flow.id}/resume" not in offered
+    assert f"/monitor/instances/{flow.id}/migrate" not in offered
     admin.post(f"/monitor/instances/{flow.id}/suspend", data={"version": str(version)})
     assert flow.detail()["status"] == "suspended"
+    offered = admin.get(f"/monitor/instances/{flow.id}").get_data(as_text=True)
+    assert f"/monitor/instances/{flow.id}/resume" in offered and f"/monitor/instances/{flow.id}/suspend" not in offered
+    assert f"/monitor/instances/{flow.id}/migrate" in offered
     admin.post(f"/monitor/instances/{flow.id}/resume", data={"version": str(version + 1)})
     assert flow.detail()["status"] == "running"
     for missing in ({"reason": " ", "category": "annat"}, {"reason": "Ingen effekt.", "category": "tråkigt"}):

@@ -22,6 +22,10 @@ from ui.views.inbox import form_page
 
 STATUSES = tuple(InstanceStatus)
 OPERATIONS = ("suspend", "resume", "terminate")
+#: What an admin is offered for an instance in each status (the engine refuses the rest anyway).
+OFFERED = {InstanceStatus.RUNNING: ("suspend", "terminate"),
+           InstanceStatus.SUSPENDED: ("resume", "terminate", "migrate"),
+           InstanceStatus.ERROR: ("resume", "terminate", "migrate")}
 PAGE_SIZE = 25
 HISTORY_PAGE = 100
 
@@ -62,7 +66,8 @@ def instance(instance_id):
     page = page_number()
     shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
     return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
-                           states=states, versions=versions, operations=OPERATIONS, categories=list(AbortCategory),
+                           states=states, versions=versions, operations=OFFERED.get(detail["status"], ()),
+                           categories=list(AbortCategory),
                            history=shown, history_page={"total": len(history), "page": page,
                                                         "page_size": HISTORY_PAGE})
 
