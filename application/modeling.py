@@ -149,13 +149,14 @@ def _kept_because(engine, path, deployed_by: str) -> str | None:
         if not versions:
             continue
         latest = versions[-1]
-        same = [v for v in versions if canonical_xml(engine.definition_xml(v["id"])) == mine]
+        # newest first: usually the running version is the file, and one read settles it
+        same = next((v for v in reversed(versions) if canonical_xml(engine.definition_xml(v["id"])) == mine), None)
         export = (f"to keep v{latest['version']}, open it in the modeler, save it as a file (Spara som fil) into "
                   f"{path}; `innovation deploy {path}` deploys the file anyway")
-        if same and same[-1]["id"] != latest["id"]:
-            return (f"{path}: unchanged since it was deployed as {process.get('id')} v{same[-1]['version']}; "
+        if same is not None and same["id"] != latest["id"]:
+            return (f"{path}: unchanged since it was deployed as {process.get('id')} v{same['version']}; "
                     f"v{latest['version']} ({latest['deployed_by']}) is newer and keeps running; {export}")
-        if not same and latest["deployed_by"] != deployed_by:
+        if same is None and latest["deployed_by"] != deployed_by:
             return (f"{path}: changed, but {process.get('id')} v{latest['version']} was deployed by "
                     f"{latest['deployed_by']} after it; not deployed over it; {export}")
     return None

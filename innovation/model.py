@@ -114,9 +114,6 @@ FUTURE_DATES = {"tvingande_beslut": ("new_end_date",), "beslut_skala_upp": ("sca
 #: Dates that record what already happened: they may not lie after today.
 PAST_DATES = {"infor_losning": ("in_use_from",)}
 
-#: Where an initiative on hold waits; once none of them is active, it is active again.
-HOLD_ELEMENTS = ("vanta_beslut_tid", "vilande_tid", "vilande_skala", "vilande_pengar")
-
 #: Tasks for the receiving administration (``receiving_organisation.administration`` of the
 #: scale proposal), which carries the running cost, rather than the initiative's own.
 RECEIVING_TASKS = ("bekrafta_mottagande", "infor_losning")
@@ -139,6 +136,10 @@ HOLD_POINTS: dict[str, HoldPoint] = {
     "vilande_pengar": HoldPoint(Gate.PENGAR, "money_outcome"),  # no funds until a date; resumed early by hand
     "vilande_skala": HoldPoint(Gate.SKALA_UPP, "scale_hold"),  # at the scale gate, until a date
 }
+
+#: Everywhere an initiative on hold waits: the hold points, and the time gate's hold (which its
+#: own decision puts on hold). Once none of them is active, the initiative is active again.
+HOLD_ELEMENTS = (*HOLD_POINTS, "vilande_tid", "vanta_beslut_tid")
 
 #: Tasks another role may act on besides the lane's own (e.g. the coordinator with the idea owner).
 ALSO_ACTING: dict[str, tuple[Role, ...]] = {

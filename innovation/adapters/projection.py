@@ -142,16 +142,16 @@ def _aborted(event) -> bool:
     return event.action == "message_correlated" and event.submitted == event.data.get(ABORT_VARIABLE)
 
 
-def _hold_points(record: InitiativeRecord, event) -> InitiativeRecord:
-    """On hold while a hold point of the diagram is active; resumed once none is (its date
-    came, or it was resumed early). Holds decided at a gate itself are left to the gate."""
+def _holds(record: InitiativeRecord, event) -> InitiativeRecord:
+    """On hold while a hold point of the diagram is active (with the date and reason it
+    keeps); active again once the initiative waits at no hold at all (its date came, or it
+    was resumed early)."""
     active = {e["element_id"] for e in event.active_elements if e["state"] in ("READY", "STARTED", "WAITING")}
     holding = [HOLD_POINTS[element] for element in HOLD_POINTS if element in active]
     if holding:
         why = event.data.get(holding[0].variable) or {}
         return put_on_hold(record, holding[0].gate, why.get("hold_reason") or "", why.get("hold_until"), event.at)
-    pointed = {point.gate for point in HOLD_POINTS.values()}
-    if record.status == Status.ON_HOLD and record.hold and record.hold.gate in pointed:
+    if record.status == Status.ON_HOLD and not active.intersection(HOLD_ELEMENTS):
         return resume(record)
     return record
 
@@ -173,10 +173,7 @@ def update(record: InitiativeRecord, session, event) -> InitiativeRecord:
     phase = current_phase(event.active_elements)
     if phase:
         record = enter_phase(record, phase, event.at)
-    record = _hold_points(record, event)
-    if record.status == Status.ON_HOLD and not any(
-            e["element_id"] in HOLD_ELEMENTS and e["state"] in ("READY", "WAITING") for e in event.active_elements):
-        record = resume(record)  # the hold's date came, or it was lifted early
+    record = _holds(record, event)
     if event.status == InstanceStatus.COMPLETED and event.end_element in OUTCOMES:
         record = finish(record, OUTCOMES[event.end_element], event.at)
     elif event.status == InstanceStatus.TERMINATED:
