@@ -60,6 +60,13 @@ def instance_scope(principal: Principal, *, reading: bool = True) -> frozenset[s
     return principal.administrations_for(Role.COORDINATOR)
 
 
+def covers(held, administration: str | None) -> bool:
+    """Whether a role held for the administrations ``held`` reaches work of ``administration``;
+    work of no administration (a process other than the innovation model) is every holder's.
+    accounts.holders and the inbox query apply the same rule in SQL."""
+    return administration is None or administration in held
+
+
 def authorize_instance(session, principal: Principal, instance_id: str, action: str, *,
                        reading: bool = False) -> None:
     """Refuse ``action`` on an initiative outside the caller's administrations."""
@@ -67,7 +74,7 @@ def authorize_instance(session, principal: Principal, instance_id: str, action: 
     if scope is None:
         return
     administration = portfolio.administration_of(session, instance_id)
-    if administration is not None and administration not in scope:  # None: a process of no administration
+    if not covers(scope, administration):
         raise AccessDenied(f"{action}: the initiative belongs to {administration or 'no administration'}; you "
                            f"coordinate {', '.join(sorted(scope)) or 'no administration'}", instance_id)
 
@@ -128,8 +135,8 @@ def _role_refusal(session, person: Principal, role: str, task, source: str, admi
     if role not in SCOPED_ROLES:
         return None if person.has(role) else \
             f"{person.username} is not a {role}, who act on task {element_id} ({source})"
-    if administration in person.administrations_for(role) or (administration is None and person.has(role)):
-        return None  # (work of no administration, e.g. a process other than the innovation model: any holder)
+    if person.has(role) and covers(person.administrations_for(role), administration):
+        return None
     stand_in = STAND_INS.get(role)
     if stand_in and administration in person.administrations_for(stand_in):
         if administration not in accounts.administrations_with(session, role):
