@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from innovation.adapters.wordpress import (
@@ -27,75 +27,20 @@ from innovation.adapters.wordpress import (
     term_id,
     to_wp_project,
 )
-from innovation.domain.administrations import ADMINISTRATIONS
-from innovation.domain.publication import Contact, Funds, ImpactGoal, PublicRecord, Summary
-from innovation.domain.vocabulary import Kind, Phase, Status
+from innovation.domain.publication import Contact, Funds, PublicRecord
+from tests.public_records import record_settings, records
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "wordpress" / "projects.json"
 BASE = "https://innovation.example.se"
-CODES = [a.code for a in ADMINISTRATIONS]
 
-# Texts as a rendered page keeps them: words split by single spaces, lines, paragraphs.
-word = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zs", "Zl", "Zp", "Cf")),
-               min_size=1, max_size=8)
-line = st.lists(word, min_size=1, max_size=4).map(" ".join)
-paragraph = st.lists(line, min_size=1, max_size=3).map("\n".join)
-prose = st.lists(paragraph, max_size=3).map("\n\n".join)
-name = st.lists(word, min_size=1, max_size=3).map(" ".join)
-amount = st.decimals(min_value=0, max_value=10**9, places=2).map(lambda d: f"{d:.2f}")
-day = st.dates().map(lambda d: d.isoformat())
-moment = st.datetimes(timezones=st.just(UTC)).map(lambda m: m.replace(microsecond=0).isoformat())
-figure = st.none() | st.floats(allow_nan=False, allow_infinity=False, width=32)
-
-
-@st.composite
-def records(draw) -> PublicRecord:
-    status = draw(st.sampled_from(Status))
-    phase = draw(st.sampled_from(Phase))
-    ended = status in (Status.ABORTED, Status.REALISED)
-    return PublicRecord(
-        id=draw(st.uuids().map(str) | st.integers(1, 10**9).map(str)),
-        title=draw(name),
-        summary=Summary(draw(prose), draw(prose), draw(prose)),
-        summary_en=draw(st.none() | st.builds(Summary, prose, prose, prose)),
-        kind=draw(st.none() | st.sampled_from(Kind).map(str)),
-        status=status.value,
-        progress=-1 if status == Status.ABORTED else draw(st.integers(0, 100)),
-        phase=None if ended else phase.value,
-        phase_reached=phase.value,
-        administration=draw(st.sampled_from(CODES) | name),
-        participating_administrations=tuple(draw(st.lists(st.sampled_from(CODES), max_size=3))),
-        partners=tuple(draw(st.lists(name, max_size=3))),
-        challenge=draw(st.none() | name),
-        category=draw(st.none() | name),
-        sectors=tuple(draw(st.lists(name, max_size=2))),
-        technologies=tuple(draw(st.lists(name, max_size=2))),
-        global_goals=tuple(draw(st.lists(st.integers(1, 17), max_size=3))),
-        expected_impact=tuple(draw(st.lists(name, max_size=2))),
-        innovation_height=draw(st.none() | name),
-        estimated_budget=draw(st.none() | amount),
-        funds_granted=tuple(draw(st.lists(st.builds(Funds, st.sampled_from(CODES), amount, day), max_size=3))),
-        funds_used=tuple(draw(st.lists(st.builds(Funds, st.sampled_from(CODES), amount, day), max_size=3))),
-        impact_goals=tuple(draw(st.lists(st.builds(ImpactGoal, name, name, figure, figure, figure, prose,
-                                                   st.booleans()), max_size=3))),
-        resident_involvement=tuple(draw(st.lists(prose, max_size=2))),
-        lessons_learned=tuple(draw(st.lists(paragraph, max_size=3))),
-        city_wide=draw(st.booleans()), challenges_core_business=draw(st.booleans()), internal=draw(st.booleans()),
-        contact=Contact(draw(st.just("") | name), draw(st.just("") | st.emails())),
-        idea_owner=draw(st.none() | name),
-        start_date=draw(st.none() | day), end_date=draw(st.none() | day),
-        published_at=(stamp := draw(st.none() | moment)), updated_at=stamp and draw(moment),
-        historical=draw(st.booleans()),
-    )
-
-
-@settings(max_examples=150)
+@record_settings
 @given(records())
 def test_a_record_makes_the_round_trip_through_the_citys_shape(record):
     served = json.loads(json.dumps(to_wp_project(record, BASE)))  # what goes over the wire
     assert from_wp_project(served) == replace(record, historical=True)
 
 
+@record_settings
 @given(records())
 def test_the_shape_has_what_the_integration_plugin_reads(record):
     served = to_wp_project(record, BASE)
