@@ -28,6 +28,7 @@ from engine.errors import (
     StaleVersion,
 )
 from engine.forms import MAX_DEPTH, MAX_STRING_LENGTH, MalformedJson
+from engine.forms import check as check_data
 from engine.forms import loads as loads_json
 from engine.operations import BpmnError, OperationContext, OperationRegistry, RetryPolicy
 from engine.plugins import GROUP as PLUGIN_GROUP
@@ -55,11 +56,11 @@ from engine.views import definition_view, instance_summary, task_view
 from engine.workflow import set_script_limits
 
 __all__ = [
-    "AuditEntry", "Base", "BPMN_NAMESPACES", "BpmnError", "Busy", "canonical_xml", "Conflict", "definition_view",
-    "DeploymentRejected", "diff_diagrams", "Engine", "EngineError", "FormSource", "HumanTask", "instance_summary",
-    "InstanceChanged", "InstanceStatus", "INT_MAX", "InvalidData", "Job", "JobState", "load_plugins", "loads_json",
-    "MalformedJson", "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound", "OPEN_JOBS", "OperationContext",
-    "OperationRegistry", "PLUGIN_GROUP", "PluginError", "PluginHost", "Problem", "ProcessDefinition",
-    "ProcessFailure", "ProcessInstance", "RetryPolicy", "ScriptLimits", "script_helpers", "set_script_limits",
-    "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer", "UtcDateTime",
+    "AuditEntry", "Base", "BPMN_NAMESPACES", "BpmnError", "Busy", "canonical_xml", "check_data", "Conflict",
+    "definition_view", "DeploymentRejected", "diff_diagrams", "Engine", "EngineError", "FormSource", "HumanTask",
+    "instance_summary", "InstanceChanged", "InstanceStatus", "INT_MAX", "InvalidData", "Job", "JobState",
+    "load_plugins", "loads_json", "MalformedJson", "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound",
+    "OPEN_JOBS", "OperationContext", "OperationRegistry", "PLUGIN_GROUP", "PluginError", "PluginHost", "Problem",
+    "ProcessDefinition", "ProcessFailure", "ProcessInstance", "RetryPolicy", "ScriptLimits", "script_helpers",
+    "set_script_limits", "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer", "UtcDateTime",
 ]

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from engine import InstanceStatus
 from innovation.adapters import ledger_store
+from innovation.adapters.publications import follow_record
 from innovation.adapters.records import from_dict, to_dict
 from innovation.adapters.tables import Initiative
 from innovation.domain.initiative import (
@@ -201,3 +202,4 @@ def project_initiative(session, event) -> None:
     row.phase = record.phase.value if record.phase else None
     row.status = record.status.value
     row.record, row.updated_at = to_dict(record), event.at
+    follow_record(session, event.instance_id, record, event.at)
