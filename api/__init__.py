@@ -21,6 +21,7 @@ from api.resources import (
     stats,
     system,
     tasks,
+    wordpress,
 )
 from api.schemas import ErrorResponse
 from application.access import AccessDenied
@@ -28,7 +29,7 @@ from application.settings import ROOT
 from engine import EngineError
 
 SWAGGER_ASSETS = ROOT / "web" / "node_modules" / "swagger-ui-dist"
-# Every resource but the public database needs a bearer token (so do the documentation's
+# Every resource but the public database (and its WordPress shape) needs a bearer token (so do the documentation's
 # assets not: they are flask-smorest's own blueprint and a plain route).
 SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system, holds)
 
@@ -51,7 +52,7 @@ def register_api(app: Flask) -> None:
     app.config["API_SIGNED_IN_BLUEPRINTS"] = {module.blp.name for module in SIGNED_IN}
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (*SIGNED_IN, public):
+    for module in (*SIGNED_IN, public, wordpress):
         api.register_blueprint(module.blp)
     app.before_request(auth.authenticate_request)
     app.teardown_request(close_reader)

@@ -403,3 +403,88 @@ class QueueState(Strict):
     running = fields.List(fields.Dict())
     queues = fields.List(fields.Dict())
     workers = fields.List(fields.Dict())
+
+
+class WordPressQuery(ma.Schema):
+    """The list's query as WordPress reads it (unknown arguments are ignored, as WordPress does)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INT_MAX),
+                          metadata={"description": "page of the list, from 1"})
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100),
+                              metadata={"description": "projects per page, 1-100"})
+    search = fields.String(validate=validate.Length(max=300), metadata={"description": "words in the title"})
+
+
+class Loose(ma.Schema):
+    """A part of the city's shape: the keys named are documented, others may follow."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class Rendered(Loose):
+    rendered = fields.String(required=True, metadata={"description": "HTML"})
+
+
+class WordPressTerm(Loose):
+    term_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    slug = fields.String(required=True)
+    taxonomy = fields.String(required=True)
+    description = fields.String()
+    parent = fields.Integer()
+    progress_value = fields.Integer(metadata={"description": "status only: 0-100 along the phases, -1 cancelled"})
+
+
+def _terms(description: str):
+    return fields.List(fields.Nested(WordPressTerm), allow_none=True, metadata={"description": description})
+
+
+class WordPressProject(Loose):
+    """One initiative as the city's api-project-manager serves /wp-json/wp/v2/project: every
+    field of its ACF groups by name, taxonomies as embedded terms; ``innovation`` holds ours."""
+
+    id = fields.Raw(required=True, metadata={"description": "the post id: a whole number for a record of the "
+                                                            "city's database, else this service's id"})
+    date = fields.String(allow_none=True, metadata={"description": "published, Europe/Stockholm"})
+    date_gmt = fields.String(allow_none=True)
+    modified = fields.String(allow_none=True, metadata={"description": "last updated, Europe/Stockholm"})
+    modified_gmt = fields.String(allow_none=True)
+    slug = fields.String(required=True)
+    link = fields.String(required=True, metadata={"description": "the public page"})
+    title = fields.Nested(Rendered, required=True)
+    content = fields.Nested(Rendered)
+    project_what = fields.String(metadata={"description": "Vad?"})
+    project_why = fields.String(metadata={"description": "Varför?"})
+    project_how = fields.String(metadata={"description": "Hur?"})
+    project_lessons_learned = fields.String(metadata={"description": "Lärdomar"})
+    status = _terms("one term, with progress_value")
+    organisation = _terms("the owner administration")
+    participants = _terms("participating administrations")
+    partner = _terms("partners")
+    challenge_category = _terms("category")
+    sector = _terms("sectors")
+    technology = _terms("technologies")
+    global_goal = _terms("UN global goals")
+    expected_impact = _terms("expected impact")
+    innovation_potential = _terms("innovation height")
+    estimated_budget = fields.String(allow_none=True, metadata={"description": "kronor"})
+    funds_granted = fields.List(fields.Dict(), allow_none=True, metadata={"description": "{amount, date, comment}"})
+    funds_used = fields.List(fields.Dict(), allow_none=True, metadata={"description": "{amount, date, comment}"})
+    impact_goals = fields.List(fields.Dict(), allow_none=True, metadata={
+        "description": "{impact_goal, impact_goal_comment, impact_goal_completed}"})
+    city_wide_initiative = fields.Boolean()
+    challenging_the_core_business = fields.Boolean()
+    internal_project = fields.Boolean()
+    innovation = fields.Dict(metadata={"description": "this service's fields the plugin has no key for"})
+
+
+class WordPressError(Loose):
+    """An error as WordPress's REST API gives it."""
+
+    code = fields.String(required=True, metadata={"description": "e.g. rest_post_invalid_page_number"})
+    message = fields.String(required=True)
+    data = fields.Dict(required=True, metadata={"description": "{status, params?}"})

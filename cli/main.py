@@ -13,7 +13,7 @@ from pathlib import Path
 from application import modeling
 from application.assembly import build_engine
 from application.settings import Settings
-from cli import processes
+from cli import processes, publication
 from cli import users as users_commands
 from engine import EngineError
 
@@ -154,6 +154,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run realistic initiatives through every outcome").set_defaults(run=cmd_demo)
     users_commands.add_commands(sub)
     processes.add_commands(sub)
+    publication.add_commands(sub)
     return top
 
 
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.settings = Settings.from_environment()
     try:
-        args.run(args)
+        code = args.run(args)  # a command returns its exit code when it can partly fail
     except EngineError as exc:
         details = "; ".join(str(p) for p in exc.details)
         print(f"error: {exc.message}" + (f": {details}" if details else ""), file=sys.stderr)
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc.filename}: no such file", file=sys.stderr)
         return 2
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

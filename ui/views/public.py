@@ -1,12 +1,7 @@
-"""The public innovation database: open to everyone, only public fields, exportable."""
+"""The public innovation database: open to everyone, only public fields (downloads: ui.views.open_data)."""
 from __future__ import annotations
 
-import csv
-import io
-import json
-from decimal import Decimal
-
-from flask import Response, render_template, request
+from flask import render_template, request
 
 from application import portfolio
 from engine import NotFound
@@ -18,8 +13,6 @@ from ui.paging import page_number
 
 FILTERS = ("phase", "kind", "administration", "status")
 PAGE_SIZE = 25
-CSV_COLUMNS = ("id", "title", "kind", "administration", "phase", "status", "idea_owner", "effect_goals",
-               "lessons_learned")
 
 
 def _filters() -> dict:
@@ -49,58 +42,3 @@ def public_detail(initiative_id):
     if not found:
         raise NotFound(f"initiative {initiative_id} does not exist")
     return render_template("ui/public_detail.html", item=found[0])
-
-
-def _all() -> list[dict]:
-    with engine().db.unit_of_work() as uow:
-        return portfolio.public_initiatives(uow.session, **_filters())
-
-
-@bp.get("/public/initiatives.json")
-@public
-def public_json():
-    """The same records as GET /api/public/initiatives, as a download."""
-    body = json.dumps(_all(), ensure_ascii=False, indent=1)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": "attachment; filename=initiatives.json"})
-
-
-#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value) -> str:
-    """A value as Swedish Excel reads it from a CSV cell: decimal comma, ja/nej, and text that
-    could start a formula neutralised with a leading apostrophe (shown, never run)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, int | float | Decimal):
-        return format(value, "f" if isinstance(value, Decimal) else "").replace(".", ",")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _goal(goal: dict) -> str:
-    """One effect goal in words: "tid_sparad: 0 → 5 timmar/vecka (senast 4,5)"."""
-    unit = f" {goal['unit']}" if goal.get("unit") else ""
-    latest = f" (senast {spreadsheet_cell(goal['latest_value'])})" if goal.get("latest_value") is not None else ""
-    return (f"{goal['description'] or goal['id']}: {spreadsheet_cell(goal.get('baseline'))} → "
-            f"{spreadsheet_cell(goal.get('target'))}{unit}{latest}")
-
-
-@bp.get("/public/initiatives.csv")
-@public
-def public_csv():
-    """One row per initiative for Swedish Excel: semicolons, UTF-8 with a byte order mark,
-    decimal commas, effect goals and lessons as readable text; no cell can start a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(CSV_COLUMNS)
-    for item in _all():
-        row = {**item, "effect_goals": "; ".join(_goal(g) for g in item["effect_goals"]),
-               "lessons_learned": " | ".join(item["lessons_learned"])}
-        writer.writerow([spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=initiatives.csv"})
