@@ -9,14 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from innovation.driver import start_data
+from tests.publishing import publish
 from tests.ui.conftest import text
 from ui.views.public import FORMULA_STARTS, spreadsheet_cell
 
 
 def _submit(engine, title, administration="SOF", public_name=False):
+    """Submitted and published as submitted."""
     data = start_data(title, administration)
     data["idea_owner"]["show_publicly"] = public_name
-    return engine.start("innovation", data, actor="ada")["id"]
+    instance_id = engine.start("innovation", data, actor="ada")["id"]
+    publish(engine, instance_id)
+    return instance_id
 
 
 def test_list_filters_and_detail_show_public_fields_only(page, engine):

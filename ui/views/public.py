@@ -1,4 +1,4 @@
-"""The public innovation database: open to everyone, only public fields, exportable."""
+"""The public innovation database: open to everyone, published records only, exportable."""
 from __future__ import annotations
 
 import csv
@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from flask import Response, render_template, request
 
-from application import portfolio
+from application import publication
 from engine import NotFound
 from innovation.domain.administrations import ADMINISTRATIONS
+from innovation.domain.publishing import PROGRESS
 from innovation.domain.vocabulary import Kind, Phase, Status
 from ui.auth import engine
 from ui.blueprint import bp, public
@@ -18,12 +19,25 @@ from ui.paging import page_number
 
 FILTERS = ("phase", "kind", "administration", "status")
 PAGE_SIZE = 25
-CSV_COLUMNS = ("id", "title", "kind", "administration", "phase", "status", "idea_owner", "effect_goals",
+EXPORT_MAX = 100_000  # records in one download
+CSV_COLUMNS = ("id", "title", "kind", "administration", "phase", "status", "idea_owner", "impact_goals",
                "lessons_learned")
 
 
 def _filters() -> dict:
-    return {name: request.args.get(name) or None for name in FILTERS}
+    found = {name: request.args.get(name) or None for name in FILTERS}
+    return {**found, "q": (request.args.get("q") or "").strip() or None}
+
+
+def funds_total(lines: list[dict]) -> Decimal:
+    return sum((Decimal(line["amount"]) for line in lines), Decimal(0))
+
+
+def bar(record: dict) -> int:
+    """How far the bar reaches: the progress, or for an aborted one the phase it reached."""
+    if record["progress"] >= 0:
+        return record["progress"]
+    return PROGRESS.get(Phase(record["phase_reached"])) if record.get("phase_reached") else 0
 
 
 def filter_choices() -> dict:
@@ -34,26 +48,28 @@ def filter_choices() -> dict:
 @bp.get("/public/initiatives")
 @public
 def public_list():
+    filters, page = _filters(), page_number()
     with engine().db.unit_of_work() as uow:
-        result = portfolio.public_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **_filters())
-    filters = _filters()
+        total, records = publication.public_records(uow.session, page=page, page_size=PAGE_SIZE, **filters)
+    result = {"items": [r.to_dict() for r in records], "total": total, "page": page, "page_size": PAGE_SIZE}
     return render_template("ui/public_list.html", result=result, filters=filters, choices=filter_choices(),
-                           filters_args={k: v for k, v in filters.items() if v})
+                           filters_args={k: v for k, v in filters.items() if v}, bar=bar)
 
 
 @bp.get("/public/initiatives/<initiative_id>")
 @public
 def public_detail(initiative_id):
     with engine().db.unit_of_work() as uow:
-        found = portfolio.public_initiatives(uow.session, instance_id=initiative_id)
-    if not found:
+        found = publication.public_record(uow.session, initiative_id)
+    if found is None:
         raise NotFound(f"initiative {initiative_id} does not exist")
-    return render_template("ui/public_detail.html", item=found[0])
+    return render_template("ui/public_detail.html", item=found.to_dict(), bar=bar, funds_total=funds_total)
 
 
 def _all() -> list[dict]:
     with engine().db.unit_of_work() as uow:
-        return portfolio.public_initiatives(uow.session, **_filters())
+        return [r.to_dict() for r in publication.public_records(uow.session, page=1, page_size=EXPORT_MAX,
+                                                                **_filters())[1]]
 
 
 @bp.get("/public/initiatives.json")
@@ -83,10 +99,10 @@ def spreadsheet_cell(value) -> str:
 
 
 def _goal(goal: dict) -> str:
-    """One effect goal in words: "tid_sparad: 0 → 5 timmar/vecka (senast 4,5)"."""
+    """One impact goal in words: "Sparad tid: 0 → 5 timmar/vecka (senast 4,5)"."""
     unit = f" {goal['unit']}" if goal.get("unit") else ""
-    latest = f" (senast {spreadsheet_cell(goal['latest_value'])})" if goal.get("latest_value") is not None else ""
-    return (f"{goal['description'] or goal['id']}: {spreadsheet_cell(goal.get('baseline'))} → "
+    latest = f" (senast {spreadsheet_cell(goal['latest'])})" if goal.get("latest") is not None else ""
+    return (f"{goal['goal']}: {spreadsheet_cell(goal.get('baseline'))} → "
             f"{spreadsheet_cell(goal.get('target'))}{unit}{latest}")
 
 
@@ -99,7 +115,7 @@ def public_csv():
     writer = csv.writer(out, delimiter=";")
     writer.writerow(CSV_COLUMNS)
     for item in _all():
-        row = {**item, "effect_goals": "; ".join(_goal(g) for g in item["effect_goals"]),
+        row = {**item, "impact_goals": "; ".join(_goal(g) for g in item["impact_goals"]),
                "lessons_learned": " | ".join(item["lessons_learned"])}
         writer.writerow([spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
