@@ -18,6 +18,7 @@ from api.resources import (
     messages,
     operations,
     public,
+    publications,
     stats,
     system,
     tasks,
@@ -31,7 +32,7 @@ from engine import EngineError
 SWAGGER_ASSETS = ROOT / "web" / "node_modules" / "swagger-ui-dist"
 # Every resource but the public database (and its WordPress shape) needs a bearer token (so do the documentation's
 # assets not: they are flask-smorest's own blueprint and a plain route).
-SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system, holds)
+SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system, holds, publications)
 
 
 class ServiceApi(Api):

@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from engine import INT_MAX, MAX_STRING_LENGTH, HumanTask, InstanceStatus, JobState, ProcessDefinition, ProcessInstance
-from innovation.adapters.tables import Initiative
+from innovation.adapters.tables import Initiative, Publication, PublicTerm
 from innovation.domain.vocabulary import AbortCategory
 from innovation.model import PROCESS_KEY
 
@@ -364,23 +364,137 @@ class TimerQuery(Query):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
+class PublicSummary(Strict):
+    what = fields.String()
+    why = fields.String()
+    how = fields.String()
+
+
+class PublicFunds(Strict):
+    administration = fields.String()
+    amount = fields.String(metadata={"description": "kronor as a decimal text, e.g. 250000.00"})
+    date = fields.String(metadata={"description": "ISO date of the booking"})
+
+
+class PublicImpactGoal(Strict):
+    goal = fields.String()
+    unit = fields.String()
+    baseline = fields.Float(allow_none=True)
+    target = fields.Float(allow_none=True)
+    latest = fields.Float(allow_none=True)
+    comment = fields.String()
+    completed = fields.Boolean()
+
+
+class PublicContact(Strict):
+    name = fields.String()
+    email = fields.String(metadata={"description": "the administration's functional mailbox, never a person's"})
+
+
 class PublicInitiative(Strict):
+    """One record of the public innovation database (innovation.domain.publication.PublicRecord)."""
+
     id = fields.String()
     title = fields.String()
-    kind = fields.String()
-    administration = fields.String()
-    phase = fields.String(allow_none=True)
+    summary = fields.Nested(PublicSummary, metadata={"description": "what, why, how in Swedish"})
+    summary_en = fields.Nested(PublicSummary, allow_none=True)
+    kind = fields.String(allow_none=True)
     status = fields.String()
-    effect_goals = fields.List(fields.Dict())
-    lessons_learned = fields.List(fields.String())
-    idea_owner = fields.String(allow_none=True, metadata={"description": "only if the idea owner agreed"})
+    progress = fields.Integer(metadata={"description": "0-100 along the phases; -1 when aborted"})
+    phase = fields.String(allow_none=True)
+    phase_reached = fields.String(allow_none=True, metadata={"description": "the last phase of an ended one"})
+    administration = fields.String()
+    participating_administrations = fields.List(fields.String())
+    partners = fields.List(fields.String())
+    challenge = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    sectors = fields.List(fields.String())
+    technologies = fields.List(fields.String())
+    global_goals = fields.List(fields.Integer())
+    expected_impact = fields.List(fields.String())
+    innovation_height = fields.String(allow_none=True, metadata={"description": "criteria met, e.g. 7 av 9"})
+    estimated_budget = fields.String(allow_none=True)
+    funds_granted = fields.List(fields.Nested(PublicFunds))
+    funds_used = fields.List(fields.Nested(PublicFunds))
+    impact_goals = fields.List(fields.Nested(PublicImpactGoal))
+    resident_involvement = fields.List(fields.String())
+    lessons_learned = fields.List(fields.String(), metadata={"description": "reviewed lessons only"})
+    city_wide = fields.Boolean()
+    challenges_core_business = fields.Boolean()
+    internal = fields.Boolean()
+    contact = fields.Nested(PublicContact)
+    idea_owner = fields.String(allow_none=True, metadata={"description": "only while the idea owner consents"})
+    start_date = fields.String(allow_none=True)
+    end_date = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    updated_at = fields.String(allow_none=True)
+    historical = fields.Boolean(metadata={"description": "imported from the city's earlier database"})
 
 
 class PublicQuery(Query):
-    phase = fields.String(validate=fits(Initiative.phase))
-    kind = fields.String(validate=fits(Initiative.kind))
-    administration = fields.String(validate=fits(Initiative.administration))
-    status = fields.String(validate=fits(Initiative.status))
+    phase = fields.String(validate=fits(Publication.phase))
+    kind = fields.String(validate=fits(Publication.kind))
+    administration = fields.String(validate=fits(Publication.administration))
+    status = fields.String(validate=fits(Publication.status))
+    q = fields.String(validate=fits(Publication.title), metadata={"description": "words of the title"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=INT_MAX))
+    page_size = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=1000))
+
+
+class PublicTermView(Strict):
+    vocabulary = fields.String()
+    key = fields.String()
+    name_sv = fields.String()
+    name_en = fields.String()
+
+
+class TermArgs(Strict):
+    name_sv = fields.String(required=True, validate=fits(PublicTerm.name_sv))
+    name_en = fields.String(required=True, validate=fits(PublicTerm.name_en))
+
+
+class PublicContent(ma.Schema):
+    """The public content a coordinator approves, as the JSON Schema in ``schema`` of
+    GET /api/publications/{id} describes it (validated against it, field by field)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class PublicationVersionView(Strict):
+    version = fields.Integer()
+    published_by = fields.String()
+    published_at = fields.String()
+    content = fields.Dict()
+
+
+class PublicationView(Strict):
+    id = fields.String()
+    state = fields.String(metadata={"description": "unpublished or published"})
+    version = fields.Integer(metadata={"description": "approved versions so far"})
+    pending = fields.Boolean(metadata={"description": "a draft awaits approval; the public reads the last approved"})
+    draft = fields.Dict(metadata={"description": "the content to approve: pending, else approved, else prefilled"})
+    contact = fields.Dict()
+    name_consent = fields.Boolean()
+    public = fields.Dict(allow_none=True, metadata={"description": "what the public reads now"})
+    published_at = fields.String(allow_none=True)
+    updated_at = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(PublicationVersionView))
+    schema = fields.Dict(metadata={"description": "JSON Schema of the content to save or publish"})
+
+
+class ConsentArgs(Strict):
+    name_consent = fields.Boolean(required=True, metadata={"description": "the idea owner may be named publicly"})
+
+
+class ConsentView(Strict):
+    id = fields.String()
+    title = fields.String()
+    name = fields.String()
+    name_consent = fields.Boolean()
+    may_give = fields.Boolean(metadata={"description": "the caller is the idea owner (others may only withdraw)"})
+    published = fields.Boolean()
+    public_name = fields.String(allow_none=True)
 
 
 class Stats(Strict):

@@ -1,6 +1,7 @@
 """The portfolio of initiatives: read models that join the engine's tables with the
 innovation records (the engine knows nothing of phases or administrations), the inbox,
-the public database, the statistics, and the use cases on whole initiatives."""
+the statistics, and the use cases on whole initiatives (the public database is
+``application.publication``)."""
 from __future__ import annotations
 
 import statistics
@@ -26,7 +27,7 @@ from engine import (
 from innovation.adapters.records import assessment_to_dict, decision_to_dict, from_dict
 from innovation.adapters.tables import Initiative, LedgerEntry
 from innovation.domain.errors import InitiativeError
-from innovation.domain.initiative import check_assessable, public_view
+from innovation.domain.initiative import check_assessable
 from innovation.domain.vocabulary import AbortCategory, parse
 from innovation.model import (
     ABORT_MESSAGE,
@@ -285,31 +286,6 @@ def _roles_open_to(session, principal) -> dict[str, tuple[list[str] | None, str 
         elif principal.has(role):
             roles[role] = (None, None)
     return roles
-
-
-def public_initiatives(session, *, phase=None, kind=None, administration=None, status=None,
-                       instance_id=None) -> list[dict]:
-    query = select(Initiative).order_by(Initiative.started_at.desc())
-    for column, value in ((Initiative.phase, phase), (Initiative.kind, kind),
-                          (Initiative.administration, administration), (Initiative.status, status),
-                          (Initiative.instance_id, instance_id)):
-        if value:
-            query = query.where(column == value)
-    return [{"id": row.instance_id, **public_view(from_dict(row.record))} for row in session.scalars(query)]
-
-
-def public_page(session, *, page: int, page_size: int, phase=None, kind=None, administration=None,
-                status=None) -> dict:
-    """One page of ``public_initiatives``: same filters, order and fields."""
-    query = select(Initiative.instance_id)
-    for column, value in ((Initiative.phase, phase), (Initiative.kind, kind),
-                          (Initiative.administration, administration), (Initiative.status, status)):
-        if value:
-            query = query.where(column == value)
-    total, ids = _page(session, query.order_by(Initiative.started_at.desc(), Initiative.instance_id), page, page_size)
-    rows = {row.instance_id: row for row in session.scalars(select(Initiative).where(Initiative.instance_id.in_(ids)))}
-    return {"items": [{"id": i, **public_view(from_dict(rows[i].record))} for i in ids],
-            "total": total, "page": page, "page_size": page_size}
 
 
 # Days spent in each closed phase visit, read out of the records' JSON by the database itself.

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from application import access
 from application.accounts import Principal
@@ -246,11 +246,15 @@ def review(engine, principal: Principal, initiative_id: str) -> dict:
 
 def _check(session, content) -> dict:
     """The content as the review form allows it: the schema, known terms, no e-mail address."""
-    check_data(content, review_schema(terms(session)), "the public record")
-    problems = [Problem("contains an e-mail address; the public contact is the administration's mailbox",
-                        field=path) for path in emails_in(content)]
+    try:
+        check_data(content, review_schema(terms(session)), "the public record")
+        problems = []
+    except InvalidData as error:
+        problems = list(error.details)
+    problems += [Problem("contains an e-mail address; the public contact is the administration's mailbox",
+                         field=path) for path in emails_in(content)]
     if problems:
-        raise InvalidData("the public text must not contain an e-mail address", problems)
+        raise InvalidData("the public record is invalid", problems)
     return {**content, "show": {name: bool((content.get("show") or {}).get(name, True)) for name in OPTIONAL}}
 
 
@@ -302,6 +306,18 @@ def consent(engine, principal: Principal, initiative_id: str) -> dict:
         return {"id": initiative_id, "title": initiative.title, "name": record.idea_owner.name,
                 "name_consent": given, "may_give": owner, "published": bool(row and row.state == PUBLISHED),
                 "public_name": (row.record or {}).get("idea_owner") if row and row.state == PUBLISHED else None}
+
+
+def initiatives_of(session, username: str) -> list[dict]:
+    """The initiatives a person submitted or owns (their page for consent starts here)."""
+    rows = session.execute(
+        select(Initiative.instance_id, Initiative.title, Initiative.status, Publication.state)
+        .join(ProcessInstance, ProcessInstance.id == Initiative.instance_id)
+        .outerjoin(Publication, Publication.id == Initiative.instance_id)
+        .where(or_(Initiative.owner == username, ProcessInstance.started_by == username))
+        .order_by(Initiative.started_at.desc()))
+    return [{"id": i, "title": title, "status": status, "published": state == PUBLISHED}
+            for i, title, status, state in rows]
 
 
 def set_consent(engine, principal: Principal, initiative_id: str, given: bool) -> dict:

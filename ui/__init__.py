@@ -22,6 +22,7 @@ from ui.views import (  # noqa: F401
     notifications,
     open_data,
     public,
+    publication,
     tokens,
     users,
 )

@@ -22,6 +22,7 @@ from werkzeug.exceptions import BadRequest
 
 from application import access, accounts, signin
 from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
+from application.publication import TERM_EDITORS
 from application.settings import Settings
 from innovation.model import LANE_ROLES, Role
 from ui import i18n
@@ -31,6 +32,7 @@ from ui.i18n import t
 NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.inbox", "nav.inbox", None),
     ("ui.new_initiative", "nav.new", STARTERS),
+    ("ui.my_initiatives", "nav.mine", STARTERS),
     ("ui.instances", "nav.instances", INSTANCE_READERS),
     ("ui.holds", "nav.holds", HOLD_READERS),
     ("ui.activity", "nav.activity", MODEL_READERS),
@@ -39,6 +41,7 @@ NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.tokens", "nav.tokens", None),
     ("ui.users", "nav.users", OPERATORS),
     ("ui.mappings", "nav.mappings", OPERATORS),
+    ("ui.terms", "nav.terms", TERM_EDITORS),
 )
 # Pages a user whose one-time password must be replaced may still open.
 PASSWORD_CHANGE_OPEN = ("ui.password", "ui.logout")

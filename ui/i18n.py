@@ -29,6 +29,7 @@ _MESSAGES = [
     (re.compile(r"is greater than the maximum of (\S+)"), "msg.max"),
     (re.compile(r"is not a 'date'"), "msg.date"),
     (re.compile(r"is not a 'email'"), "msg.email"),
+    (re.compile(r"contains an e-mail address"), "msg.personal"),
     (re.compile(r"is not valid under any of the given schemas|is not one of"), "msg.choose"),
 ]
 

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from innovation.domain.administrations import ADMINISTRATIONS
 from innovation.domain.publication import Contact, Funds, ImpactGoal, PublicRecord, Summary
+from innovation.domain.publishing import PROGRESS
 from innovation.domain.vocabulary import Kind, Phase, Status
 
 #: WordPress writes ``date`` and ``modified`` in the site's time zone, ``*_gmt`` in UTC.
@@ -56,9 +57,6 @@ STATUS_TERMS: dict[Status, tuple[str, str]] = {
     Status.ABORTED: ("avbruten", "Avbruten"),
     Status.REALISED: ("realiserad", "Realiserad"),
 }
-#: Where each phase ends on the city's progress bar (0-100), for a status term with no phase.
-PHASE_PROGRESS: dict[Phase, int] = {Phase.UTFORSKA_IDE: 25, Phase.UTFORSKA_UPPLAGG: 50,
-                                    Phase.UTVECKLA_PILOT: 75, Phase.SKALA: 100}
 
 #: The UN's 17 global goals (Agenda 2030) as the Swedish government names them.
 GLOBAL_GOALS: dict[int, str] = {
@@ -189,7 +187,7 @@ def _previous_status(record: PublicRecord) -> dict[str, Any]:
         return {"previous_status": "", "previous_status_progress_value": ""}
     phase = Phase(record.phase_reached)
     return {"previous_status": str(term_id("status", PHASE_TERMS[phase][0])),
-            "previous_status_progress_value": str(PHASE_PROGRESS[phase])}
+            "previous_status_progress_value": str(PROGRESS[phase])}
 
 
 def _challenge(name: str | None) -> dict[str, Any] | None:
@@ -460,7 +458,8 @@ def _status(read: _Reader, extension: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _phase_at(progress: int) -> Phase:
-    return next(phase for phase, end in PHASE_PROGRESS.items() if progress <= end)
+    """The phase a point of the city's bar lies in (the bar's value of each phase is its end)."""
+    return next((phase for phase in Phase if progress <= PROGRESS[phase]), Phase.SKALA)
 
 
 def _reached(read: _Reader) -> Phase | None:

@@ -412,22 +412,6 @@ def record_from_start_data(data: Mapping[str, Any]) -> InitiativeRecord:
     )
 
 
-def public_view(record: InitiativeRecord) -> dict[str, Any]:
-    """What the public innovation database may show: never an email, and the idea owner's
-    name only when they chose to be named."""
-    owner = record.idea_owner
-    return {
-        "title": record.title,
-        "kind": record.kind.value,
-        "administration": record.administration,
-        "phase": record.phase.value if record.phase else None,
-        "status": record.status.value,
-        "effect_goals": [g.to_dict() for g in record.effect_goals],
-        "lessons_learned": list(record.lessons_learned),
-        "idea_owner": owner.name if owner.show_publicly else None,
-    }
-
-
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key) or ""
     if not isinstance(value, str):

@@ -17,13 +17,10 @@ from innovation.adapters.open_data import CSV_HEADER, FIELDS, LICENCE, atom_feed
 from ui.auth import engine
 from ui.blueprint import bp, public
 from ui.i18n import t, term
+from ui.texts import TEXT
+from ui.views.public import _filters
 
-FILTERS = ("phase", "kind", "administration", "status", "q")
 BATCH = 500  # records read per query while a download is written
-
-
-def _filters() -> dict:
-    return {name: request.args.get(name) or None for name in FILTERS}
 
 
 def _pages(filters: dict):
@@ -80,4 +77,11 @@ def public_atom():
 def public_fields():
     """What each field of the public record means, in Swedish and English, and its key in the
     city's WordPress shape and its CSV column."""
-    return render_template("ui/public_fields.html", fields=FIELDS, columns=len(CSV_HEADER), licence=LICENCE)
+    meanings = {field.name: TEXT[f"opendata.field.{field.name}"] for field in FIELDS}
+    return render_template("ui/public_fields.html", fields=FIELDS, meanings=meanings, columns=len(CSV_HEADER))
+
+
+@bp.app_context_processor
+def _licence() -> dict:
+    """The data's licence, for the open-data links on the public pages."""
+    return {"licence_url": LICENCE["url"]}

@@ -1,11 +1,14 @@
-"""The public innovation database: open to everyone, only public fields (downloads: ui.views.open_data)."""
+"""The public innovation database: open to everyone, published records only (downloads: ui.views.open_data)."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask import render_template, request
 
-from application import portfolio
+from application import publication
 from engine import NotFound
 from innovation.domain.administrations import ADMINISTRATIONS
+from innovation.domain.publishing import PROGRESS
 from innovation.domain.vocabulary import Kind, Phase, Status
 from ui.auth import engine
 from ui.blueprint import bp, public
@@ -16,7 +19,19 @@ PAGE_SIZE = 25
 
 
 def _filters() -> dict:
-    return {name: request.args.get(name) or None for name in FILTERS}
+    found = {name: request.args.get(name) or None for name in FILTERS}
+    return {**found, "q": (request.args.get("q") or "").strip() or None}
+
+
+def funds_total(lines: list[dict]) -> Decimal:
+    return sum((Decimal(line["amount"]) for line in lines), Decimal(0))
+
+
+def bar(record: dict) -> int:
+    """How far the bar reaches: the progress, or for an aborted one the phase it reached."""
+    if record["progress"] >= 0:
+        return record["progress"]
+    return PROGRESS.get(Phase(record["phase_reached"])) if record.get("phase_reached") else 0
 
 
 def filter_choices() -> dict:
@@ -27,18 +42,19 @@ def filter_choices() -> dict:
 @bp.get("/public/initiatives")
 @public
 def public_list():
+    filters, page = _filters(), page_number()
     with engine().db.unit_of_work() as uow:
-        result = portfolio.public_page(uow.session, page=page_number(), page_size=PAGE_SIZE, **_filters())
-    filters = _filters()
+        total, records = publication.public_records(uow.session, page=page, page_size=PAGE_SIZE, **filters)
+    result = {"items": [r.to_dict() for r in records], "total": total, "page": page, "page_size": PAGE_SIZE}
     return render_template("ui/public_list.html", result=result, filters=filters, choices=filter_choices(),
-                           filters_args={k: v for k, v in filters.items() if v})
+                           filters_args={k: v for k, v in filters.items() if v}, bar=bar)
 
 
 @bp.get("/public/initiatives/<initiative_id>")
 @public
 def public_detail(initiative_id):
     with engine().db.unit_of_work() as uow:
-        found = portfolio.public_initiatives(uow.session, instance_id=initiative_id)
-    if not found:
+        found = publication.public_record(uow.session, initiative_id)
+    if found is None:
         raise NotFound(f"initiative {initiative_id} does not exist")
-    return render_template("ui/public_detail.html", item=found[0])
+    return render_template("ui/public_detail.html", item=found.to_dict(), bar=bar, funds_total=funds_total)

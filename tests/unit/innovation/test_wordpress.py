@@ -98,7 +98,7 @@ def test_an_aborted_record_keeps_how_far_it_got():
     served = to_wp_project(record, BASE)
     assert served["id"] == 17 and served["status"][0]["slug"] == "avbruten"
     assert served["previous_status"] == str(term_id("status", "testas-som-pilot"))
-    assert served["previous_status_progress_value"] == "75"
+    assert served["previous_status_progress_value"] == "60"
     del served["innovation"]  # as the city's own data: no extension
     assert from_wp_project(served).phase_reached == "utveckla_pilot"
 
