@@ -129,7 +129,7 @@ def _public(phase=None, kind=None, administration=None, status=None, q=None):
 
 
 def _records(session, ids: list[str]) -> list[PublicRecord]:
-    rows = {row.id: row.record for row in session.scalars(select(Publication).where(Publication.id.in_(ids)))}
+    rows = dict(session.execute(select(Publication.id, Publication.record).where(Publication.id.in_(ids))).all())
     return [PublicRecord.from_dict(rows[i]) for i in ids]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine import UtcDateTime
@@ -63,6 +63,10 @@ class Publication(InnovationBase):
     a record imported from the city's earlier database (``historical``, read-only)."""
 
     __tablename__ = "publications"
+    # Every column the public lists filter, order, count and search on: they read this index
+    # alone, never the wide row (migration 0021).
+    __table_args__ = (Index("ix_publications_listing", "updated_at", "id", "state", "administration", "status",
+                            "phase", "kind", "title"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), index=True)  # unpublished, published or historical
     draft: Mapped[dict | None] = mapped_column(JSON)  # content awaiting review (None: nothing pending)

@@ -211,6 +211,19 @@ const scenarios = {
     report.json = await (await page.request.get(config.url + '/public/initiatives.json')).json();
   },
 
+  // Anyone: the open-data links under the list, and the page that says what every field means.
+  async openData() {
+    const page = await user(null);
+    await page.goto(config.url + '/public/initiatives');
+    await audit(page, 'public list with open data');
+    await navigate(page, `a[href="/public/fields"]`);
+    await audit(page, 'field page');
+    report.rows = await page.locator('tbody tr').count();
+    await page.goto(config.url + '/public/fields?lang=en');
+    await audit(page, 'field page in English');
+    report.feed = await (await page.request.get(config.url + '/public/initiatives.atom')).text();
+  },
+
   // A decision maker sees her unread count in the header, reads one notification, and
   // chooses a daily summary for decisions.
   async notifications() {

@@ -20,7 +20,9 @@ from application import portfolio as queries
 from engine import assignment, versions
 from engine.validation import NS, FormSource, validate
 from engine.versions import canonical
+from innovation.adapters.open_data import FIELDS
 from innovation.domain.scoring import CRITERIA
+from tests.publishing import publish
 from tests.ui.live import start_live
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,13 +117,19 @@ def test_coordinator_assesses_again_and_aborts_with_a_category(node, live):
 
 
 def test_public_database_lists_the_initiative(node, live):
-    live.start("Öppen data för cykelvägar", administration="MF")
+    publish(live.engine, live.start("Öppen data för cykelvägar", administration="MF"))
     report = run(node, live, "public", title="Öppen data för cykelvägar")
     assert report["pages"] == ["public list", "public list in English", "public initiative", "not found"]
     assert report["listed"] == 1 and report["listedUnderMF"] == 1 and report["lang"] == "en"
     assert "Öppen data för cykelvägar" in report["csv"]
-    assert any(item["title"] == "Öppen data för cykelvägar" for item in report["json"])
-    assert all("idea_owner" in item and "@" not in json.dumps(item) for item in report["json"])
+    assert any(item["title"] == "Öppen data för cykelvägar" for item in report["json"]["initiatives"])
+    assert all(item["idea_owner"] is None and "ada.lind" not in json.dumps(item) for item in report["json"]["initiatives"])
+
+
+def test_open_data_links_and_the_field_page(node, live):
+    report = run(node, live, "openData")
+    assert report["pages"] == ["public list with open data", "field page", "field page in English"]
+    assert report["rows"] == len(FIELDS) and "http://www.w3.org/2005/Atom" in report["feed"]
 
 
 def test_notifications_show_in_the_header_and_are_marked_read(node, live):

@@ -56,7 +56,7 @@ def public_json():
     """The public records as a JSON document, with the licence they are given away under."""
     records = [record for page in _pages(_filters()) for record in page]
     generated = datetime.now(UTC).isoformat(timespec="seconds")
-    body = json.dumps(json_document(records, generated), ensure_ascii=False, indent=1)
+    body = json.dumps(json_document(records, generated), ensure_ascii=False)
     return _download(body, "application/json", "initiatives.json")
 
 

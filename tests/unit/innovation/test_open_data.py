@@ -6,6 +6,7 @@ import io
 import re
 from dataclasses import fields, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -144,3 +145,9 @@ def test_the_atom_feed_is_atom_1_0_with_an_entry_per_change(generated, hostile):
 def test_an_empty_feed_is_still_valid_and_dated():
     root = _feed([])
     assert root.findtext("atom:updated", namespaces=A) == "2026-11-30T12:00:00Z" and not root.findall("atom:entry", A)
+
+
+def test_the_readme_maps_every_field_as_the_code_does():
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for field in FIELDS:
+        assert f"| `{field.name}` | `{field.wp_key}` | {' / '.join(field.csv_columns)} |" in readme, field.name
