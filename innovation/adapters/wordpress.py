@@ -23,6 +23,7 @@ rows, so a record makes the round trip exactly.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -147,6 +148,7 @@ def to_wp_project(record: PublicRecord, base_url: str) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)  # the same terms recur on every project of a page
 def slugify(text: str) -> str:
     """WordPress's slug of a title: ASCII, lower case, words joined by hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
