@@ -21,6 +21,7 @@ from engine import assignment, versions
 from engine.validation import NS, FormSource, validate
 from engine.versions import canonical
 from innovation.domain.scoring import CRITERIA
+from tests.publishing import publish
 from tests.ui.live import start_live
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,13 +116,22 @@ def test_coordinator_assesses_again_and_aborts_with_a_category(node, live):
 
 
 def test_public_database_lists_the_initiative(node, live):
-    live.start("Öppen data för cykelvägar", administration="MF")
+    publish(live.engine, live.start("Öppen data för cykelvägar", administration="MF"))
     report = run(node, live, "public", title="Öppen data för cykelvägar")
     assert report["pages"] == ["public list", "public list in English", "public initiative", "not found"]
     assert report["listed"] == 1 and report["listedUnderMF"] == 1 and report["lang"] == "en"
     assert "Öppen data för cykelvägar" in report["csv"]
     assert any(item["title"] == "Öppen data för cykelvägar" for item in report["json"])
-    assert all("idea_owner" in item and "@" not in json.dumps(item) for item in report["json"])
+    assert all("idea_owner" in item and "@" not in json.dumps({**item, "contact": None}) for item in report["json"])
+    assert {item["contact"]["email"] for item in report["json"]} == {"innovation.mf@helsingborg.se"}  # a role
+
+
+def test_a_coordinator_publishes_and_the_idea_owner_consents(node, live):
+    instance = live.start("Laddstolpar i kvarteret")
+    report = run(node, live, "publish", instance=instance, title="Laddstolpar i kvarteret – granskad")
+    assert report["pages"] == ["login", "review", "review after publishing", "login", "my initiatives", "consent",
+                               "consent given", "public initiative with its name", "login", "vocabularies"]
+    assert report["flash"].startswith("Publicerat") and report["named"] == 1
 
 
 def test_notifications_show_in_the_header_and_are_marked_read(node, live):
