@@ -205,3 +205,19 @@ def test_nothing_unreviewed_or_personal_is_ever_public(api, engine, clock, page,
     with engine.reading() as session:
         record = publication.public_record(session, d.instance_id)
     assert isinstance(record, PublicRecord) and record.lessons_learned == ()
+
+
+def test_an_admin_renames_a_term_and_every_published_record_follows(api, engine, clock):
+    flow = ApiInitiative(api, engine, clock)
+    flow.publish(category="digitalisering_teknik", technologies=["ai", "oppna_data"])
+    assert (flow.public()["category"], flow.public()["technologies"]) == (
+        "Digitalisering & Teknik", ["Artificiell intelligens", "Öppna data"])
+    rename = {"name_sv": "Digitalt & tekniskt", "name_en": "Digital & technical"}
+    assert api.as_("ivar").put("/api/publications/terms/category/digitalisering_teknik", json=rename).status_code == 403
+    assert api.as_("admin").put("/api/publications/terms/category/digitalisering_teknik",
+                                json=rename).status_code == 200
+    assert flow.public()["category"] == "Digitalt & tekniskt"
+    added = api.as_("admin").put("/api/publications/terms/sector/forskning", json={"name_sv": "Forskning",
+                                                                                  "name_en": "Research"})
+    assert added.json == {"vocabulary": "sector", "key": "forskning", "name_sv": "Forskning", "name_en": "Research"}
+    assert added.json in api.as_(None).get("/api/public/terms").json

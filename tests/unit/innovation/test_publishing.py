@@ -100,4 +100,4 @@ def test_e_mail_addresses_in_the_text_are_found_by_field():
 
 @given(st.emails())
 def test_every_e_mail_address_is_recognised(address):
-    assert EMAIL.search(f"Skriv till {address} i dag") or "." not in address.rpartition("@")[2]
+    assert EMAIL.search(f"Skriv till {address} i dag")
