@@ -474,6 +474,7 @@ class PublicationView(Strict):
     version = fields.Integer(metadata={"description": "approved versions so far"})
     pending = fields.Boolean(metadata={"description": "a draft awaits approval; the public reads the last approved"})
     draft = fields.Dict(metadata={"description": "the content to approve: pending, else approved, else prefilled"})
+    candidates = fields.Dict(metadata={"description": "lessons and effect goals of the record not yet in the draft"})
     contact = fields.Dict()
     name_consent = fields.Boolean()
     public = fields.Dict(allow_none=True, metadata={"description": "what the public reads now"})

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from application import publication
+from application.accounts import Principal
 from application.assembly import build_engine
 from application.settings import Settings
 from engine import ManualClock
 from innovation.adapters import ledger_store
-from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES
+from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES, Decision, Gate
 from innovation.driver import Driver, start_data
+from innovation.model import Role
 
 LABELS = {"granska_initiativ": "granskning", "tilldela_idebarare": "intern idébärare", "vilande_tid": "återupptagen",
           "utforska_behov": "utforska", "bedom_kriterier": "bedöm", "beslut_tid": "beslut tid",
@@ -147,6 +150,35 @@ SCENARIOS = [
 ]
 
 
+#: What the demo's coordinators choose for each initiative's public record, by title.
+CATEGORIES = {"Laiban – AI-assistent i förskolan": ("larande_utbildning", ["ai"]),
+              "Källsorterande avloppssystem": ("hallbarhet_miljo", ["iot_sensorer"]),
+              "Aktivitetshus utan regelbok": ("kultur_fritid", []),
+              "AI-assistent för ekonomiskt bistånd": ("arbete_delaktighet", ["ai"]),
+              "Anhörigmöte via video": ("halsa_omsorg", ["appar_webb"]),
+              "Säker skolväg (invånarförslag)": ("stadsutveckling_mobilitet", ["oppna_data"])}
+
+
+def publish(engine, driver: Driver, title: str) -> bool:
+    """The initiative's coordinator reviews the prefilled public record, keeps its lessons and
+    publishes it; one screened out as no innovation initiative is not published. Laiban's idea
+    owner consents to be named."""
+    record = driver.record()
+    if any(d.gate == Gate.GRANSKNING and d.decision == Decision.KILL for d in record.gate_decisions):
+        return False
+    coordinator = Principal("coordinator", "Innovationsledare", frozenset({Role.COORDINATOR}), frozenset(),
+                            scoped=frozenset({(Role.COORDINATOR, record.administration)}))
+    draft = publication.review(engine, coordinator, driver.instance_id)["draft"]
+    category, technologies = CATEGORIES.get(title, ("digitalisering_teknik", []))
+    publication.save_review(engine, coordinator, driver.instance_id, {
+        **draft, "lessons_learned": list(record.lessons_learned), "category": category,
+        "technologies": technologies, "sectors": ["offentlig_sektor"], "global_goals": [11]}, publish=True)
+    if title.startswith("Laiban"):
+        owner = Principal("idea-owner", "Idébärare", frozenset({Role.IDEA_OWNER}), frozenset())
+        publication.set_consent(engine, owner, driver.instance_id, True)
+    return True
+
+
 def _path(steps: list[str]) -> str:
     counts, order = Counter(steps), []
     for step in steps:
@@ -189,12 +221,13 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
         start = clock.now()
         driver = Driver.submit(engine, clock, start_data(title, administration, kind, submitter))
         scenario(driver)
+        published = publish(engine, driver, title)
         record, instance = driver.record(), driver.instance()
         rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],
                      "decisions": [_decision(d) for d in record.gate_decisions],
                      "status": record.status.value, "criteria": _criteria(record),
                      "granted": _money(record.funds_granted), "spent": _money(record.funds_spent),
-                     "days": (clock.now() - start).days})
+                     "days": (clock.now() - start).days, "published": published})
     widths = {"initiative": 36, "outcome": 16, "criteria": 8, "granted": 34, "spent": 26}
     out("  ".join(name.ljust(w) for name, w in widths.items()))
     for row in rows:
@@ -204,5 +237,6 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
             out(f"    - {line}")
     outcomes = Counter(row["status"] for row in rows)
     out(f"outcomes: {dict(outcomes)}")
+    out(f"published in the public database: {sum(row['published'] for row in rows)} of {len(rows)}")
     engine.db.dispose()
     return rows

@@ -246,7 +246,7 @@ def record_changes(session, event) -> None:
                                       "title": title or event.instance_id, "instance_id": event.instance_id,
                                       "gate": gate.gate.value, "decision": DECISIONS.get(decision, decision),
                                       "rationale": event.submitted.get(gate.rationale_field),
-                                      "path": f"/public/initiatives/{event.instance_id}"}))
+                                      "path": f"/initiatives/{event.instance_id}/public"}))  # the owner's page of it
     _insert(session, Notification, rows)
 
 

@@ -226,7 +226,8 @@ def _variables(engine, initiative_id: str) -> dict:
 
 def review(engine, principal: Principal, initiative_id: str) -> dict:
     """What the review page and API show: the draft to approve (the pending one, else the last
-    approved content, else one prefilled from the record), what the public reads now, the history."""
+    approved content, else one prefilled from the record), the record's lessons and effect goals
+    not yet in it (candidates to review), what the public reads now, the history."""
     with engine.reading() as session:
         _authorize(session, principal, initiative_id, "reviewing the public record")
         initiative = _initiative(session, initiative_id)
@@ -234,7 +235,13 @@ def review(engine, principal: Principal, initiative_id: str) -> dict:
         record = from_dict(initiative.record)
         draft = (row and (row.draft or row.content)) or draft_from(
             record, _variables(engine, initiative_id), contact_for(record.administration))
+        reviewed_goals = {goal.get("id") for goal in draft.get("impact_goals") or ()}
+        candidates = {"lessons_learned": [lesson for lesson in record.lessons_learned
+                                          if lesson not in (draft.get("lessons_learned") or ())],
+                      "impact_goals": [{"id": g.id, "goal": g.description, "comment": "", "completed": False}
+                                       for g in record.effect_goals if g.id not in reviewed_goals]}
         return {"id": initiative_id, "state": row.state if row else UNPUBLISHED, "version": row.version if row else 0,
+                "candidates": candidates,
                 "pending": bool(row and row.draft is not None and row.state == PUBLISHED),
                 "draft": {k: v for k, v in draft.items() if k != "contact"},
                 "contact": draft.get("contact") or {}, "name_consent": bool(row and row.name_consent),

@@ -104,6 +104,7 @@ def test_demo_prints_every_outcome(cli, migrated):
     assert code == 0
     assert "slut_realiserad" in out and "slut_avbruten" in out
     assert "outcomes: {'realised': 2, 'aborted': 6}" in out
+    assert "published in the public database: 7 of 8" in out  # all but the one screened out
 
 
 def _free_port() -> int:

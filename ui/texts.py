@@ -464,6 +464,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "terms.saved": ("Termen är sparad.", "The term is saved."),
     "msg.personal": ("Innehåller en e-postadress; den publika kontakten är förvaltningens funktionsbrevlåda.",
                      "Contains an e-mail address; the public contact is the administration's mailbox."),
+    "publication.candidates": ("Nytt i initiativet sedan granskningen", "New in the initiative since the review"),
+    "publication.candidates_help": ("Lärdomar och effektmål som inte är granskade. Lägg till dem i formuläret för "
+                                    "att publicera dem.",
+                                    "Lessons and effect goals not yet reviewed. Add them to the form to publish them."),
     "money.title": ("Beslut pengar", "Money decision"),
     "money.refused": ("Reservationen nekades:", "The reservation was refused:"),
     "money.position": ("Budgetläge {administration} {year}", "Budget position {administration} {year}"),

@@ -26,7 +26,7 @@ REALISED_PROGRESS, ABORTED_PROGRESS = 100, -1
 OPTIONAL = ("estimated_budget", "funds", "impact_goals", "innovation_height", "dates")
 #: The editable vocabularies: a content field and the vocabulary its term keys come from.
 TERM_FIELDS = {"category": "category", "sectors": "sector", "technologies": "technology"}
-EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}")
+EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\W\d_]{2,}")  # generous: better one refusal too many
 
 
 def progress(record: InitiativeRecord) -> int:

@@ -30,6 +30,19 @@ class ApiInitiative:
     def settle(self):
         self.engine.tick()
 
+    def publish(self, user: str = "ivar", **changes) -> dict:
+        """The coordinator approves the draft (with ``changes``) for the public database."""
+        draft = self.api.as_(user).get(f"/api/publications/{self.id}").json["draft"]
+        response = self.api.as_(user).post(f"/api/publications/{self.id}/publish", json={**draft, **changes})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def public(self) -> dict:
+        """What the public API shows of the initiative (asserted to be public)."""
+        response = self.api.as_(None).get(f"/api/public/initiatives/{self.id}")
+        assert response.status_code == 200, response.json
+        return response.json
+
     def task(self, user: str, element_id: str) -> dict:
         inbox = self.api.as_(user).get("/api/tasks", query_string={"instance_id": self.id}).json
         matching = [t for t in inbox if t["element_id"] == element_id]

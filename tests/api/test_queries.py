@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from application import portfolio as queries
+from application import publication
 from tests.api.flows import ApiInitiative
+from tests.publishing import publish
 
 
 @pytest.fixture
@@ -23,7 +25,8 @@ def initiatives(api, engine, clock):
 INSTANCE_FILTERS = [({}, 3), ({"administration": "SOF"}, 2), ({"administration": "MF"}, 1),
                     ({"phase": "utveckla_pilot", "status": "running"}, 1),
                     ({"q": "lånecykel", "process_key": "innovation"}, 3), ({"q": "x"}, 0)]
-PUBLIC_FILTERS = [{}, {"administration": "MF"}, {"phase": "utveckla_pilot", "kind": "idedriven"}]
+PUBLIC_FILTERS = [({}, 3), ({"administration": "MF"}, 1), ({"phase": "utveckla_pilot", "kind": "idedriven"}, 1),
+                  ({"q": "låneCYKEL", "status": "active"}, 3)]
 
 
 def test_instance_pages_filter_and_split_without_overlap(initiatives):
@@ -36,13 +39,20 @@ def test_instance_pages_filter_and_split_without_overlap(initiatives):
         assert started == sorted(started, reverse=True), filters
 
 
-def test_public_pages_hold_the_public_list(initiatives):
-    for filters in PUBLIC_FILTERS:
-        with initiatives.db.unit_of_work() as uow:
-            everything = queries.public_initiatives(uow.session, **filters)
-            pages = [queries.public_page(uow.session, page=p, page_size=2, **filters) for p in (1, 2)]
-        assert pages[0]["items"] + pages[1]["items"] == everything, filters
-        assert pages[0]["total"] == len(everything), filters
+def test_public_pages_split_the_published_records_newest_update_first(initiatives, clock):
+    with initiatives.reading() as session:
+        ids = [item["id"] for item in queries.instance_page(session, page=1, page_size=10)["items"]]
+    for instance_id in ids:
+        clock.advance(hours=1)
+        publish(initiatives, instance_id)
+    for filters, total in PUBLIC_FILTERS:
+        with initiatives.reading() as session:
+            everything = publication.public_records(session, page=1, page_size=10, **filters)
+            pages = [publication.public_records(session, page=p, page_size=2, **filters) for p in (1, 2)]
+        assert everything[0] == len(everything[1]) == total, filters
+        assert pages[0][1] + pages[1][1] == everything[1] and pages[0][0] == total, filters
+        updated = [record.updated_at for record in everything[1]]
+        assert updated == sorted(updated, reverse=True) and len(set(updated)) == len(updated), filters
 
 
 def test_portfolio_figures(initiatives):

@@ -98,8 +98,8 @@ def test_the_nearest_manager_decides_time_and_decision_makers_stand_in_where_the
     sof.gate_time("go")
     mf.gate_time("go")  # MF has no manager: its decision maker decides
     assert inbox(api, "ada", instance_id=mf.id) == ["utforska_behov"]
-    decisions = api.as_(None).get(f"/api/public/initiatives/{sof.id}").json
-    assert decisions["status"] == "active"
+    sof.publish()
+    assert sof.public()["status"] == "active"
 
 
 def test_a_hold_at_the_time_gate_is_lifted_early_by_the_manager(api, engine, clock):

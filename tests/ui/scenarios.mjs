@@ -224,6 +224,31 @@ const scenarios = {
     report.feed = await (await page.request.get(config.url + '/public/initiatives.atom')).text();
   },
 
+  // A coordinator reviews and publishes an initiative; its idea owner consents to be named;
+  // an admin opens the vocabularies.
+  async publish() {
+    const page = await user('ivar');
+    await page.goto(`${config.url}/initiatives/${config.instance}/publication`);
+    await audit(page, 'review');
+    await page.fill('[name="/title"]', config.title);
+    await navigate(page, 'button[name=_publish]');
+    report.flash = await text(page, '.flash');
+    await audit(page, 'review after publishing');
+    const owner = await user('ada');
+    await owner.goto(config.url + '/initiatives/mine');
+    await audit(owner, 'my initiatives');
+    await navigate(owner, `a[href="/initiatives/${config.instance}/public"]`);
+    await audit(owner, 'consent');
+    await navigate(owner, '#consent-form button[type=submit]');
+    await audit(owner, 'consent given');
+    await owner.goto(`${config.url}/public/initiatives/${config.instance}`);
+    report.named = await owner.locator('text=Ada Lind').count();
+    await audit(owner, 'public initiative with its name');
+    const admin = await user('admin');
+    await admin.goto(config.url + '/public/terms');
+    await audit(admin, 'vocabularies');
+  },
+
   // A decision maker sees her unread count in the header, reads one notification, and
   // chooses a daily summary for decisions.
   async notifications() {

@@ -122,8 +122,18 @@ def test_public_database_lists_the_initiative(node, live):
     assert report["pages"] == ["public list", "public list in English", "public initiative", "not found"]
     assert report["listed"] == 1 and report["listedUnderMF"] == 1 and report["lang"] == "en"
     assert "Öppen data för cykelvägar" in report["csv"]
-    assert any(item["title"] == "Öppen data för cykelvägar" for item in report["json"]["initiatives"])
-    assert all(item["idea_owner"] is None and "ada.lind" not in json.dumps(item) for item in report["json"]["initiatives"])
+    initiatives = report["json"]["initiatives"]  # the JSON download: the records under their licence
+    assert any(item["title"] == "Öppen data för cykelvägar" for item in initiatives)
+    assert all("idea_owner" in item and "@" not in json.dumps({**item, "contact": None}) for item in initiatives)
+    assert {item["contact"]["email"] for item in initiatives} == {"innovation.mf@helsingborg.se"}  # a role
+
+
+def test_a_coordinator_publishes_and_the_idea_owner_consents(node, live):
+    instance = live.start("Laddstolpar i kvarteret")
+    report = run(node, live, "publish", instance=instance, title="Laddstolpar i kvarteret – granskad")
+    assert report["pages"] == ["login", "review", "review after publishing", "login", "my initiatives", "consent",
+                               "consent given", "public initiative with its name", "login", "vocabularies"]
+    assert report["flash"].startswith("Publicerat") and report["named"] == 1
 
 
 def test_open_data_links_and_the_field_page(node, live):

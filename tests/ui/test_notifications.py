@@ -34,7 +34,7 @@ def test_unread_count_list_and_mark_read(api, engine, clock, page):
         decision = next(n["id"] for n in notifications.inbox(session, "ada", "en") if n["kind"] == "decision")
     assert f"/notifications/{decision}/read" in listing.get_data(as_text=True)
     opened = ada.post(f"/notifications/{decision}/read", data={"open": "1"})
-    assert opened.status_code == 302 and opened.location.endswith(f"/public/initiatives/{flow.id}")
+    assert opened.status_code == 302 and opened.location.endswith(f"/initiatives/{flow.id}/public")
     after = ada.get("/notifications?lang=en")
     assert unread_badge(after) == "2"
     assert text(after).count("Unread") == 2 and "Read" in text(after)

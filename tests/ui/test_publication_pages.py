@@ -64,3 +64,18 @@ def test_an_admin_adds_and_renames_a_term(page, engine):
     refused = admin.post("/public/terms", data={"vocabulary": "x", "key": "Ä", "name_sv": "", "name_en": "y"})
     assert refused.status_code == 422 and "/vocabulary" in text(refused) and "/key" in text(refused)
     assert page("ivar").get("/public/terms").status_code == 403
+
+
+def test_hostile_review_and_consent_posts_are_refused_never_an_error(page, engine):
+    initiative = _submit(engine)
+    ivar = page("ivar")
+    for form, field in [({"/title": "x" * 301, "/summary/what": "a"}, 'id="f-title-error"'),
+                        ({"/title": "t", "/summary/what": "a", "/global_goals/0": "99",
+                          "_rows:/global_goals": "0"}, 'id="f-global_goals-0-error"'),
+                        ({"/title": "t", "/summary/what": "a", "/estimated_budget": "många"},
+                         'id="f-estimated_budget-error"')]:
+        refused = ivar.post(f"/initiatives/{initiative}/publication", data={**form, "_publish": "1"})
+        assert refused.status_code == 422 and field in refused.get_data(as_text=True), text(refused)[:400]
+    assert ivar.post(f"/initiatives/{initiative}/publication", data={"/title": "a\x00b"}).status_code == 422
+    assert page("ada").post(f"/initiatives/{initiative}/public", data={"name_consent": "\x00"}).status_code == 422
+    assert page().get(f"/public/initiatives/{initiative}").status_code == 404

@@ -1,4 +1,3 @@
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,7 +11,6 @@ from innovation.domain.initiative import (
     apply_measurements,
     enter_phase,
     finish,
-    public_view,
     reclassify,
     record_assessment,
     record_from_start_data,
@@ -213,39 +211,6 @@ def test_finish_ends_the_record_and_closes_the_phase():
     assert add_lesson(done, "Behovet fanns inte").lessons_learned == ("Behovet fanns inte",)
 
 
-def test_public_view_shows_only_public_fields():
-    r = enter_phase(new(), Phase.UTVECKLA_PILOT, at(0))
-    r = set_effect_goals(r, [{"id": "tid", "description": "Mer tid", "unit": "min", "target": 30}])
-    r = apply_measurements(r, {"tid": 20}, at(5))
-    r = add_lesson(r, "Börja smått")
-    view = public_view(r)
-    assert view == {
-        "title": "Laiban i förskolan",
-        "kind": "idedriven",
-        "administration": "SOF",
-        "phase": "utveckla_pilot",
-        "status": "active",
-        "effect_goals": [{
-            "id": "tid", "description": "Mer tid", "unit": "min", "baseline": None,
-            "target": 30.0, "latest_value": 20.0, "measured_at": at(5).isoformat(),
-        }],
-        "lessons_learned": ["Börja smått"],
-        "idea_owner": None,
-    }
-    assert json.loads(json.dumps(view)) == view
-
-
-@pytest.mark.parametrize("show", [True, False])
-def test_public_view_never_leaks_email_or_a_hidden_name(show):
-    owner = {"name": "Anna Andersson", "email": EMAIL, "show_publicly": show}
-    r = record_gate_decision(
-        new(idea_owner=owner), "tid", "go", rationale="Anna Andersson får tid",
-        decided_by="Anna Andersson", decided_at=at(0),
-    )
-    text = json.dumps(public_view(r), ensure_ascii=False)
-    assert EMAIL not in text and "example.org" not in text
-    assert ("Anna Andersson" in text) is show
-    assert public_view(r)["idea_owner"] == ("Anna Andersson" if show else None)
 
 
 def test_the_screening_reclassifies_kind_and_administration():
