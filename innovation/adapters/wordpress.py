@@ -174,7 +174,7 @@ def _terms(taxonomy: str, names) -> list[dict[str, Any]] | None:
 def _status_slug_name(record: PublicRecord) -> tuple[str, str]:
     if record.status in STATUS_TERMS:
         return STATUS_TERMS[Status(record.status)]
-    return PHASE_TERMS.get(Phase(record.phase), ("pagaende", "Pågående")) if record.phase else ("pagaende", "Pågående")
+    return PHASE_TERMS[Phase(record.phase)] if record.phase else ("pagaende", "Pågående")
 
 
 def _status_term(record: PublicRecord) -> dict[str, Any]:
