@@ -10,7 +10,8 @@ the formats that serve them (pages, CSV, JSON, Atom, the WordPress shape).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 from typing import Any
 
 
@@ -93,11 +94,11 @@ class PublicRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (tuples become lists)."""
-        return _plain(asdict(self))
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublicRecord:
-        known = {f.name for f in fields(cls)}
+        known = frozenset(_names(cls))
         values = {k: v for k, v in data.items() if k in known}
         for name, kind in (("summary", Summary), ("summary_en", Summary), ("contact", Contact)):
             if isinstance(values.get(name), Mapping):
@@ -110,7 +111,15 @@ class PublicRecord:
         return cls(**values)
 
 
+@cache
+def _names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
 def _plain(value: Any) -> Any:
+    """Like ``asdict`` without its deep copies (a page converts many records)."""
+    if is_dataclass(value):
+        return {name: _plain(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
