@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 
 from application import access
+from application.access import PUBLISHERS, TERM_EDITORS
 from application.accounts import Principal
 from engine import AuditEntry, Conflict, InvalidData, NotFound, Problem, ProcessInstance, check_data
 from innovation.adapters.publications import PUBLISHED, locked, refresh
@@ -26,12 +27,9 @@ from innovation.adapters.tables import Initiative, Publication, PublicationVersi
 from innovation.domain.administrations import ADMINISTRATIONS, by_code
 from innovation.domain.publication import Contact, PublicRecord
 from innovation.domain.publishing import OPTIONAL, TERM_FIELDS, draft_from, emails_in
-from innovation.model import Role
 
 UNPUBLISHED, HISTORICAL = "unpublished", "historical"
 PUBLIC_STATES = (PUBLISHED, HISTORICAL)
-PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)
-TERM_EDITORS = (Role.ADMIN,)
 VOCABULARIES = tuple(TERM_FIELDS.values())
 #: The public contact: the administration's innovationsledare, by a functional mailbox.
 CONTACT_EMAIL = "innovation.{code}@helsingborg.se"

@@ -17,7 +17,7 @@ from api.schemas import (
     TermArgs,
 )
 from application import publication
-from application.publication import PUBLISHERS, TERM_EDITORS
+from application.access import PUBLISHERS, TERM_EDITORS
 
 blp = Blueprint("publications", __name__, url_prefix="/api/publications",
                 description="Review and publish initiatives in the public database; consent to be named.")

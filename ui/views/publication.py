@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from application import publication
-from application.publication import PUBLISHERS, TERM_EDITORS, VOCABULARIES
+from application.access import PUBLISHERS, TERM_EDITORS
+from application.publication import VOCABULARIES
 from engine import InvalidData
 from ui.auth import engine, require
 from ui.blueprint import bp
