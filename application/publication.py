@@ -192,10 +192,12 @@ def _initiative(session, initiative_id: str):
     return row
 
 
-def _authorize(session, principal: Principal, initiative_id: str, action: str) -> None:
+def _authorize(session, principal: Principal, initiative_id: str, action: str):
+    """The initiative, if the caller coordinates its administration (or is an admin)."""
     access.demand(principal, PUBLISHERS, action)
-    _initiative(session, initiative_id)
+    initiative = _initiative(session, initiative_id)
     access.authorize_instance(session, principal, initiative_id, action)
+    return initiative
 
 
 def _publication(session, initiative, lock: bool = False) -> Publication | None:
@@ -227,8 +229,7 @@ def review(engine, principal: Principal, initiative_id: str) -> dict:
     approved content, else one prefilled from the record), the record's lessons and effect goals
     not yet in it (candidates to review), what the public reads now, the history."""
     with engine.reading() as session:
-        _authorize(session, principal, initiative_id, "reviewing the public record")
-        initiative = _initiative(session, initiative_id)
+        initiative = _authorize(session, principal, initiative_id, "reviewing the public record")
         row = _publication(session, initiative)
         record = from_dict(initiative.record)
         draft = (row and (row.draft or row.content)) or draft_from(
@@ -268,8 +269,7 @@ def save_review(engine, principal: Principal, initiative_id: str, content, *, pu
     action = "publishing an initiative" if publish else "reviewing the public record"
     with engine.db.unit_of_work(write=True) as uow:
         session, now = uow.session, engine.now()
-        _authorize(session, principal, initiative_id, action)
-        initiative = _initiative(session, initiative_id)
+        initiative = _authorize(session, principal, initiative_id, action)
         content = {**_check(session, content), "contact": asdict(contact_for(initiative.administration))}
         row = _publication(session, initiative, lock=True) or _new_publication(session, initiative, now)
         row.draft = content
