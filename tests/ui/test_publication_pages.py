@@ -1,6 +1,11 @@
 """The publish step's pages: review and publish, consent, vocabularies."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from application.settings import Settings
 from innovation.driver import start_data
 from tests.ui.conftest import text
 
@@ -79,3 +84,19 @@ def test_hostile_review_and_consent_posts_are_refused_never_an_error(page, engin
     assert ivar.post(f"/initiatives/{initiative}/publication", data={"/title": "a\x00b"}).status_code == 422
     assert page("ada").post(f"/initiatives/{initiative}/public", data={"name_consent": "\x00"}).status_code == 422
     assert page().get(f"/public/initiatives/{initiative}").status_code == 404
+
+
+def test_the_contact_mailbox_is_configurable(app, page, engine):
+    assert Settings.from_environment({"PUBLIC_CONTACT_EMAIL": "ledare.{code}@hbg.se"}).public_contact_email \
+        == "ledare.{code}@hbg.se"
+    with pytest.raises(ValueError, match="PUBLIC_CONTACT_EMAIL"):
+        Settings.from_environment({"PUBLIC_CONTACT_EMAIL": "{name}@hbg.se"})
+    initiative = _submit(engine, administration="MF")
+    configured = app.extensions["settings"]
+    app.extensions["settings"] = replace(configured, public_contact_email="innovationsledare-{code}@hbg.example")
+    try:
+        page("ivar").post(f"/initiatives/{initiative}/publication", data={
+            "/title": "Källsortering", "/summary/what": "Sortera.", "_publish": "1"})
+    finally:
+        app.extensions["settings"] = configured
+    assert "innovationsledare-mf@hbg.example" in text(page().get(f"/public/initiatives/{initiative}"))
