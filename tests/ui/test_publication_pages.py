@@ -24,12 +24,15 @@ def test_a_coordinator_reviews_and_publishes_and_the_public_sees_it(page, engine
     body = shown.get_data(as_text=True)
     assert 'name="/summary/what"' in body
     form = {"/title": "Laiban – AI i förskolan", "/summary/what": "En AI-assistent.", "/summary/why": "Tid.",
-            "/summary/how": "Pilot.", "/show/funds": "on", "_publish": "1"}
+            "/summary/how": "Pilot.", "/summary_en/what": "An AI assistant.", "/show/funds": "on",
+            "/city_wide": "on", "/category": "larande_utbildning", "_publish": "1"}
     published = ivar.post(f"/initiatives/{initiative}/publication", data=form)
     assert published.status_code == 302, text(published)
     detail = text(visitor.get(f"/public/initiatives/{initiative}"))
     assert "Laiban – AI i förskolan" in detail and "En AI-assistent." in detail
     assert "innovation.sof@helsingborg.se" in detail and "Ada Lind" not in detail
+    assert "Kännetecken Stadsgemensamt initiativ" in detail and "Lärande &amp; Utbildning" in detail, detail
+    assert "An AI assistant." in text(visitor.get(f"/public/initiatives/{initiative}?lang=en"))
     assert "Laiban – AI i förskolan" in text(visitor.get("/public/initiatives"))
     # a coordinator of another administration may not
     assert page("fredrik").get(f"/initiatives/{initiative}/publication").status_code == 403
