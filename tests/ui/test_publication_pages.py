@@ -7,6 +7,7 @@ import pytest
 
 from application.settings import Settings
 from innovation.driver import start_data
+from tests.api.test_publication_read import OLD, _import
 from tests.ui.conftest import text
 
 
@@ -103,3 +104,14 @@ def test_the_contact_mailbox_is_configurable(app, page, engine):
     finally:
         app.extensions["settings"] = configured
     assert "innovationsledare-mf@hbg.example" in text(page().get(f"/public/initiatives/{initiative}"))
+
+
+def test_a_historical_record_shows_on_the_pages_and_in_the_downloads(engine, page):
+    _import(engine, OLD)
+    visitor = page()
+    detail = visitor.get(f"/public/initiatives/{OLD.id}")
+    assert detail.status_code == 200 and "Digital anslagstavla" in detail.get_data(as_text=True)
+    assert "tidigare innovationsdatabas" in detail.get_data(as_text=True)
+    assert "Digital anslagstavla" in visitor.get("/public/initiatives").get_data(as_text=True)
+    assert visitor.get("/public/initiatives.json").json[0]["historical"] is True
+    assert "Digital anslagstavla" in visitor.get("/public/initiatives.csv").get_data(as_text=True)
