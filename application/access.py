@@ -27,6 +27,8 @@ ABORTERS = (Role.ADMIN, Role.COORDINATOR)
 ASSESSORS = (Role.COORDINATOR,)  # assess the criteria again before beslut pengar (innovationsledare)
 HOLD_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER, Role.DECISION_MAKER)  # initiatives on hold
 OPERATORS = (Role.ADMIN,)  # suspend, resume, terminate, migrate, jobs, queues, stats
+PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)  # review and publish the public record (coordinators: in their scope)
+TERM_EDITORS = (Role.ADMIN,)  # the public database's vocabularies
 
 
 class AccessDenied(Exception):

@@ -159,7 +159,7 @@ CATEGORIES = {"Laiban – AI-assistent i förskolan": ("larande_utbildning", ["a
               "Säker skolväg (invånarförslag)": ("stadsutveckling_mobilitet", ["oppna_data"])}
 
 
-def publish(engine, driver: Driver, title: str) -> bool:
+def publish(engine, driver: Driver, title: str, mailbox: str) -> bool:
     """The initiative's coordinator reviews the prefilled public record, keeps its lessons and
     publishes it; one screened out as no innovation initiative is not published. Laiban's idea
     owner consents to be named."""
@@ -168,11 +168,12 @@ def publish(engine, driver: Driver, title: str) -> bool:
         return False
     coordinator = Principal("coordinator", "Innovationsledare", frozenset({Role.COORDINATOR}), frozenset(),
                             scoped=frozenset({(Role.COORDINATOR, record.administration)}))
-    draft = publication.review(engine, coordinator, driver.instance_id)["draft"]
+    draft = publication.review(engine, coordinator, driver.instance_id, mailbox=mailbox)["draft"]
     category, technologies = CATEGORIES.get(title, ("digitalisering_teknik", []))
     publication.save_review(engine, coordinator, driver.instance_id, {
         **draft, "lessons_learned": list(record.lessons_learned), "category": category,
-        "technologies": technologies, "sectors": ["offentlig_sektor"], "global_goals": [11]}, publish=True)
+        "technologies": technologies, "sectors": ["offentlig_sektor"], "global_goals": [11]}, publish=True,
+        mailbox=mailbox)
     if title.startswith("Laiban"):
         owner = Principal("idea-owner", "Idébärare", frozenset({Role.IDEA_OWNER}), frozenset())
         publication.set_consent(engine, owner, driver.instance_id, True)
@@ -221,7 +222,7 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
         start = clock.now()
         driver = Driver.submit(engine, clock, start_data(title, administration, kind, submitter))
         scenario(driver)
-        published = publish(engine, driver, title)
+        published = publish(engine, driver, title, settings.public_contact_email)
         record, instance = driver.record(), driver.instance()
         rows.append({"initiative": title, "path": _path(driver.path), "outcome": instance["end_element"],
                      "decisions": [_decision(d) for d in record.gate_decisions],

@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 
 from application import access
+from application.access import PUBLISHERS, TERM_EDITORS
 from application.accounts import Principal
+from application.settings import Settings
 from engine import AuditEntry, Conflict, InvalidData, NotFound, Problem, ProcessInstance, check_data
 from innovation.adapters.publications import PUBLISHED, locked, refresh
 from innovation.adapters.records import from_dict
@@ -26,16 +28,12 @@ from innovation.adapters.tables import Initiative, Publication, PublicationVersi
 from innovation.domain.administrations import ADMINISTRATIONS, by_code
 from innovation.domain.publication import Contact, PublicRecord
 from innovation.domain.publishing import OPTIONAL, TERM_FIELDS, draft_from, emails_in
-from innovation.model import Role
 
 UNPUBLISHED, HISTORICAL = "unpublished", "historical"
 PUBLIC_STATES = (PUBLISHED, HISTORICAL)
-PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)
-TERM_EDITORS = (Role.ADMIN,)
 VOCABULARIES = tuple(TERM_FIELDS.values())
-#: The public contact: the administration's innovationsledare, by a functional mailbox.
-CONTACT_EMAIL = "innovation.{code}@helsingborg.se"
 TEXT_MAX, LINE_MAX, ROWS_MAX = 10_000, 500, 50
+CONTACT = Settings.public_contact_email  # the mailbox pattern when the caller names none
 EPOCH = "1970-01-01T00:00:00+00:00"  # the time of an imported record that has none
 
 
@@ -110,10 +108,11 @@ def review_schema(terms: list[PublicTerm]) -> dict:
     }
 
 
-def contact_for(administration: str) -> Contact:
-    """The innovationsledare of the administration, by its functional mailbox (no person)."""
+def contact_for(administration: str, mailbox: str) -> Contact:
+    """The innovationsledare of the administration, by its functional mailbox (``mailbox``, a
+    pattern naming ``{code}``; no person)."""
     found = by_code(administration)
-    return Contact(f"Innovationsledare, {found.name_sv}", CONTACT_EMAIL.format(code=found.code.lower()))
+    return Contact(f"Innovationsledare, {found.name_sv}", mailbox.format(code=found.code.lower()))
 
 
 # -- read side ---------------------------------------------------------------------------
@@ -194,10 +193,12 @@ def _initiative(session, initiative_id: str):
     return row
 
 
-def _authorize(session, principal: Principal, initiative_id: str, action: str) -> None:
+def _authorize(session, principal: Principal, initiative_id: str, action: str):
+    """The initiative, if the caller coordinates its administration (or is an admin)."""
     access.demand(principal, PUBLISHERS, action)
-    _initiative(session, initiative_id)
+    initiative = _initiative(session, initiative_id)
     access.authorize_instance(session, principal, initiative_id, action)
+    return initiative
 
 
 def _publication(session, initiative, lock: bool = False) -> Publication | None:
@@ -224,17 +225,16 @@ def _variables(engine, initiative_id: str) -> dict:
     return engine.instance(initiative_id).get("data") or {}
 
 
-def review(engine, principal: Principal, initiative_id: str) -> dict:
+def review(engine, principal: Principal, initiative_id: str, *, mailbox: str = CONTACT) -> dict:
     """What the review page and API show: the draft to approve (the pending one, else the last
     approved content, else one prefilled from the record), the record's lessons and effect goals
     not yet in it (candidates to review), what the public reads now, the history."""
     with engine.reading() as session:
-        _authorize(session, principal, initiative_id, "reviewing the public record")
-        initiative = _initiative(session, initiative_id)
+        initiative = _authorize(session, principal, initiative_id, "reviewing the public record")
         row = _publication(session, initiative)
         record = from_dict(initiative.record)
         draft = (row and (row.draft or row.content)) or draft_from(
-            record, _variables(engine, initiative_id), contact_for(record.administration))
+            record, _variables(engine, initiative_id), contact_for(record.administration, mailbox))
         reviewed_goals = {goal.get("id") for goal in draft.get("impact_goals") or ()}
         candidates = {"lessons_learned": [lesson for lesson in record.lessons_learned
                                           if lesson not in (draft.get("lessons_learned") or ())],
@@ -265,14 +265,15 @@ def _check(session, content) -> dict:
     return {**content, "show": {name: bool((content.get("show") or {}).get(name, True)) for name in OPTIONAL}}
 
 
-def save_review(engine, principal: Principal, initiative_id: str, content, *, publish: bool) -> dict:
-    """Save the reviewed content as a draft, or approve it: a new version the public reads at once."""
+def save_review(engine, principal: Principal, initiative_id: str, content, *, publish: bool,
+                mailbox: str = CONTACT) -> dict:
+    """Save the reviewed content as a draft, or approve it: a new version the public reads at once.
+    The contact is always the administration's mailbox (``mailbox``, see ``contact_for``)."""
     action = "publishing an initiative" if publish else "reviewing the public record"
     with engine.db.unit_of_work(write=True) as uow:
         session, now = uow.session, engine.now()
-        _authorize(session, principal, initiative_id, action)
-        initiative = _initiative(session, initiative_id)
-        content = {**_check(session, content), "contact": asdict(contact_for(initiative.administration))}
+        initiative = _authorize(session, principal, initiative_id, action)
+        content = {**_check(session, content), "contact": asdict(contact_for(initiative.administration, mailbox))}
         row = _publication(session, initiative, lock=True) or _new_publication(session, initiative, now)
         row.draft = content
         if publish:
@@ -287,7 +288,7 @@ def save_review(engine, principal: Principal, initiative_id: str, content, *, pu
                                action="public_record_published" if publish else "public_record_drafted",
                                details={"version": row.version}))
         uow.commit()
-    return review(engine, principal, initiative_id)
+    return review(engine, principal, initiative_id, mailbox=mailbox)
 
 
 # -- consent -----------------------------------------------------------------------------

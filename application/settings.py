@@ -61,6 +61,9 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_window_seconds: int = 15 * 60
+    # The public database's contact: each administration's innovationsledare by a functional
+    # mailbox, never a person; {code} is the administration's code in lower case.
+    public_contact_email: str = "innovation.{code}@helsingborg.se"
 
     @property
     def embedded(self) -> bool:
@@ -76,6 +79,11 @@ class Settings:
         number = {name: int(environ[key]) for name, key in (
             ("smtp_port", "SMTP_PORT"), ("mail_attempts", "MAIL_ATTEMPTS"), ("digest_hour", "DIGEST_HOUR"))
             if environ.get(key)}
+        contact = environ.get("PUBLIC_CONTACT_EMAIL") or cls.public_contact_email
+        try:
+            contact.format(code="sof")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(f"PUBLIC_CONTACT_EMAIL may name only {{code}}, not {contact!r}") from None
         if environ.get("SMTP_TLS", "starttls") not in TLS_MODES:
             raise ValueError(f"SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {environ['SMTP_TLS']!r}")
         return cls(database_url=environ.get("DATABASE_URL") or cls.database_url,
@@ -98,7 +106,8 @@ class Settings:
                    mail_from=environ.get("MAIL_FROM") or cls.mail_from,
                    mail_retry_seconds=float(environ.get("MAIL_RETRY_SECONDS") or cls.mail_retry_seconds),
                    notification_scan_seconds=float(environ.get("NOTIFICATION_SCAN_SECONDS")
-                                                   or cls.notification_scan_seconds), **number)
+                                                   or cls.notification_scan_seconds),
+                   public_contact_email=contact, **number)
 
     @property
     def oidc(self) -> bool:

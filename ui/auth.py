@@ -21,8 +21,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from werkzeug.exceptions import BadRequest
 
 from application import access, accounts, signin
-from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
-from application.publication import TERM_EDITORS
+from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS, TERM_EDITORS
 from application.settings import Settings
 from innovation.model import LANE_ROLES, Role
 from ui import i18n

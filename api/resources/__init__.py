@@ -7,6 +7,11 @@ def engine():
     return current_app.extensions["engine"]
 
 
+def mailbox() -> str:
+    """The public contact's mailbox pattern (settings.public_contact_email)."""
+    return current_app.extensions["settings"].public_contact_email
+
+
 def reader():
     """A read-only session for this request (authentication, checks, queries share one connection)."""
     if "reader" not in g:

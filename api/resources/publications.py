@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import principal, require
-from api.resources import engine, reader
+from api.resources import engine, mailbox, reader
 from api.schemas import (
     ConsentArgs,
     ConsentView,
@@ -17,7 +17,7 @@ from api.schemas import (
     TermArgs,
 )
 from application import publication
-from application.publication import PUBLISHERS, TERM_EDITORS
+from application.access import PUBLISHERS, TERM_EDITORS
 
 blp = Blueprint("publications", __name__, url_prefix="/api/publications",
                 description="Review and publish initiatives in the public database; consent to be named.")
@@ -34,7 +34,7 @@ class Review(MethodView):
     def get(self, initiative_id):
         """The draft to approve (prefilled from the initiative record the first time), what the
         public reads now, and every approved version with who approved it and when."""
-        return _view(publication.review(engine(), principal(), initiative_id))
+        return _view(publication.review(engine(), principal(), initiative_id, mailbox=mailbox()))
 
 
 @blp.route("/<initiative_id>/draft")
@@ -45,7 +45,8 @@ class Draft(MethodView):
     @blp.alt_response(422, schema=ErrorResponse, description="the content breaks the schema, or holds an e-mail")
     def put(self, content, initiative_id):
         """Save the public content as a draft: nothing changes for the public until it is approved."""
-        return _view(publication.save_review(engine(), principal(), initiative_id, content, publish=False))
+        return _view(publication.save_review(engine(), principal(), initiative_id, content, publish=False,
+                                            mailbox=mailbox()))
 
 
 @blp.route("/<initiative_id>/publish")
@@ -58,7 +59,8 @@ class Publish(MethodView):
     def post(self, content, initiative_id):
         """Approve the content: a new version, which the public reads at once (coordinators of
         the initiative's administration, admins)."""
-        return _view(publication.save_review(engine(), principal(), initiative_id, content, publish=True))
+        return _view(publication.save_review(engine(), principal(), initiative_id, content, publish=True,
+                                            mailbox=mailbox()))
 
 
 @blp.route("/<initiative_id>/consent")

@@ -7,8 +7,10 @@ from application import publication
 from engine import Conflict
 from innovation.domain.publication import Funds, PublicRecord
 from innovation.driver import start_data
+from tests.publishing import publish
 
-OLD = PublicRecord(id="hbg-2019-42", title="Digital anslagstavla", status="realised", progress=100,
+OLD = PublicRecord(id="hbg-2019-42", title="Digital anslagstavla", status="canceled", progress=-1,
+                   phase_reached="Testas som pilot",
                    administration="SLF", funds_used=(Funds("SLF", "120000.00", "2019-05-01"),),
                    published_at="2019-03-01T10:00:00", updated_at="2019-06-01T10:00:00+00:00")
 
@@ -34,3 +36,6 @@ def test_historical_records_are_public_read_only_and_upserted(engine, clock):
         assert publication.public_records(session, page=1, page_size=10, status="active")[0] == 0
     with pytest.raises(Conflict):
         _import(engine, PublicRecord(id=submitted, title="Kapning"))
+    with pytest.raises(Conflict, match="read-only"):  # review and publish refuse a historical record
+        publish(engine, OLD.id)
+

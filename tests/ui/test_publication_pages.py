@@ -1,7 +1,13 @@
 """The publish step's pages: review and publish, consent, vocabularies."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from application.settings import Settings
 from innovation.driver import start_data
+from tests.api.test_publication_read import OLD, _import
 from tests.ui.conftest import text
 
 
@@ -19,12 +25,15 @@ def test_a_coordinator_reviews_and_publishes_and_the_public_sees_it(page, engine
     body = shown.get_data(as_text=True)
     assert 'name="/summary/what"' in body
     form = {"/title": "Laiban – AI i förskolan", "/summary/what": "En AI-assistent.", "/summary/why": "Tid.",
-            "/summary/how": "Pilot.", "/show/funds": "on", "_publish": "1"}
+            "/summary/how": "Pilot.", "/summary_en/what": "An AI assistant.", "/show/funds": "on",
+            "/city_wide": "on", "/category": "larande_utbildning", "_publish": "1"}
     published = ivar.post(f"/initiatives/{initiative}/publication", data=form)
     assert published.status_code == 302, text(published)
     detail = text(visitor.get(f"/public/initiatives/{initiative}"))
     assert "Laiban – AI i förskolan" in detail and "En AI-assistent." in detail
     assert "innovation.sof@helsingborg.se" in detail and "Ada Lind" not in detail
+    assert "Kännetecken Stadsgemensamt initiativ" in detail and "Lärande &amp; Utbildning" in detail, detail
+    assert "An AI assistant." in text(visitor.get(f"/public/initiatives/{initiative}?lang=en"))
     assert "Laiban – AI i förskolan" in text(visitor.get("/public/initiatives"))
     # a coordinator of another administration may not
     assert page("fredrik").get(f"/initiatives/{initiative}/publication").status_code == 403
@@ -79,3 +88,30 @@ def test_hostile_review_and_consent_posts_are_refused_never_an_error(page, engin
     assert ivar.post(f"/initiatives/{initiative}/publication", data={"/title": "a\x00b"}).status_code == 422
     assert page("ada").post(f"/initiatives/{initiative}/public", data={"name_consent": "\x00"}).status_code == 422
     assert page().get(f"/public/initiatives/{initiative}").status_code == 404
+
+
+def test_the_contact_mailbox_is_configurable(app, page, engine):
+    assert Settings.from_environment({"PUBLIC_CONTACT_EMAIL": "ledare.{code}@hbg.se"}).public_contact_email \
+        == "ledare.{code}@hbg.se"
+    with pytest.raises(ValueError, match="PUBLIC_CONTACT_EMAIL"):
+        Settings.from_environment({"PUBLIC_CONTACT_EMAIL": "{name}@hbg.se"})
+    initiative = _submit(engine, administration="MF")
+    configured = app.extensions["settings"]
+    app.extensions["settings"] = replace(configured, public_contact_email="innovationsledare-{code}@hbg.example")
+    try:
+        page("ivar").post(f"/initiatives/{initiative}/publication", data={
+            "/title": "Källsortering", "/summary/what": "Sortera.", "_publish": "1"})
+    finally:
+        app.extensions["settings"] = configured
+    assert "innovationsledare-mf@hbg.example" in text(page().get(f"/public/initiatives/{initiative}"))
+
+
+def test_a_historical_record_shows_on_the_pages_and_in_the_downloads(engine, page):
+    _import(engine, OLD)
+    visitor = page()
+    detail = visitor.get(f"/public/initiatives/{OLD.id}")
+    assert detail.status_code == 200 and "Digital anslagstavla" in detail.get_data(as_text=True)
+    assert "tidigare innovationsdatabas" in detail.get_data(as_text=True)
+    assert "Digital anslagstavla" in visitor.get("/public/initiatives").get_data(as_text=True)
+    assert visitor.get("/public/initiatives.json").json[0]["historical"] is True
+    assert "Digital anslagstavla" in visitor.get("/public/initiatives.csv").get_data(as_text=True)

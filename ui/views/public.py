@@ -31,7 +31,8 @@ def bar(record: dict) -> int:
     """How far the bar reaches: the progress, or for an aborted one the phase it reached."""
     if record["progress"] >= 0:
         return record["progress"]
-    return PROGRESS.get(Phase(record["phase_reached"])) if record.get("phase_reached") else 0
+    reached = record.get("phase_reached")  # an imported record may name a phase of its own
+    return PROGRESS.get(reached, 0) if reached else 0
 
 
 def filter_choices() -> dict:

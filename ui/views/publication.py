@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from application import publication
-from application.publication import PUBLISHERS, TERM_EDITORS, VOCABULARIES
+from application.access import PUBLISHERS, TERM_EDITORS
+from application.publication import VOCABULARIES
 from engine import InvalidData
-from ui.auth import engine, require
+from ui.auth import engine, require, settings
 from ui.blueprint import bp
 from ui.i18n import t
 from ui.views.inbox import form_page
@@ -29,13 +30,14 @@ REVIEW_UI = {
 @require(*PUBLISHERS)
 def review(initiative_id):
     """The draft (prefilled the first time), what the public reads now, and the versions."""
-    view = publication.review(engine(), g.principal, initiative_id)
+    mailbox = settings().public_contact_email
+    view = publication.review(engine(), g.principal, initiative_id, mailbox=mailbox)
     with engine().reading() as session:
         schema = publication.review_schema(publication.terms(session))
 
     def submit(data):
         publish = "_publish" in request.form
-        publication.save_review(engine(), g.principal, initiative_id, data, publish=publish)
+        publication.save_review(engine(), g.principal, initiative_id, data, publish=publish, mailbox=mailbox)
         flash(t("publication.published" if publish else "publication.saved"), "success")
         return redirect(url_for("ui.review", initiative_id=initiative_id))
 
