@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from application.assembly import build_engine  # noqa: E402
-from application.publication import contact_for, import_historical  # noqa: E402
+from application.publication import CONTACT, contact_for, import_historical  # noqa: E402
 from bench._support import scratch  # noqa: E402
 from bench.pages import p99  # noqa: E402
 from innovation.domain.administrations import ADMINISTRATIONS  # noqa: E402
@@ -70,7 +70,7 @@ def generated(count: int) -> list[PublicRecord]:
             impact_goals=(ImpactGoal("Mer tid med barnen", "timmar/vecka", 0, 5, 3.5),
                           ImpactGoal("Barnen använder den dagligen", completed=True, comment="Två av tre")),
             resident_involvement=("Vårdnadshavare testade den.",), lessons_learned=("Börja i liten skala.",),
-            city_wide=n % 3 == 0, contact=contact_for(code), start_date="2021-03-01",
+            city_wide=n % 3 == 0, contact=contact_for(code, CONTACT), start_date="2021-03-01",
             published_at=START.isoformat(), updated_at=when.isoformat(), historical=True))
     return records
 
