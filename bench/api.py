@@ -110,7 +110,7 @@ def setup() -> tuple[dict[str, str], dict[str, str]]:
             for n in range(WORKERS):
                 name = f"coordinator{n}"
                 users.add_user(uow.session, name)
-                users.grant(uow.session, name, "coordinator")
+                users.grant(uow.session, name, "admin")
                 tokens[name] = users.issue_token(uow.session, name)
             uow.commit()
         for n in range(REAL_INSTANCES):

@@ -159,19 +159,27 @@ class Engine:
             details = {"process_key": process_key, "version": definition.version}
             details.update({"message": message} if message else {})
             event = self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
+                                      stored=frozenset(),  # a new instance has no rows yet
                                       submitted=data, details=details, with_view=True)
             uow.commit()
         self.runtime.jobs_committed(event.jobs_created)
         return event.view
 
     def complete_task(self, task_id: str, data: dict | None, *, actor: str,
-                      expected_version: int | None = None) -> dict:
-        """Complete a ready user task with form data validated against its schema."""
+                      expected_version: int | None = None, located: tuple[str, str, str | None] | None = None) -> dict:
+        """Complete a ready user task with form data validated against its schema.
+
+        ``located`` is the task's (instance id, element id, scope) when the caller has just
+        read them (the API's access check does), which saves a read before the lock; the
+        task's row is read again under the lock either way.
+        """
         data = data or {}
-        instance_id, element_id, scope = self._locate_task(task_id)
+        instance_id, element_id, scope = located or self._locate_task(task_id)
 
         def change(session, row, workflow):
             human = session.get(HumanTask, task_id, populate_existing=True)
+            if human is None or human.instance_id != row.id:
+                raise NotFound(f"task {task_id} does not exist in instance {row.id}")
             task = find_task(workflow, task_id)
             if human.state != "open" or task is None or task.state != TaskState.READY:
                 who = f" by {human.completed_by}" if human.completed_by else ""

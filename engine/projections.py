@@ -29,7 +29,7 @@ from sqlalchemy import select
 from engine.tables import HumanTask, Job, Timer
 from engine.workflow import AsyncServiceTask, task_candidates, task_forms
 
-_LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
+LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
 
 
 @dataclass
@@ -90,7 +90,7 @@ def task_scope(task) -> str | None:
 
 def snapshot(workflow) -> Snapshot:
     snap = Snapshot(completed=workflow.completed)
-    live = [t for t in workflow.get_tasks(state=_LIVE)]
+    live = [t for t in workflow.get_tasks(state=LIVE)]
     for task in live:
         spec = task.task_spec
         if spec.bpmn_id is None:
@@ -140,7 +140,7 @@ def instance_data(workflow, live=None) -> dict:
     """The data an instance currently holds: its live tasks' data, newest last."""
     if workflow.completed:
         return dict(workflow.data)
-    live = live if live is not None else workflow.get_tasks(state=_LIVE)
+    live = live if live is not None else workflow.get_tasks(state=LIVE)
     merged = {}
     top_level = [t for t in live if not isinstance(t.task_spec, SubWorkflowTask)]
     for task in sorted(top_level, key=lambda t: t.last_state_change):
@@ -158,27 +158,51 @@ class Rows:
     tasks: list = field(default_factory=list)
     timers: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
+    opened: list = field(default_factory=list)  # the inbox rows this sync added
 
 
-def current_rows(session, instance_id: str) -> Rows:
+PROJECTIONS = frozenset({"tasks", "timers", "jobs"})
+
+
+def stored_projections(live) -> frozenset[str]:
+    """Which projection tables can hold rows of an instance saved with these live tasks.
+
+    Every save syncs them, so there are no timer rows unless a catching event waits, and
+    no open job rows unless a service task is started (claims, retries and incidents change
+    a job's state, never which jobs are open). A step reads only the others' rows.
+    """
+    kinds = {"tasks"}
+    for task in live:
+        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+            kinds.add("timers")
+        elif task.state == TaskState.STARTED and isinstance(task.task_spec, AsyncServiceTask):
+            kinds.add("jobs")
+    return frozenset(kinds)
+
+
+def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS) -> Rows:
+    """The stored rows of ``kinds`` (the others are known to be none)."""
     return Rows(
         tasks=session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                      HumanTask.state == "open")).all(),
+                                                      HumanTask.state == "open")).all() if "tasks" in kinds else [],
         timers=session.scalars(select(Timer).where(Timer.instance_id == instance_id)
-                               .order_by(Timer.due_at)).all(),
+                               .order_by(Timer.due_at)).all() if "timers" in kinds else [],
         jobs=session.scalars(select(Job).where(Job.instance_id == instance_id,
-                                               Job.state.in_(OPEN_JOB_STATES))).all(),
+                                               Job.state.in_(OPEN_JOB_STATES))).all() if "jobs" in kinds else [],
     )
 
 
-def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> tuple[dict, Rows]:
+def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies,
+         stored_kinds: frozenset[str] = PROJECTIONS) -> tuple[dict, Rows]:
     """Bring the inbox, timer and job rows of one instance in line with ``snap``.
 
-    Returns what changed, for the audit log (user tasks opened and closed, jobs created
-    and cancelled), and the rows as they now stand, so callers need not read them again.
+    ``stored_kinds``: the tables that may hold rows of the instance (``stored_projections``
+    of its state before the step; none for a new instance). Returns what changed, for the
+    audit log (user tasks opened and closed, jobs created and cancelled), and the rows as
+    they now stand, so callers need not read them again.
     """
     changes = {"tasks_opened": [], "tasks_closed": [], "jobs_created": [], "jobs_cancelled": []}
-    stored, now_rows = current_rows(session, instance_id), Rows()
+    stored, now_rows = current_rows(session, instance_id, stored_kinds), Rows()
     ready = {t["id"]: t for t in snap.user_tasks}
     for row in stored.tasks:
         if row.id in ready:
@@ -190,8 +214,9 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> 
             row.state, row.ended_at = "cancelled", now
             changes["tasks_closed"].append(row.element_id)
     for task in ready.values():
-        now_rows.tasks.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
-        session.add(now_rows.tasks[-1])
+        now_rows.opened.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
+        now_rows.tasks.append(now_rows.opened[-1])
+        session.add(now_rows.opened[-1])
         changes["tasks_opened"].append(task["element_id"])
 
     waiting = {t["id"]: t for t in snap.timers}
