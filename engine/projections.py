@@ -58,6 +58,11 @@ def _due_of(task) -> datetime | None:
     return None
 
 
+def _waits_for_time(definition) -> bool:
+    definitions = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return any(isinstance(d, TimerEventDefinition) for d in definitions)
+
+
 def _subprocess_path(task) -> list[str]:
     """Element ids of the subprocesses enclosing a task, outermost first."""
     path, workflow = [], task.workflow
@@ -173,18 +178,29 @@ def stored_projections(live) -> frozenset[str]:
     """
     kinds = {"tasks"}
     for task in live:
-        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent) \
+                and _waits_for_time(task.task_spec.event_definition):
             kinds.add("timers")
         elif task.state == TaskState.STARTED and isinstance(task.task_spec, AsyncServiceTask):
             kinds.add("jobs")
     return frozenset(kinds)
 
 
-def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS) -> Rows:
-    """The stored rows of ``kinds`` (the others are known to be none)."""
+def open_tasks(session, instance_id: str) -> list[HumanTask]:
+    return session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                   HumanTask.state == "open")).all()
+
+
+def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS, tasks=None) -> Rows:
+    """The stored rows of ``kinds`` (the others are known to be none). ``tasks``: the
+    instance's open inbox rows as read earlier in this transaction, under its lock (only
+    ``sync`` adds rows; those a change closed meanwhile no longer count)."""
+    if tasks is not None:
+        tasks = [task for task in tasks if task.state == "open"]
+    elif "tasks" in kinds:
+        tasks = open_tasks(session, instance_id)
     return Rows(
-        tasks=session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                      HumanTask.state == "open")).all() if "tasks" in kinds else [],
+        tasks=tasks or [],
         timers=session.scalars(select(Timer).where(Timer.instance_id == instance_id)
                                .order_by(Timer.due_at)).all() if "timers" in kinds else [],
         jobs=session.scalars(select(Job).where(Job.instance_id == instance_id,
@@ -193,16 +209,17 @@ def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS)
 
 
 def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies,
-         stored_kinds: frozenset[str] = PROJECTIONS) -> tuple[dict, Rows]:
+         stored_kinds: frozenset[str] = PROJECTIONS, tasks=None) -> tuple[dict, Rows]:
     """Bring the inbox, timer and job rows of one instance in line with ``snap``.
 
     ``stored_kinds``: the tables that may hold rows of the instance (``stored_projections``
-    of its state before the step; none for a new instance). Returns what changed, for the
+    of its state before the step; none for a new instance); ``tasks``: its inbox rows, if
+    read already (``current_rows``). Returns what changed, for the
     audit log (user tasks opened and closed, jobs created and cancelled), and the rows as
     they now stand, so callers need not read them again.
     """
     changes = {"tasks_opened": [], "tasks_closed": [], "jobs_created": [], "jobs_cancelled": []}
-    stored, now_rows = current_rows(session, instance_id, stored_kinds), Rows()
+    stored, now_rows = current_rows(session, instance_id, stored_kinds, tasks), Rows()
     ready = {t["id"]: t for t in snap.user_tasks}
     for row in stored.tasks:
         if row.id in ready:

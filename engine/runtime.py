@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import clock, queries
 from engine.compaction import compact, compact_every
 from engine.errors import Busy, Conflict, EngineError, InvalidData, NotFound, Problem, ProcessFailure, StaleVersion
-from engine.projections import LIVE, PROJECTIONS, instance_data, snapshot, stored_projections, sync
+from engine.projections import LIVE, PROJECTIONS, instance_data, open_tasks, snapshot, stored_projections, sync
 from engine.tables import AuditEntry, BpmnSpec, Job, ProcessDefinition, ProcessInstance
 from engine.workflow import dump_state, load_state, unstorable
 
@@ -205,20 +205,26 @@ class Runtime:
         The copy goes into ``session`` without a query, so later ``session.get`` finds it."""
         cached = self._definitions.get(definition_id)
         if cached is None:
-            loaded = session.get(ProcessDefinition, definition_id)
-            cached = ProcessDefinition(**{c.key: getattr(loaded, c.key) for c in DEFINITION_COLUMNS})
-            make_transient_to_detached(cached)  # belongs to no session: each step merges its own copy
-            self._definitions[definition_id] = cached
-            return loaded
+            return self.remember(session.get(ProcessDefinition, definition_id))
         return session.merge(cached, load=False)
+
+    def remember(self, definition: ProcessDefinition) -> ProcessDefinition:
+        """Keep a copy of a definition just read, for ``definition``; returns the one read."""
+        if definition.id not in self._definitions:
+            cached = ProcessDefinition(**{c.key: getattr(definition, c.key) for c in DEFINITION_COLUMNS})
+            make_transient_to_detached(cached)  # belongs to no session: each step merges its own copy
+            self._definitions[definition.id] = cached
+        return definition
 
     def load(self, session, row: ProcessInstance):
         definition = self.definition(session, row.definition_id)
         return load_state(row.state_json, self.spec_json(session, definition)), definition
 
     def save(self, session, row, definition, workflow, *, actor, action, before: dict, stored=PROJECTIONS,
-             element_id=None, submitted=None, details=None, scope=None, with_view: bool = False) -> InstanceChanged:
-        """``stored``: the projection tables that may hold the instance's rows before this step."""
+             tasks=None, element_id=None, submitted=None, details=None, scope=None,
+             with_view: bool = False) -> InstanceChanged:
+        """``stored``: the projection tables that may hold the instance's rows before this step;
+        ``tasks``: its open inbox rows, when read at the start of the step."""
         now = clock.now()
         with diagram_code(element_id):
             compact(workflow)
@@ -227,7 +233,10 @@ class Runtime:
                 state_json = dump_state(workflow)
             except (TypeError, ValueError) as exc:
                 raise _unstorable_failure(workflow, exc) from exc
-        changes, rows = sync(session, row.id, snap, now, self.operations, stored)
+        if row in session.new:  # a new instance is inserted with its state, before the rows that refer to it
+            row.state_json, row.updated_at = state_json, now
+            session.flush()
+        changes, rows = sync(session, row.id, snap, now, self.operations, stored, tasks)
         row.state_json = state_json
         row.updated_at = now
         if snap.completed and row.status in ACTIVE:
@@ -317,6 +326,7 @@ class Runtime:
         with self.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
             row = self.lock(session, instance_id, expected_version, statuses, skip_locked)
+            tasks = open_tasks(session, row.id)  # in the session: a completion finds its task without a query
             with diagram_code(element_id):
                 workflow, definition = self.load(session, row)
                 live = workflow.get_tasks(state=LIVE)
@@ -325,7 +335,7 @@ class Runtime:
                 if row.status in ACTIVE:
                     advance(workflow)
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,
-                              stored=stored,
+                              stored=stored, tasks=tasks,
                               element_id=element_id, submitted=submitted, details=details, scope=scope,
                               with_view=with_view)
             uow.commit()
