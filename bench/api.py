@@ -285,10 +285,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, log, options=SERVER, env=None) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, log, options=SERVER, env=None,
+                   app: str = "bench.floor:create_app()") -> subprocess.Popen:
     env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, "DATABASE_URL": url, **(env or {})}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", *options, "-b", f"127.0.0.1:{port}",
-                               "bench.floor:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
+                               app], cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

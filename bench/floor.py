@@ -28,8 +28,9 @@ def floor():
     return jsonify({"recorded": True})
 
 
-def create_app():
-    app = create_service()
+def create_app(**options):
+    """``server.create_app(**options)`` with the floor route."""
+    app = create_service(**options)
     app.register_blueprint(blp)
     # the product's own before_request hook authenticates it, as it does the API's blueprints
     app.config["API_SIGNED_IN_BLUEPRINTS"] = {*app.config["API_SIGNED_IN_BLUEPRINTS"], blp.name}
