@@ -19,7 +19,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, delete, select, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, bindparam, delete, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine import Conflict, InvalidData, NotFound, Problem, UtcDateTime
@@ -263,14 +263,17 @@ def issue_token(session, username: str, name: str = "api", *, scope: str = WRITE
     return token
 
 
+# One statement per request, built once: the user, the token and every grant (a row each).
+_TOKEN_OWNER = (select(User, ApiToken, RoleGrant).join(ApiToken, ApiToken.user_id == User.id)
+                .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+                .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                       ApiToken.expires_at > bindparam("now")))
+
+
 def authenticate(session, token: str, now: datetime | None = None) -> Principal | None:
     """The token's owner, unless the token is unknown, expired or revoked."""
     now = now or datetime.now(UTC)
-    found = session.execute(  # one statement per request: the user, the token and every grant (a row each)
-        select(User, ApiToken, RoleGrant).join(ApiToken, ApiToken.user_id == User.id)
-        .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
-        .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > now)).all()
+    found = session.execute(_TOKEN_OWNER, {"digest": _digest(token), "now": now}).all()
     if not found:
         return None
     user, row, _ = found[0]

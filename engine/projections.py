@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine.tables import HumanTask, Job, Timer
 from engine.workflow import AsyncServiceTask, task_candidates, task_forms
@@ -186,9 +186,14 @@ def stored_projections(live) -> frozenset[str]:
     return frozenset(kinds)
 
 
+# The statements of every step, built once: SQLAlchemy then neither builds nor keys them again.
+_OPEN_TASKS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance"), HumanTask.state == "open")
+_TIMERS = select(Timer).where(Timer.instance_id == bindparam("instance")).order_by(Timer.due_at)
+_OPEN_JOBS = select(Job).where(Job.instance_id == bindparam("instance"), Job.state.in_(OPEN_JOB_STATES))
+
+
 def open_tasks(session, instance_id: str) -> list[HumanTask]:
-    return session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                   HumanTask.state == "open")).all()
+    return session.scalars(_OPEN_TASKS, {"instance": instance_id}).all()
 
 
 def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS, tasks=None) -> Rows:
@@ -201,10 +206,8 @@ def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS,
         tasks = open_tasks(session, instance_id)
     return Rows(
         tasks=tasks or [],
-        timers=session.scalars(select(Timer).where(Timer.instance_id == instance_id)
-                               .order_by(Timer.due_at)).all() if "timers" in kinds else [],
-        jobs=session.scalars(select(Job).where(Job.instance_id == instance_id,
-                                               Job.state.in_(OPEN_JOB_STATES))).all() if "jobs" in kinds else [],
+        timers=session.scalars(_TIMERS, {"instance": instance_id}).all() if "timers" in kinds else [],
+        jobs=session.scalars(_OPEN_JOBS, {"instance": instance_id}).all() if "jobs" in kinds else [],
     )
 
 
