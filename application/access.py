@@ -238,7 +238,8 @@ def complete_task(engine, session, principal: Principal, task_id: str, data: dic
     task = authorize_completion(session, principal, task_id)
     decisions.check(engine, task, data)
     check_submission(session, task["element_id"], data)
-    return engine.complete_task(task_id, data, actor=principal.username, expected_version=expected_version)
+    return engine.complete_task(task_id, data, actor=principal.username, expected_version=expected_version,
+                                located=(task["instance_id"], task["element_id"], task["scope"]))
 
 
 def assign_task(engine, session, manager: Principal, task_id: str, assignee: str) -> dict:

@@ -19,7 +19,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, delete, select, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, bindparam, delete, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine import Conflict, InvalidData, NotFound, Problem, UtcDateTime
@@ -263,16 +263,22 @@ def issue_token(session, username: str, name: str = "api", *, scope: str = WRITE
     return token
 
 
+# One statement per request, built once: the user, the token and every grant (a row each).
+_TOKEN_OWNER = (select(User, ApiToken, RoleGrant).join(ApiToken, ApiToken.user_id == User.id)
+                .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+                .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                       ApiToken.expires_at > bindparam("now")))
+
+
 def authenticate(session, token: str, now: datetime | None = None) -> Principal | None:
     """The token's owner, unless the token is unknown, expired or revoked."""
     now = now or datetime.now(UTC)
-    found = session.execute(select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
-                            .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None),
-                                   ApiToken.expires_at > now)).first()
-    if found is None:
+    found = session.execute(_TOKEN_OWNER, {"digest": _digest(token), "now": now}).all()
+    if not found:
         return None
-    user, row = found
-    return _principal(session, user, Credential(row.id, row.scope, row.last_used_at))
+    user, row, _ = found[0]
+    return _principal(session, user, Credential(row.id, row.scope, row.last_used_at),
+                      [grant for *_, grant in found if grant is not None])
 
 
 def note_token_use(session, credential: Credential, now: datetime, every: timedelta = timedelta(minutes=1)) -> bool:
@@ -314,8 +320,10 @@ def principal_for(session, username: str) -> Principal | None:
     return _principal(session, user) if user is not None else None
 
 
-def _principal(session, user: User, credential: Credential | None = None) -> Principal:
-    grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
+def _principal(session, user: User, credential: Credential | None = None, grants=None) -> Principal:
+    """``grants``: the user's role grants, when the caller read them already."""
+    if grants is None:
+        grants = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     return Principal(user.username, user.display_name, frozenset(g.role for g in grants),
                      frozenset(g.administration for g in grants if g.role == Role.DECISION_MAKER), credential,
                      frozenset((g.role, g.administration) for g in grants if g.role in SCOPED_ROLES))

@@ -226,20 +226,20 @@ def record_changes(session, event) -> None:
     It runs in the change's transaction, so a notification exists exactly when its
     change was committed. The person who made the change is not told of tasks it opened.
     """
+    gate = GATE_TASKS.get(event.element_id) if event.action == "task_completed" else None
+    decision = event.submitted.get(gate.decision_field) if gate is not None else None
+    news = gate is not None and (gate.logged is None or decision in gate.logged)  # a pilot round is no decision
+    if not event.tasks_opened and not news:
+        return  # nothing to tell: no statement at all
     started_by, owner, administration, title = session.execute(
         select(ProcessInstance.started_by, owner_column, Initiative.administration, Initiative.title)
         .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
         .where(ProcessInstance.id == event.instance_id)).one()
     rows = []
-    opened = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == event.instance_id, HumanTask.state == "open", HumanTask.created_at == event.at))
-    for task in opened:
+    for task in event.tasks_opened:
         params = _task_params(task, title, event.instance_id)
         rows += [_notification(task.id, user, Kind.TASK_AVAILABLE, event.at, params, task.id)
                  for user in _may_work_on(session, task, owner, administration) if user != event.actor]
-    gate = GATE_TASKS.get(event.element_id) if event.action == "task_completed" else None
-    decision = event.submitted.get(gate.decision_field) if gate is not None else None
-    news = gate is not None and (gate.logged is None or decision in gate.logged)  # a pilot round is no decision
     if news and started_by not in (None, event.actor):  # one's own decision is not news
         rows.append(_notification(f"{event.instance_id}:{event.element_id}:{event.at.isoformat()}", started_by,
                                   Kind.DECISION, event.at, {

@@ -8,7 +8,7 @@ import statistics
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, union_all
+from sqlalchemy import bindparam, func, or_, select, text, union_all
 from sqlalchemy.orm import defer
 
 from application import accounts
@@ -170,13 +170,16 @@ def administration_of(session, instance_id: str) -> str | None:
 owner_column = func.coalesce(Initiative.owner, ProcessInstance.started_by)
 
 
+# Built once (statements of every request): SQLAlchemy then neither builds nor keys them again.
+_TASK_CONTEXT = (select(HumanTask, owner_column, Initiative.administration, Initiative.title)
+                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                 .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
+                 .where(HumanTask.id == bindparam("task_id")))
+
+
 def task_context(session, task_id: str):
     """The task with what the role rules need: its initiative's owner, administration and title."""
-    return session.execute(
-        select(HumanTask, owner_column, Initiative.administration, Initiative.title)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .outerjoin(Initiative, Initiative.instance_id == HumanTask.instance_id)
-        .where(HumanTask.id == task_id)).first()
+    return session.execute(_TASK_CONTEXT, {"task_id": task_id}).first()
 
 
 def inbox(session, principal, *, scope="inbox", lane=None, instance_id=None, due_before=None, limit=50,

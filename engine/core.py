@@ -133,7 +133,7 @@ class Engine:
         data = data or {}
         with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
-            definition = queries.definition(session, process_key, version)
+            definition = self.runtime.remember(queries.definition(session, process_key, version))
             spec_json = self.runtime.spec_json(session, definition)
             workflow = new_workflow(spec_json)
             starts = start_messages(spec_json)
@@ -154,24 +154,31 @@ class Engine:
             row = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, business_key=business_key,
                                   status="running", state_json="{}", started_by=actor, started_at=now,
                                   updated_at=now)
-            session.add(row)
-            session.flush()
+            session.add(row)  # inserted with its state when the step is saved: one write
             details = {"process_key": process_key, "version": definition.version}
             details.update({"message": message} if message else {})
             event = self.runtime.save(session, row, definition, workflow, actor=actor, action="started", before={},
+                                      stored=frozenset(),  # a new instance has no rows yet
                                       submitted=data, details=details, with_view=True)
             uow.commit()
         self.runtime.jobs_committed(event.jobs_created)
         return event.view
 
     def complete_task(self, task_id: str, data: dict | None, *, actor: str,
-                      expected_version: int | None = None) -> dict:
-        """Complete a ready user task with form data validated against its schema."""
+                      expected_version: int | None = None, located: tuple[str, str, str | None] | None = None) -> dict:
+        """Complete a ready user task with form data validated against its schema.
+
+        ``located`` is the task's (instance id, element id, scope) when the caller has just
+        read them (the API's access check does), which saves a read before the lock; the
+        task's row is read again under the lock either way.
+        """
         data = data or {}
-        instance_id, element_id, scope = self._locate_task(task_id)
+        instance_id, element_id, scope = located or self._locate_task(task_id)
 
         def change(session, row, workflow):
-            human = session.get(HumanTask, task_id, populate_existing=True)
+            human = session.get(HumanTask, task_id)  # read under the lock: among the open tasks, or now
+            if human is None or human.instance_id != row.id:
+                raise NotFound(f"task {task_id} does not exist in instance {row.id}")
             task = find_task(workflow, task_id)
             if human.state != "open" or task is None or task.state != TaskState.READY:
                 who = f" by {human.completed_by}" if human.completed_by else ""

@@ -24,12 +24,12 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine.tables import HumanTask, Job, Timer
 from engine.workflow import AsyncServiceTask, task_candidates, task_forms
 
-_LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
+LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
 
 
 @dataclass
@@ -56,6 +56,11 @@ def _due_of(task) -> datetime | None:
         if isinstance(d, TimerEventDefinition):
             return TimerEventDefinition.get_datetime(value)
     return None
+
+
+def _waits_for_time(definition) -> bool:
+    definitions = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return any(isinstance(d, TimerEventDefinition) for d in definitions)
 
 
 def _subprocess_path(task) -> list[str]:
@@ -90,7 +95,7 @@ def task_scope(task) -> str | None:
 
 def snapshot(workflow) -> Snapshot:
     snap = Snapshot(completed=workflow.completed)
-    live = [t for t in workflow.get_tasks(state=_LIVE)]
+    live = [t for t in workflow.get_tasks(state=LIVE)]
     for task in live:
         spec = task.task_spec
         if spec.bpmn_id is None:
@@ -140,7 +145,7 @@ def instance_data(workflow, live=None) -> dict:
     """The data an instance currently holds: its live tasks' data, newest last."""
     if workflow.completed:
         return dict(workflow.data)
-    live = live if live is not None else workflow.get_tasks(state=_LIVE)
+    live = live if live is not None else workflow.get_tasks(state=LIVE)
     merged = {}
     top_level = [t for t in live if not isinstance(t.task_spec, SubWorkflowTask)]
     for task in sorted(top_level, key=lambda t: t.last_state_change):
@@ -158,27 +163,66 @@ class Rows:
     tasks: list = field(default_factory=list)
     timers: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
+    opened: list = field(default_factory=list)  # the inbox rows this sync added
 
 
-def current_rows(session, instance_id: str) -> Rows:
+PROJECTIONS = frozenset({"tasks", "timers", "jobs"})
+
+
+def stored_projections(live) -> frozenset[str]:
+    """Which projection tables can hold rows of an instance saved with these live tasks.
+
+    Every save syncs them, so there are no timer rows unless a catching event waits, and
+    no open job rows unless a service task is started (claims, retries and incidents change
+    a job's state, never which jobs are open). A step reads only the others' rows.
+    """
+    kinds = {"tasks"}
+    for task in live:
+        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent) \
+                and _waits_for_time(task.task_spec.event_definition):
+            kinds.add("timers")
+        elif task.state == TaskState.STARTED and isinstance(task.task_spec, AsyncServiceTask):
+            kinds.add("jobs")
+    return frozenset(kinds)
+
+
+# The statements of every step, built once: SQLAlchemy then neither builds nor keys them again.
+_OPEN_TASKS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance"), HumanTask.state == "open")
+_TIMERS = select(Timer).where(Timer.instance_id == bindparam("instance")).order_by(Timer.due_at)
+_OPEN_JOBS = select(Job).where(Job.instance_id == bindparam("instance"), Job.state.in_(OPEN_JOB_STATES))
+
+
+def open_tasks(session, instance_id: str) -> list[HumanTask]:
+    return session.scalars(_OPEN_TASKS, {"instance": instance_id}).all()
+
+
+def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS, tasks=None) -> Rows:
+    """The stored rows of ``kinds`` (the others are known to be none). ``tasks``: the
+    instance's open inbox rows as read earlier in this transaction, under its lock (only
+    ``sync`` adds rows; those a change closed meanwhile no longer count)."""
+    if tasks is not None:
+        tasks = [task for task in tasks if task.state == "open"]
+    elif "tasks" in kinds:
+        tasks = open_tasks(session, instance_id)
     return Rows(
-        tasks=session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                      HumanTask.state == "open")).all(),
-        timers=session.scalars(select(Timer).where(Timer.instance_id == instance_id)
-                               .order_by(Timer.due_at)).all(),
-        jobs=session.scalars(select(Job).where(Job.instance_id == instance_id,
-                                               Job.state.in_(OPEN_JOB_STATES))).all(),
+        tasks=tasks or [],
+        timers=session.scalars(_TIMERS, {"instance": instance_id}).all() if "timers" in kinds else [],
+        jobs=session.scalars(_OPEN_JOBS, {"instance": instance_id}).all() if "jobs" in kinds else [],
     )
 
 
-def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> tuple[dict, Rows]:
+def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies,
+         stored_kinds: frozenset[str] = PROJECTIONS, tasks=None) -> tuple[dict, Rows]:
     """Bring the inbox, timer and job rows of one instance in line with ``snap``.
 
-    Returns what changed, for the audit log (user tasks opened and closed, jobs created
-    and cancelled), and the rows as they now stand, so callers need not read them again.
+    ``stored_kinds``: the tables that may hold rows of the instance (``stored_projections``
+    of its state before the step; none for a new instance); ``tasks``: its inbox rows, if
+    read already (``current_rows``). Returns what changed, for the
+    audit log (user tasks opened and closed, jobs created and cancelled), and the rows as
+    they now stand, so callers need not read them again.
     """
     changes = {"tasks_opened": [], "tasks_closed": [], "jobs_created": [], "jobs_cancelled": []}
-    stored, now_rows = current_rows(session, instance_id), Rows()
+    stored, now_rows = current_rows(session, instance_id, stored_kinds, tasks), Rows()
     ready = {t["id"]: t for t in snap.user_tasks}
     for row in stored.tasks:
         if row.id in ready:
@@ -190,8 +234,9 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies) -> 
             row.state, row.ended_at = "cancelled", now
             changes["tasks_closed"].append(row.element_id)
     for task in ready.values():
-        now_rows.tasks.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
-        session.add(now_rows.tasks[-1])
+        now_rows.opened.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
+        now_rows.tasks.append(now_rows.opened[-1])
+        session.add(now_rows.opened[-1])
         changes["tasks_opened"].append(task["element_id"])
 
     waiting = {t["id"]: t for t in snap.timers}

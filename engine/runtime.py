@@ -18,19 +18,22 @@ from datetime import datetime
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import inspect as inspect_mapper
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, queries
 from engine.compaction import compact, compact_every
 from engine.errors import Busy, Conflict, EngineError, InvalidData, NotFound, Problem, ProcessFailure, StaleVersion
-from engine.projections import instance_data, snapshot, sync
+from engine.projections import LIVE, PROJECTIONS, instance_data, open_tasks, snapshot, stored_projections, sync
 from engine.tables import AuditEntry, BpmnSpec, Job, ProcessDefinition, ProcessInstance
 from engine.workflow import dump_state, load_state, unstorable
 
 log = logging.getLogger(__name__)
 ACTIVE = ("running",)
+DEFINITION_COLUMNS = inspect_mapper(ProcessDefinition).column_attrs
 TERMINAL = ("completed", "terminated")
 
 
@@ -52,6 +55,7 @@ class InstanceChanged:
     scope: str | None = None  # the completed task's scope (for whom it was), if it had one
     submitted: dict = field(default_factory=dict)
     jobs_created: list[str] = field(default_factory=list)
+    tasks_opened: list = field(default_factory=list)  # the inbox rows (HumanTask) this change opened
     view: dict | None = None  # the instance as callers see it, when the caller asked for it
 
 
@@ -165,6 +169,7 @@ class Runtime:
         self.clock = engine_clock
         self.job_observers: list[Callable[[list[str]], None]] = []
         self._spec_cache: dict[str, str] = {}
+        self._definitions: dict[int, ProcessDefinition] = {}
 
     def time(self):
         """Run a block on this engine's clock (timers, due dates and audit times follow it)."""
@@ -194,12 +199,32 @@ class Runtime:
             raise Conflict(f"instance {instance_id} is {row.status}; this needs it {' or '.join(statuses)}")
         return row
 
+    def definition(self, session, definition_id: int) -> ProcessDefinition:
+        """A deployed definition, read once per process: a version is never changed after
+        its deploy, and its row (diagram, form snapshot) is the largest an instance step reads.
+        The copy goes into ``session`` without a query, so later ``session.get`` finds it."""
+        cached = self._definitions.get(definition_id)
+        if cached is None:
+            return self.remember(session.get(ProcessDefinition, definition_id))
+        return session.merge(cached, load=False)
+
+    def remember(self, definition: ProcessDefinition) -> ProcessDefinition:
+        """Keep a copy of a definition just read, for ``definition``; returns the one read."""
+        if definition.id not in self._definitions:
+            cached = ProcessDefinition(**{c.key: getattr(definition, c.key) for c in DEFINITION_COLUMNS})
+            make_transient_to_detached(cached)  # belongs to no session: each step merges its own copy
+            self._definitions[definition.id] = cached
+        return definition
+
     def load(self, session, row: ProcessInstance):
-        definition = session.get(ProcessDefinition, row.definition_id)
+        definition = self.definition(session, row.definition_id)
         return load_state(row.state_json, self.spec_json(session, definition)), definition
 
-    def save(self, session, row, definition, workflow, *, actor, action, before: dict,
-             element_id=None, submitted=None, details=None, scope=None, with_view: bool = False) -> InstanceChanged:
+    def save(self, session, row, definition, workflow, *, actor, action, before: dict, stored=PROJECTIONS,
+             tasks=None, element_id=None, submitted=None, details=None, scope=None,
+             with_view: bool = False) -> InstanceChanged:
+        """``stored``: the projection tables that may hold the instance's rows before this step;
+        ``tasks``: its open inbox rows, when read at the start of the step."""
         now = clock.now()
         with diagram_code(element_id):
             compact(workflow)
@@ -208,7 +233,10 @@ class Runtime:
                 state_json = dump_state(workflow)
             except (TypeError, ValueError) as exc:
                 raise _unstorable_failure(workflow, exc) from exc
-        changes, rows = sync(session, row.id, snap, now, self.operations)
+        if row in session.new:  # a new instance is inserted with its state, before the rows that refer to it
+            row.state_json, row.updated_at = state_json, now
+            session.flush()
+        changes, rows = sync(session, row.id, snap, now, self.operations, stored, tasks)
         row.state_json = state_json
         row.updated_at = now
         if snap.completed and row.status in ACTIVE:
@@ -230,6 +258,7 @@ class Runtime:
             status=row.status, action=action, actor=actor, at=now, data=snap.data,
             active_elements=snap.active_elements, end_element=row.end_element, element_id=element_id,
             scope=scope, submitted=submitted or {}, jobs_created=changes["jobs_created"],
+            tasks_opened=rows.opened,
         )
         for listener in self.listeners:
             try:
@@ -297,13 +326,16 @@ class Runtime:
         with self.time(), self.db.unit_of_work(write=True) as uow:
             session = uow.session
             row = self.lock(session, instance_id, expected_version, statuses, skip_locked)
+            tasks = open_tasks(session, row.id)  # in the session: a completion finds its task without a query
             with diagram_code(element_id):
                 workflow, definition = self.load(session, row)
-                before = instance_data(workflow)
+                live = workflow.get_tasks(state=LIVE)
+                before, stored = instance_data(workflow, live), stored_projections(live)
                 details = change(session, row, workflow) or {}
                 if row.status in ACTIVE:
                     advance(workflow)
             event = self.save(session, row, definition, workflow, actor=actor, action=action, before=before,
+                              stored=stored, tasks=tasks,
                               element_id=element_id, submitted=submitted, details=details, scope=scope,
                               with_view=with_view)
             uow.commit()

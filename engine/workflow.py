@@ -271,6 +271,15 @@ class EngineWorkflowConverter(BpmnWorkflowConverter):
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
+    def state_to_dict(self, workflow) -> dict:
+        """``to_dict`` without the specs, which belong to the definition, not the instance
+        (converting them only to drop them was four fifths of a save of the innovation diagram)."""
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["typename"] = self.typename
+        return dct
+
 
 def start_messages(spec_json: str) -> list[str | None]:
     """Per start event of a process: the message it waits for, or None if it starts by itself."""
@@ -335,6 +344,7 @@ def _build_serializer():
 
 SERIALIZER, _REGISTRY = _build_serializer()
 _ENCODER = create_encoder(_REGISTRY)
+_STATE = EngineWorkflowConverter(EngineWorkflow, _REGISTRY)  # registered again: the same rule, and a handle on it
 
 
 def dump_spec(spec, subprocess_specs: dict) -> str:
@@ -374,11 +384,9 @@ def dump_state(workflow: EngineWorkflow) -> str:
     """Instance state without the spec (the fast encoder path ``serialize_json`` uses)."""
     _REGISTRY._encoder_mode = True
     try:
-        state = SERIALIZER.to_dict(workflow)
+        state = _STATE.state_to_dict(workflow)
     finally:
         _REGISTRY._encoder_mode = False
-    state.pop("spec")
-    state.pop("subprocess_specs")
     state[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return json.dumps(state, cls=_ENCODER)
 

@@ -186,7 +186,7 @@ def project_initiative(session, event) -> None:
     """Engine listener: create or update the initiatives row for an innovation instance."""
     if event.process_key != PROCESS_KEY:
         return
-    row = session.get(Initiative, event.instance_id)
+    row = None if event.action == "started" else session.get(Initiative, event.instance_id)  # none yet at a start
     if row is None:
         if event.action != "started":
             return
