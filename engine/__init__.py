@@ -44,6 +44,7 @@ from engine.tables import (
     Job,
     ProcessDefinition,
     ProcessInstance,
+    TaskDueDefault,
     Timer,
     UtcDateTime,
 )
@@ -61,5 +62,5 @@ __all__ = [
     "MalformedJson", "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound", "OPEN_JOBS", "OperationContext",
     "OperationRegistry", "PLUGIN_GROUP", "PluginError", "PluginHost", "Problem", "ProcessDefinition",
     "ProcessFailure", "ProcessInstance", "RetryPolicy", "ScriptLimits", "script_helpers", "set_script_limits",
-    "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer", "UtcDateTime",
+    "StaleVersion", "SystemClock", "TaskDueDefault", "task_view", "TaskStatus", "Timer", "UtcDateTime",
 ]

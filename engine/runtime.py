@@ -208,7 +208,7 @@ class Runtime:
                 state_json = dump_state(workflow)
             except (TypeError, ValueError) as exc:
                 raise _unstorable_failure(workflow, exc) from exc
-        changes, rows = sync(session, row.id, snap, now, self.operations)
+        changes, rows = sync(session, row.id, definition.process_key, snap, now, self.operations)
         row.state_json = state_json
         row.updated_at = now
         if snap.completed and row.status in ACTIVE:
