@@ -27,6 +27,10 @@ ABORTERS = (Role.ADMIN, Role.COORDINATOR)
 ASSESSORS = (Role.COORDINATOR,)  # assess the criteria again before beslut pengar (innovationsledare)
 HOLD_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER, Role.DECISION_MAKER)  # initiatives on hold
 OPERATORS = (Role.ADMIN,)  # suspend, resume, terminate, migrate, jobs, queues, stats
+OWNERS = (Role.IDEA_OWNER,)  # Mina initiativ: one's own initiatives
+DECIDERS = (Role.DECISION_MAKER, Role.MANAGER)  # their administration's decisions and budget
+PIPELINE_READERS = (Role.COORDINATOR, Role.ADMIN)  # the pipeline of their administrations (admins: all)
+DUE_SETTERS = (Role.PROCESS_OWNER, Role.ADMIN)  # default due dates of user tasks
 
 
 class AccessDenied(Exception):

@@ -61,6 +61,8 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_window_seconds: int = 15 * 60
+    # The coordinators' pipeline marks an active initiative stuck after this many days without a change.
+    stuck_days: int = 14
 
     @property
     def embedded(self) -> bool:
@@ -74,7 +76,8 @@ class Settings:
             value = environ.get(name, "").strip().lower()
             return default if not value else value in ("1", "true", "yes", "on")
         number = {name: int(environ[key]) for name, key in (
-            ("smtp_port", "SMTP_PORT"), ("mail_attempts", "MAIL_ATTEMPTS"), ("digest_hour", "DIGEST_HOUR"))
+            ("smtp_port", "SMTP_PORT"), ("mail_attempts", "MAIL_ATTEMPTS"), ("digest_hour", "DIGEST_HOUR"),
+            ("stuck_days", "STUCK_DAYS"))
             if environ.get(key)}
         if environ.get("SMTP_TLS", "starttls") not in TLS_MODES:
             raise ValueError(f"SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {environ['SMTP_TLS']!r}")

@@ -38,6 +38,12 @@ class Client:
     def post(self, path, **kw):
         return self.flask.post(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def put(self, path, **kw):
+        return self.flask.put(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, path, **kw):
+        return self.flask.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
 
 @pytest.fixture
 def app(web_service, engine):
