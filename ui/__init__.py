@@ -13,7 +13,18 @@ from flask import Flask
 from application.settings import Settings
 from ui import auth, sso  # noqa: F401  (sign-in, logout, home; like the views, they add their routes to bp)
 from ui.blueprint import bp
-from ui.views import dashboard, inbox, mappings, modeler, monitor, notifications, public, tokens, users  # noqa: F401
+from ui.views import (  # noqa: F401
+    dashboard,
+    inbox,
+    mappings,
+    modeler,
+    monitor,
+    notifications,
+    overviews,
+    public,
+    tokens,
+    users,
+)
 
 
 def register_ui(app: Flask, settings: Settings | None = None) -> None:

@@ -436,9 +436,9 @@ const scenarios = {
     await kim.fill('#new', config.newPassword);
     await kim.fill('#repeat', config.newPassword);
     await navigate(kim, 'form[action="/account/password"] button[type=submit]');
-    expect(kim.url().endsWith('/inbox'), 'the password change did not lead on: ' + kim.url());
+    expect(kim.url().endsWith('/pipeline'), 'the password change did not lead to her pipeline: ' + kim.url());
     report.flash = await text(kim, '.flash');
-    await audit(kim, 'inbox after the change');
+    await audit(kim, 'pipeline after the change');
   },
 
   async save(page) {
