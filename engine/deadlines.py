@@ -9,7 +9,7 @@ becomes ready: a later change of a default or of the clock does not move open wo
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -21,6 +21,7 @@ from engine.tables import AuditEntry, ProcessDefinition, TaskDueDefault
 
 DUE_IN = "dueIn"  # the user task property
 _KEPT = "due_in_at"  # where a ready task keeps the date its dueIn gave
+MAX_SPAN = timedelta(days=100 * 365)  # a longer duration is a typo, and far enough would overflow a date
 _NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
        "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 
@@ -29,7 +30,19 @@ def duration_problem(text) -> str | None:
     """Why ``text`` is not an ISO 8601 duration a due date can be counted with, or None."""
     if isinstance(text, str) and len(text) > TaskDueDefault.duration.type.length:
         return "is too long for a duration"
-    return clock.timer_value_problem("timeDuration", text)
+    problem = clock.timer_value_problem("timeDuration", text)
+    if problem is None and _upper_days(text) > MAX_SPAN.days:
+        problem = f"gave {text.strip()!r}, which is longer than {MAX_SPAN.days // 365} years"
+    return problem
+
+
+def _upper_days(text: str) -> float:
+    """At least as many days as the duration spans, read off its parts without a calendar (the
+    library counts months one by one, so P999999999M must be refused before it is counted)."""
+    parts = TimerEventDefinition.parse_iso_duration(text.strip())
+    return (parts.get("years", 0) * 366 + parts.get("months", 0) * 31 + parts.get("weeks", 0) * 7
+            + parts.get("days", 0) + parts.get("hours", 0) / 24 + parts.get("minutes", 0) / 1440
+            + parts.get("seconds", 0) / 86400)
 
 
 def after(start: datetime, duration: str) -> datetime:
