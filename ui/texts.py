@@ -164,6 +164,8 @@ TEXT: dict[str, tuple[str, str]] = {
                          "{stuck} stuck, {overdue} with overdue steps."),
     "pipeline.stuck": ("Fastnat: {days} dagar utan förändring", "Stuck: {days} days without a change"),
     "due.title": ("Förfallodagar", "Due dates"),
+    "modeler.due_dates": ("En uppgift utan dueIn eller timer i diagrammet kan få en standardtid:",
+                          "A task without dueIn or a timer in the diagram can be given a default:"),
     "due.intro": ("När en uppgift ska vara klar anges i diagrammet (egenskapen dueIn, t.ex. P14D, eller en "
                   "timer på uppgiften). För uppgifter där diagrammet inte anger något kan du ange en "
                   "standardtid här. Den gäller uppgifter som öppnas från och med nu.",

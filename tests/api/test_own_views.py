@@ -101,6 +101,14 @@ def test_a_gate_is_due_by_its_dueIn_and_overdue_after_it(api, engine, clock):
     assert mine["overdue"] and mine["next_steps"][0]["overdue"]
 
 
+def test_each_paying_administrations_money_decision_is_due_by_the_gates_dueIn(api, engine, clock):
+    flow = ApiInitiative(api, engine, clock)
+    flow.to_money_gate([("SOF", 100_000), ("MF", 50_000)])
+    opened = clock.now()
+    for decider in ("frida", "mf_boss"):
+        assert at(flow.task(decider, "beslut_pengar")["due_at"]) == opened + timedelta(days=21)
+
+
 def test_a_boundary_timer_gives_the_due_date(api, engine, clock):
     flow = ApiInitiative(api, engine, clock)
     flow.screen()
