@@ -16,14 +16,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import select
 
 from engine import clock
+from engine.assignment import BPMN, SPIFF
 from engine.errors import InvalidData, NotFound, Problem
 from engine.tables import AuditEntry, ProcessDefinition, TaskDueDefault
 
 DUE_IN = "dueIn"  # the user task property
 _KEPT = "due_in_at"  # where a ready task keeps the date its dueIn gave
 MAX_SPAN = timedelta(days=100 * 365)  # a longer duration is a typo, and far enough would overflow a date
-_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+_NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
 
 def duration_problem(text) -> str | None:

@@ -449,16 +449,20 @@ const scenarios = {
     report.overflow = {};
     const roles = [['ada', 'my initiatives'], ['frida', 'my administration'], ['ivar', 'pipeline'],
       ['admin', 'portfolio']];
-    for (const width of [1280, 390]) {
-      for (const [name, label] of roles) {
-        const page = await user(name, undefined, { width, height: 844 });
-        report.landed[name] = new URL(page.url()).pathname;
+    for (const [name, label] of roles) {
+      const page = await user(name, undefined, { width: 1280, height: 844 });
+      report.landed[name] = new URL(page.url()).pathname;
+      for (const width of [1280, 390]) {
+        if (width !== 1280) {
+          await page.setViewportSize({ width, height: 844 });
+          await page.reload();
+        }
         await audit(page, `${label} at ${width}`);
         report.text[`${name}@${width}`] = await page.locator('main').innerText();
         report.overflow[`${name}@${width}`] = await page.evaluate(
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-        await page.context().close();
       }
+      await page.context().close();
     }
     const owner = await user('owner', undefined, { width: 390, height: 844 });
     await owner.goto(config.url + '/due-dates');
