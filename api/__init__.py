@@ -13,10 +13,12 @@ from api import auth, errors
 from api.resources import (
     close_reader,
     definitions,
+    due_dates,
     holds,
     instances,
     messages,
     operations,
+    overviews,
     public,
     publications,
     stats,
@@ -32,7 +34,8 @@ from engine import EngineError
 SWAGGER_ASSETS = ROOT / "web" / "node_modules" / "swagger-ui-dist"
 # Every resource but the public database (and its WordPress shape) needs a bearer token (so do the documentation's
 # assets not: they are flask-smorest's own blueprint and a plain route).
-SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system, holds, publications)
+SIGNED_IN = (definitions, instances, messages, tasks, operations, stats, system, holds, publications, overviews,
+             due_dates)
 
 
 class ServiceApi(Api):

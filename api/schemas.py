@@ -339,6 +339,95 @@ class BudgetContext(Strict):
     refusal = fields.String(allow_none=True, metadata={"description": "why the last reservation was refused"})
 
 
+class NextStep(Strict):
+    task_id = fields.String()
+    element_id = fields.String()
+    name = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True, metadata={"description": "who holds it, if someone has taken it"})
+    roles = fields.List(fields.String(), metadata={"description": "the roles it waits for (the task's candidates)"})
+    users = fields.List(fields.String(), metadata={"description": "users it names besides"})
+    administration = fields.String(allow_none=True, metadata={"description": "for which administration"})
+    due_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class InitiativeWork(Strict):
+    id = fields.String()
+    title = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    administration = fields.String(allow_none=True)
+    phase = fields.String(allow_none=True)
+    status = fields.String()
+    started_at = fields.String(allow_none=True)
+    updated_at = fields.String(allow_none=True, metadata={"description": "its last change"})
+    next_steps = fields.List(fields.Nested(NextStep), metadata={"description": "its open tasks, soonest due first"})
+    overdue = fields.Boolean(metadata={"description": "an open task is past its due date"})
+
+
+class OwnInitiative(InitiativeWork):
+    decisions = fields.List(fields.Nested(Decision), metadata={"description": "the decision log, oldest first"})
+
+
+class AwaitingDecision(InitiativeWork):
+    step = fields.Nested(NextStep, metadata={"description": "the task that waits for the administration"})
+
+
+class AdministrationOverview(Strict):
+    administration = fields.String()
+    awaiting = fields.List(fields.Nested(AwaitingDecision))
+    budget = fields.List(fields.Nested(BudgetPosition), metadata={"description": "the innovation budget per year"})
+
+
+class AdministrationQuery(Query):
+    administration = fields.String(validate=fits(Initiative.administration))
+
+
+class PipelineInitiative(InitiativeWork):
+    idle_days = fields.Integer(metadata={"description": "whole days since its last change"})
+    stuck = fields.Boolean(metadata={"description": "active and unchanged for stuck_days days or more"})
+
+
+class PipelinePhase(Strict):
+    phase = fields.String(allow_none=True)
+    initiatives = fields.List(fields.Nested(PipelineInitiative))
+
+
+class Pipeline(Strict):
+    administrations = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "the administrations shown; null: all (an admin)"})
+    stuck_days = fields.Integer()
+    phases = fields.List(fields.Nested(PipelinePhase), metadata={"description": "in the model's order"})
+    stuck = fields.Integer()
+    overdue = fields.Integer()
+
+
+class DueTask(Strict):
+    element_id = fields.String()
+    name = fields.String(allow_none=True)
+    due_in = fields.String(allow_none=True, metadata={"description": "the diagram's dueIn (ISO 8601 duration)"})
+    timer = fields.Boolean(metadata={"description": "a timer on the task's boundary gives a due date"})
+    default = fields.String(allow_none=True, metadata={"description": "the process owner's default duration"})
+
+
+class DueDates(Strict):
+    process_key = fields.String()
+    version = fields.Integer()
+    tasks = fields.List(fields.Nested(DueTask))
+
+
+class DueDefaultArgs(Strict):
+    duration = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
+        "description": "ISO 8601 duration from when the task opens, e.g. P14D"})
+
+
+class DueDefault(Strict):
+    process_key = fields.String()
+    element_id = fields.String()
+    duration = fields.String()
+    set_by = fields.String()
+    set_at = fields.String()
+
+
 class OnHold(Strict):
     id = fields.String()
     title = fields.String(allow_none=True)

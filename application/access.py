@@ -29,6 +29,10 @@ HOLD_READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROCESS_OWNER, Role.DECISION_
 OPERATORS = (Role.ADMIN,)  # suspend, resume, terminate, migrate, jobs, queues, stats
 PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)  # review and publish the public record (coordinators: in their scope)
 TERM_EDITORS = (Role.ADMIN,)  # the public database's vocabularies
+OWNERS = (Role.IDEA_OWNER,)  # Mina initiativ: one's own initiatives
+DECIDERS = (Role.DECISION_MAKER, Role.MANAGER)  # their administration's decisions and budget
+PIPELINE_READERS = (Role.COORDINATOR, Role.ADMIN)  # the pipeline of their administrations (admins: all)
+DUE_SETTERS = (Role.PROCESS_OWNER, Role.ADMIN)  # default due dates of user tasks
 
 
 class AccessDenied(Exception):

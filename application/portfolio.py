@@ -61,8 +61,14 @@ def with_initiative(session, detail: dict) -> dict:
             "initiative_status": initiative and initiative.status,
             "assessment": assessment_to_dict(record.assessment) if record and record.assessment else None,
             "assessments": [assessment_to_dict(a) for a in record.assessments] if record else [],
-            "decisions": [{**decision_to_dict(d), "administration": d.administration or record.administration}
-                          for d in record.gate_decisions] if record else []}
+            "decisions": decision_log(record) if record else []}
+
+
+def decision_log(record) -> list[dict]:
+    """The record's decisions, each with the administration it was taken for (the initiative's
+    own unless it was one administration's share)."""
+    return [{**decision_to_dict(d), "administration": d.administration or record.administration}
+            for d in record.gate_decisions]
 
 
 def _page(session, ids_query, page: int, page_size: int) -> tuple[int, list[str]]:

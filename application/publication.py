@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from application import access
 from application.access import PUBLISHERS, TERM_EDITORS
@@ -314,18 +314,6 @@ def consent(engine, principal: Principal, initiative_id: str) -> dict:
         return {"id": initiative_id, "title": initiative.title, "name": record.idea_owner.name,
                 "name_consent": given, "may_give": owner, "published": bool(row and row.state == PUBLISHED),
                 "public_name": (row.record or {}).get("idea_owner") if row and row.state == PUBLISHED else None}
-
-
-def initiatives_of(session, username: str) -> list[dict]:
-    """The initiatives a person submitted or owns (their page for consent starts here)."""
-    rows = session.execute(
-        select(Initiative.instance_id, Initiative.title, Initiative.status, Publication.state)
-        .join(ProcessInstance, ProcessInstance.id == Initiative.instance_id)
-        .outerjoin(Publication, Publication.id == Initiative.instance_id)
-        .where(or_(Initiative.owner == username, ProcessInstance.started_by == username))
-        .order_by(Initiative.started_at.desc()))
-    return [{"id": i, "title": title, "status": status, "published": state == PUBLISHED}
-            for i, title, status, state in rows]
 
 
 def set_consent(engine, principal: Principal, initiative_id: str, given: bool) -> dict:

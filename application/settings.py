@@ -64,6 +64,8 @@ class Settings:
     # The public database's contact: each administration's innovationsledare by a functional
     # mailbox, never a person; {code} is the administration's code in lower case.
     public_contact_email: str = "innovation.{code}@helsingborg.se"
+    # The coordinators' pipeline marks an active initiative stuck after this many days without a change.
+    stuck_days: int = 14
 
     @property
     def embedded(self) -> bool:
@@ -77,7 +79,8 @@ class Settings:
             value = environ.get(name, "").strip().lower()
             return default if not value else value in ("1", "true", "yes", "on")
         number = {name: int(environ[key]) for name, key in (
-            ("smtp_port", "SMTP_PORT"), ("mail_attempts", "MAIL_ATTEMPTS"), ("digest_hour", "DIGEST_HOUR"))
+            ("smtp_port", "SMTP_PORT"), ("mail_attempts", "MAIL_ATTEMPTS"), ("digest_hour", "DIGEST_HOUR"),
+            ("stuck_days", "STUCK_DAYS"))
             if environ.get(key)}
         contact = environ.get("PUBLIC_CONTACT_EMAIL") or cls.public_contact_email
         try:

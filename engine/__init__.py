@@ -45,6 +45,7 @@ from engine.tables import (
     Job,
     ProcessDefinition,
     ProcessInstance,
+    TaskDueDefault,
     Timer,
     UtcDateTime,
 )
@@ -62,5 +63,6 @@ __all__ = [
     "load_plugins", "loads_json", "MalformedJson", "ManualClock", "MAX_DEPTH", "MAX_STRING_LENGTH", "NotFound",
     "OPEN_JOBS", "OperationContext", "OperationRegistry", "PLUGIN_GROUP", "PluginError", "PluginHost", "Problem",
     "ProcessDefinition", "ProcessFailure", "ProcessInstance", "RetryPolicy", "ScriptLimits", "script_helpers",
-    "set_script_limits", "StaleVersion", "SystemClock", "task_view", "TaskStatus", "Timer", "UtcDateTime",
+    "set_script_limits", "StaleVersion", "SystemClock", "TaskDueDefault", "task_view", "TaskStatus", "Timer",
+    "UtcDateTime",
 ]

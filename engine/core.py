@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, func, select
 
 from engine import clock as engine_clock
-from engine import deployments, forms, queries, scheduling, versions
+from engine import deadlines, deployments, forms, queries, scheduling, versions
 from engine.bundles import BUNDLE_SUFFIXES, Deployed
 from engine.errors import Conflict, DeploymentRejected, NotFound
 from engine.jobs import Jobs
@@ -373,6 +373,24 @@ class Engine:
             old, new = (queries.definition_by_id(uow.session, i) for i in (old_id, new_id))
             return {"from": definition_view(old), "to": definition_view(new),
                     **versions.diff(old.bpmn_xml, new.bpmn_xml)}
+
+    # -- due dates ---------------------------------------------------------------------
+    def due_dates(self, process_key: str) -> dict:
+        """The user tasks of a process's newest version: what its diagram says of their due date
+        (``due_in``, ``timer``) and the process owner's ``default`` for them."""
+        with self.db.unit_of_work() as uow:
+            definition = queries.definition(uow.session, process_key, None)
+            defaults = deadlines.defaults_for(uow.session, process_key)
+            return {"process_key": process_key, "version": definition.version,
+                    "tasks": [{**task, "default": defaults.get(task["element_id"])}
+                              for task in deadlines.user_tasks(definition.bpmn_xml)]}
+
+    def set_due_default(self, process_key: str, element_id: str, duration: str | None, *, actor: str) -> dict | None:
+        """Set (None: remove) the default due date of a user task; it applies to tasks opening from now on."""
+        with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
+            result = deadlines.set_default(uow.session, process_key, element_id, duration, actor=actor)
+            uow.commit()
+            return result
 
     def job_list(self, states=("pending", "running", "incident"), limit: int = 100) -> list[dict]:
         with self.db.unit_of_work() as uow:

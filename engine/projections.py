@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 
+from engine import deadlines
 from engine.tables import HumanTask, Job, Timer
 from engine.workflow import AsyncServiceTask, task_candidates, task_forms
 
@@ -127,11 +128,12 @@ def snapshot(workflow) -> Snapshot:
             "lane": task.task_spec.lane, "scope": task_scope(task), "form": form, "ui_form": ui_form,
             "split_id": str(task.parent.id), "candidate_groups": HumanTask.joined(candidates["candidate_groups"]),
             "candidate_users": HumanTask.joined(candidates["candidate_users"]), "assignee": candidates["assignee"],
+            "due_at": deadlines.diagram_due_in(task),
         })
-    for user_task in snap.user_tasks:
+    for user_task in snap.user_tasks:  # the diagram's due date: the earlier of dueIn and a boundary timer
         split_id = user_task.pop("split_id")
-        deadlines = [t["due_at"] for t in snap.timers if t["boundary_of"] == split_id]
-        user_task["due_at"] = min(deadlines) if deadlines else None
+        dates = [t["due_at"] for t in snap.timers if t["boundary_of"] == split_id] + [user_task["due_at"]]
+        user_task["due_at"] = min((d for d in dates if d is not None), default=None)
     snap.data = instance_data(workflow, live)
     if workflow.completed:
         ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
@@ -211,9 +213,10 @@ def current_rows(session, instance_id: str, kinds: frozenset[str] = PROJECTIONS,
     )
 
 
-def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies,
+def sync(session, instance_id: str, process_key: str, snap: Snapshot, now: datetime, policies,
          stored_kinds: frozenset[str] = PROJECTIONS, tasks=None) -> tuple[dict, Rows]:
-    """Bring the inbox, timer and job rows of one instance in line with ``snap``.
+    """Bring the inbox, timer and job rows of one instance in line with ``snap``; a task that
+    opens with no due date from its diagram gets its process owner's default, if any.
 
     ``stored_kinds``: the tables that may hold rows of the instance (``stored_projections``
     of its state before the step; none for a new instance); ``tasks``: its inbox rows, if
@@ -227,12 +230,24 @@ def sync(session, instance_id: str, snap: Snapshot, now: datetime, policies,
     for row in stored.tasks:
         if row.id in ready:
             ready[row.id].pop("assignee")  # the diagram's assignee is the first holder, not a standing one
+            if ready[row.id]["due_at"] is None:  # a default's date was fixed when the task opened
+                ready[row.id].pop("due_at")
             for column, value in ready.pop(row.id).items():  # a migrated task's new name, lane and form too
                 setattr(row, column, value)
             now_rows.tasks.append(row)
         else:
             row.state, row.ended_at = "cancelled", now
             changes["tasks_closed"].append(row.element_id)
+    undated = [t for t in ready.values() if t["due_at"] is None]
+    defaults = deadlines.defaults_for(session, process_key) if undated else {}
+    for task in undated:
+        if task["element_id"] in defaults:
+            task["due_at"] = deadlines.after(now, defaults[task["element_id"]])
+    undated = [t for t in ready.values() if t["due_at"] is None]
+    defaults = deadlines.defaults_for(session, process_key) if undated else {}
+    for task in undated:
+        if task["element_id"] in defaults:
+            task["due_at"] = deadlines.after(now, defaults[task["element_id"]])
     for task in ready.values():
         now_rows.opened.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
         now_rows.tasks.append(now_rows.opened[-1])

@@ -236,7 +236,7 @@ class Runtime:
         if row in session.new:  # a new instance is inserted with its state, before the rows that refer to it
             row.state_json, row.updated_at = state_json, now
             session.flush()
-        changes, rows = sync(session, row.id, snap, now, self.operations, stored, tasks)
+        changes, rows = sync(session, row.id, definition.process_key, snap, now, self.operations, stored, tasks)
         row.state_json = state_json
         row.updated_at = now
         if snap.completed and row.status in ACTIVE:

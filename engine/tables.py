@@ -143,6 +143,17 @@ class HumanTask(Base):
         return column.contains(f",{name},", autoescape=True)
 
 
+class TaskDueDefault(Base):
+    """A process owner's due date for a user task whose diagram gives none (engine/deadlines.py)."""
+
+    __tablename__ = "task_due_defaults"
+    process_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    duration: Mapped[str] = mapped_column(String(40))  # ISO 8601, e.g. P14D
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime]
+
+
 class Timer(Base):
     """Waiting timer events; a scheduler reads only due rows."""
 

@@ -27,7 +27,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine import assignment, bundles, camunda, clock, dmn
+from engine import assignment, bundles, camunda, clock, deadlines, dmn
 from engine.errors import InvalidData, Problem
 from engine.expressions import SUPPORTED, Refused, translate
 from engine.forms import loads as load_form
@@ -165,6 +165,7 @@ def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str, 
     problems += _reference_problems(root)
     problems += _operation_problems(root, operations)
     problems += _assignment_problems(root, groups)
+    problems += [_problem(node, message) for node, message in deadlines.problems(root)]
     form_problems, found_forms = _form_problems(root, forms)
     camunda_problems, camunda_forms = _camunda_form_problems(root)
     return root, problems + form_problems + camunda_problems, {**found_forms, **camunda_forms}

@@ -21,6 +21,7 @@ from ui.views import (  # noqa: F401
     monitor,
     notifications,
     open_data,
+    overviews,
     public,
     publication,
     tokens,

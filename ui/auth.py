@@ -21,7 +21,18 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from werkzeug.exceptions import BadRequest
 
 from application import access, accounts, signin
-from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS, TERM_EDITORS
+from application.access import (
+    DECIDERS,
+    DUE_SETTERS,
+    HOLD_READERS,
+    INSTANCE_READERS,
+    MODEL_READERS,
+    OPERATORS,
+    OWNERS,
+    PIPELINE_READERS,
+    STARTERS,
+    TERM_EDITORS,
+)
 from application.settings import Settings
 from innovation.model import LANE_ROLES, Role
 from ui import i18n
@@ -30,17 +41,28 @@ from ui.i18n import t
 
 NAV = (  # (endpoint, label key, roles that see it; None: everyone logged in)
     ("ui.inbox", "nav.inbox", None),
+    ("ui.my_initiatives", "nav.mine", OWNERS),
+    ("ui.administration", "nav.administration", DECIDERS),
+    ("ui.pipeline", "nav.pipeline", PIPELINE_READERS),
     ("ui.new_initiative", "nav.new", STARTERS),
-    ("ui.my_initiatives", "nav.mine", STARTERS),
     ("ui.instances", "nav.instances", INSTANCE_READERS),
     ("ui.holds", "nav.holds", HOLD_READERS),
     ("ui.activity", "nav.activity", MODEL_READERS),
     ("ui.dashboard", "nav.dashboard", OPERATORS),
     ("ui.modeler", "nav.modeler", MODEL_READERS),
+    ("ui.due_dates", "nav.due_dates", DUE_SETTERS),
     ("ui.tokens", "nav.tokens", None),
     ("ui.users", "nav.users", OPERATORS),
     ("ui.mappings", "nav.mappings", OPERATORS),
     ("ui.terms", "nav.terms", TERM_EDITORS),
+)
+# The page that shows each role its own work, in the order a sign-in lands on them: the first the
+# user's roles open, with links to the others.
+OWN_VIEWS = (
+    ("ui.my_initiatives", "nav.mine", OWNERS),
+    ("ui.administration", "nav.administration", DECIDERS),
+    ("ui.pipeline", "nav.pipeline", (Role.COORDINATOR,)),
+    ("ui.dashboard", "nav.dashboard", OPERATORS),
 )
 # Pages a user whose one-time password must be replaced may still open.
 PASSWORD_CHANGE_OPEN = ("ui.password", "ui.logout")
@@ -112,9 +134,14 @@ def before():
 @bp.app_context_processor
 def template_globals():
     principal = g.get("principal")
-    nav = [(endpoint, label) for endpoint, label, roles in NAV
-           if principal is not None and (roles is None or principal.has(*roles))]
-    return {"lang": i18n.lang(), "principal": principal, "nav": nav}
+    return {"lang": i18n.lang(), "principal": principal, "nav": _open_to(principal, NAV),
+            "own_views": _open_to(principal, OWN_VIEWS)}
+
+
+def _open_to(principal, pages) -> list[tuple[str, str]]:
+    """(endpoint, label) of the pages the user's roles open."""
+    return [(endpoint, label) for endpoint, label, roles in pages
+            if principal is not None and (roles is None or principal.has(*roles))]
 
 
 @bp.app_template_global()
@@ -237,8 +264,9 @@ def home():
     principal = g.principal
     if principal is None:
         return redirect(url_for("ui.public_list"))
-    if principal.has(Role.ADMIN):
-        return redirect(url_for("ui.instances"))
+    own = _open_to(principal, OWN_VIEWS)
+    if own:
+        return redirect(url_for(own[0][0]))
     if principal.has(Role.PROCESS_OWNER) and not principal.has(*LANE_ROLES.values()):
         return redirect(url_for("ui.modeler"))
     return redirect(url_for("ui.inbox"))

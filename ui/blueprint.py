@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, send_from_directory
 from werkzeug.exceptions import HTTPException
 
+from application.portfolio import decision_log
 from engine import EngineError, NotFound
 from ui import i18n
 from ui.paging import page_count
@@ -49,7 +50,7 @@ def security_headers(response):
 
 
 # Functions every template (and imported macro) may call.
-for _helper in (i18n.t, i18n.pick, i18n.term, i18n.decision_term, i18n.number, i18n.when, page_count):
+for _helper in (i18n.t, i18n.pick, i18n.term, i18n.decision_term, i18n.number, i18n.when, page_count, decision_log):
     bp.add_app_template_global(_helper)
 
 

@@ -41,6 +41,9 @@ class Client:
     def put(self, path, **kw):
         return self.flask.put(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def delete(self, path, **kw):
+        return self.flask.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
 
 @pytest.fixture
 def app(web_service, engine):

@@ -28,8 +28,8 @@ function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function user(name, password = config.passwords[name]) {
-  const context = await browser.newContext({ acceptDownloads: true });
+async function user(name, password = config.passwords[name], viewport = undefined) {
+  const context = await browser.newContext({ acceptDownloads: true, ...(viewport ? { viewport } : {}) });
   // Only the service under test: anything else (a CDN, fonts) would be a bug here.
   await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
   // axe is served from the page's own origin, so the UI's Content-Security-Policy stays on.
@@ -235,7 +235,7 @@ const scenarios = {
     report.flash = await text(page, '.flash');
     await audit(page, 'review after publishing');
     const owner = await user('ada');
-    await owner.goto(config.url + '/initiatives/mine');
+    await owner.goto(config.url + '/my-initiatives');
     await audit(owner, 'my initiatives');
     await navigate(owner, `a[href="/initiatives/${config.instance}/public"]`);
     await audit(owner, 'consent');
@@ -474,9 +474,45 @@ const scenarios = {
     await kim.fill('#new', config.newPassword);
     await kim.fill('#repeat', config.newPassword);
     await navigate(kim, 'form[action="/account/password"] button[type=submit]');
-    expect(kim.url().endsWith('/inbox'), 'the password change did not lead on: ' + kim.url());
+    expect(kim.url().endsWith('/pipeline'), 'the password change did not lead to her pipeline: ' + kim.url());
     report.flash = await text(kim, '.flash');
-    await audit(kim, 'inbox after the change');
+    await audit(kim, 'pipeline after the change');
+  },
+
+  // Each role signs in and lands on its own work, on a desktop and on a 390 px wide phone; the
+  // process owner sets a default due date (refused once, then saved) on the due dates page.
+  async ownViews() {
+    report.landed = {};
+    report.text = {};
+    report.overflow = {};
+    const roles = [['ada', 'my initiatives'], ['frida', 'my administration'], ['ivar', 'pipeline'],
+      ['admin', 'portfolio']];
+    for (const [name, label] of roles) {
+      const page = await user(name, undefined, { width: 1280, height: 844 });
+      report.landed[name] = new URL(page.url()).pathname;
+      for (const width of [1280, 390]) {
+        if (width !== 1280) {
+          await page.setViewportSize({ width, height: 844 });
+          await page.reload();
+        }
+        await audit(page, `${label} at ${width}`);
+        report.text[`${name}@${width}`] = await page.locator('main').innerText();
+        report.overflow[`${name}@${width}`] = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      }
+      await page.context().close();
+    }
+    const owner = await user('owner', undefined, { width: 390, height: 844 });
+    await owner.goto(config.url + '/due-dates');
+    await audit(owner, 'due dates at 390');
+    await owner.fill('#due-utforska_behov', 'två veckor');
+    await navigate(owner, 'tr:has(#due-utforska_behov) button[type=submit]');
+    report.dueError = await text(owner, '#due-utforska_behov-error');
+    await audit(owner, 'due dates with an error at 390');
+    await owner.fill('#due-utforska_behov', 'P10D');
+    await navigate(owner, 'tr:has(#due-utforska_behov) button[type=submit]');
+    report.dueFlash = await text(owner, '.flash');
+    report.dueValue = await owner.inputValue('#due-utforska_behov');
   },
 
   async save(page) {

@@ -76,7 +76,7 @@ def open_task(live, token: str, instance_id: str, element_id: str, scope: str = 
 def test_an_admin_creates_a_caseworker_who_is_told_of_her_first_task(service):
     live, smtp = service
     admin = Browser(live.url)
-    assert admin.sign_in("admin", live.passwords["admin"]).url == live.url + "/monitor/instances"
+    assert admin.sign_in("admin", live.passwords["admin"]).url == live.url + "/monitor/dashboard"
     assert 'href="/admin/users"' in admin.get("/admin/users").text
     created = admin.submit("/admin/users", [("username", "kim"), ("display_name", "Kim Karlsson"),
                                             ("email", "kim@helsingborg.se"), ("coordinates_for", "SOF")])
@@ -88,7 +88,7 @@ def test_an_admin_creates_a_caseworker_who_is_told_of_her_first_task(service):
     assert forced.url == live.url + "/account/password"
     assert kim.get("/inbox").url == live.url + "/account/password"  # nothing else until it is changed
     changed = kim.submit("/account/password", {"current": one_time, "new": KIM_PASSWORD, "repeat": KIM_PASSWORD})
-    assert changed.status_code == 200 and changed.url == live.url + "/inbox"
+    assert changed.status_code == 200 and changed.url == live.url + "/pipeline"
     assert Browser(live.url).sign_in("kim", one_time).status_code == 401
 
     ada = live.tokens["ada"]

@@ -54,7 +54,7 @@ def test_the_idea_owner_gives_and_withdraws_consent_on_their_own_page(page, engi
     initiative = _submit(engine)
     publish(engine, initiative)
     ada = page("ada")
-    assert initiative in ada.get("/initiatives/mine").get_data(as_text=True)
+    assert initiative in ada.get("/my-initiatives").get_data(as_text=True)
     assert "Namnet visas inte" in text(ada.get(f"/initiatives/{initiative}/public"))
     ada.post(f"/initiatives/{initiative}/public", data={"name_consent": "yes"})
     assert "Ada Lind" in text(page().get(f"/public/initiatives/{initiative}"))

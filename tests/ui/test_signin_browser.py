@@ -114,7 +114,7 @@ def test_an_admin_creates_a_coordinator_who_replaces_her_one_time_password(node,
     report = run(node, live, "people", screenshot=str(shot), newPassword="kims-eget-långa-lösenord")
     assert report["pages"] == ["login", "users", "users with an error", "users with a new user", "user kim",
                                "user kim with a new password", "login",
-                               "first password change", "inbox after the change"]
+                               "first password change", "pipeline after the change"]
     assert report["takenError"] == "Användarnamnet är upptaget; välj ett annat." and report["takenMarked"] == "true"
     assert "kim\tKim Karlsson\tkim@helsingborg.se\tInnovationsledare" in report["listed"]
     assert report["resetDiffers"] is True

@@ -6,6 +6,8 @@ to the fields.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
 from application import access, decisions, modeling, monitoring, portfolio
@@ -105,8 +107,10 @@ def task(task_id):
     with engine().reading() as session:
         money = decisions.budget_context(engine(), session, allowed)
     version = engine().task_form(task_id)["instance_version"] if shown["status"] == 409 else form["instance_version"]
+    due = form["task"]["due_at"]
+    overdue = bool(due) and datetime.fromisoformat(due) < engine().now()
     return render_template("ui/task.html", task=form["task"], form=shown, context=context, version=version,
-                           money=money), shown["status"]
+                           money=money, overdue=overdue), shown["status"]
 
 
 def _authorized(task_id: str) -> dict:

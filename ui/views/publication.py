@@ -58,14 +58,6 @@ def consent(initiative_id):
     return render_template("ui/consent.html", view=publication.consent(engine(), g.principal, initiative_id))
 
 
-@bp.get("/initiatives/mine")
-def my_initiatives():
-    """The initiatives I submitted or own, each with its page for the public record."""
-    with engine().reading() as session:
-        items = publication.initiatives_of(session, g.principal.username)
-    return render_template("ui/my_initiatives.html", items=items)
-
-
 @bp.route("/public/terms", methods=["GET", "POST"])
 @require(*TERM_EDITORS)
 def terms():
