@@ -27,6 +27,7 @@ run: install
 	$(BIN)/innovation db upgrade
 	$(BIN)/innovation deploy --keep-newer processes/*.bpmn
 	$(BIN)/innovation users bootstrap
+	$(BIN)/innovation demo --seed --if-empty
 	$(BIN)/innovation serve
 
 # The layer contracts (import-linter) and ruff, then every test: what CI runs.
