@@ -28,7 +28,7 @@ run: install
 	$(BIN)/innovation deploy --keep-newer processes/*.bpmn
 	$(BIN)/innovation users bootstrap
 	$(BIN)/innovation demo --seed --if-empty
-	$(BIN)/innovation serve
+	CHECKOUT_WRITABLE=1 $(BIN)/innovation serve
 
 # The layer contracts (import-linter) and ruff, then every test: what CI runs.
 lint: install

@@ -15,7 +15,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from application import monitoring
-from engine import BPMN_NAMESPACES, FormSource, canonical_xml, definition_view, diff_diagrams
+from engine import BPMN_NAMESPACES, FormSource, ProcessDefinition, canonical_xml, definition_view, diff_diagrams
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -169,3 +169,22 @@ def _kept_because(engine, path: Path, deployed_by: str) -> str | None:
                     f"running; {advice}")
         return f"{path}: changed, but {newer}, deployed from elsewhere; not deployed over it; {advice}"
     return None
+
+
+def export_to_checkout(engine, definition_id: int, processes_dir: Path) -> Path:
+    """Write a deployed version into the checkout's processes/ (the file it was last deployed
+    from there, else ``<key>.bpmn``) and note that file as its source, so the next ``make run``
+    sees the checkout holding the running version instead of an older one."""
+    with engine.db.unit_of_work(write=True) as uow:
+        definition = uow.session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise LookupError(f"no deployed version {definition_id}")
+        earlier = [d.source["path"] for d in monitoring.definitions_of(uow.session, definition.process_key)
+                   if d.source]
+        inside = [Path(p).name for p in reversed(earlier) if Path(p).resolve().parent == processes_dir.resolve()]
+        target = processes_dir / (inside[0] if inside else f"{definition.process_key}.bpmn")
+        raw = definition.bpmn_xml.encode("utf-8")
+        target.write_bytes(raw)
+        definition.source = {"path": str(target), "sha256": hashlib.sha256(raw).hexdigest()}
+        uow.commit()
+    return target

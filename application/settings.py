@@ -61,6 +61,9 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_window_seconds: int = 15 * 60
+    # The service runs from a checkout that may be written (``make run``, development): process
+    # owners may then write a deployed version back into processes/ from the modeler's page.
+    checkout_writable: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -89,6 +92,7 @@ class Settings:
                    oidc_scopes=environ.get("OIDC_SCOPES") or cls.oidc_scopes,
                    oidc_label=environ.get("OIDC_LABEL") or cls.oidc_label,
                    behind_https=flag("BEHIND_HTTPS", cls.behind_https),
+                   checkout_writable=flag("CHECKOUT_WRITABLE", cls.checkout_writable),
                    trusted_proxies=int(environ.get("TRUSTED_PROXIES") or 0),
                    base_url=environ.get("BASE_URL") or cls.base_url,
                    smtp_host=environ.get("SMTP_HOST") or None,

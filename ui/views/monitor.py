@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from application import access, monitoring, portfolio
+from application import access, monitoring, narration, portfolio
 from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS
 from engine import Conflict, EngineError, InstanceStatus, JobState
 from innovation.domain.administrations import ADMINISTRATIONS
@@ -62,11 +62,17 @@ def instance(instance_id):
         detail = portfolio.with_initiative(uow.session, detail)
         record = portfolio.initiative_record(uow.session, instance_id)
         states = monitoring.element_states(uow.session, instance_id, detail["status"])
+        _, definition = monitoring.instance_definition(uow.session, instance_id)
         versions = [d.version for d in monitoring.definitions_of(uow.session, detail["process_key"])]
-    page = page_number()
-    shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
+        page = page_number()
+        shown = narration.history(uow.session, instance_id,
+                                  list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE])
+        started_by = narration.display_names(uow.session, [detail["started_by"]])
     return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
-                           states=states, versions=versions, operations=OFFERED.get(detail["status"], ()),
+                           states=states, named=monitoring.named_states(states, definition),
+                           names=monitoring.names(definition), process=definition.name or definition.process_key,
+                           started_by=started_by.get(detail["started_by"], detail["started_by"]),
+                           versions=versions, operations=OFFERED.get(detail["status"], ()),
                            categories=list(AbortCategory),
                            history=shown, history_page={"total": len(history), "page": page,
                                                         "page_size": HISTORY_PAGE})
