@@ -125,7 +125,7 @@ def names(definition: ProcessDefinition) -> dict[str, str]:
 def named_states(states: dict[str, list[str]], definition: ProcessDefinition) -> dict[str, list[str]]:
     """``element_states`` with each element by its name (an unnamed one by its id)."""
     known = names(definition)
-    return {state: [known.get(e, e) for e in elements] for state, elements in states.items()}
+    return {state: sorted(known.get(e, e) for e in elements) for state, elements in states.items()}
 
 
 def instance_context(session, instance_id: str) -> dict:

@@ -215,3 +215,18 @@ def test_modeler_saves_an_untouched_diagram_unchanged(node, live, tmp_path):
     assert report["filename"] == "innovation.bpmn"
     exported = saved.read_text(encoding="utf-8")
     assert canonical(exported) == canonical(original) and _changes(original, exported) == set()
+
+
+def test_pages_speak_the_users_words(node, live):
+    """The earlier answers (every step opened) wrap inside the panel, and they, the instance
+    page and its history show names, labels and sentences: no element id, form key or worker."""
+    from tests.ui.test_words import raw_words
+    instance = live.to_money_gate("Ord som användaren känner igen")
+    task = live.wait_for(instance, "beslut_pengar")
+    report = run(node, live, "words", task=task["id"], instance=instance)
+    assert report["pages"] == ["login", "task with the earlier answers open", "login", "instance with its history"]
+    assert report["cutOff"] == 0
+    assert "Äskade medel" in report["answers"] and "200\xa0000 kr" in report["answers"]
+    assert "Frida (närmaste chef)" in report["history"] and "Beslut tid: Kör – tid beviljas" in report["history"]
+    assert "systemet" in report["history"] and "Poängen beräknades: 27 av 27" in report["history"]
+    assert raw_words(report["answers"]) == raw_words(report["history"]) == raw_words(report["instance"]) == []
