@@ -131,7 +131,7 @@ def deploy_checkout(engine, paths, deployed_by: str) -> tuple[list[dict], list[s
     the file. (deployed, what was kept and why)."""
     files, notices = [], []
     for path in map(Path, paths):
-        reason = _kept_because(engine, path, deployed_by) if path.suffix == ".bpmn" and path.is_file() else None
+        reason = _kept_because(engine, path) if path.suffix == ".bpmn" and path.is_file() else None
         if reason:
             notices.append(reason)
         else:
@@ -139,7 +139,7 @@ def deploy_checkout(engine, paths, deployed_by: str) -> tuple[list[dict], list[s
     return (engine.deploy_files(files, deployed_by=deployed_by) if files else []), notices
 
 
-def _kept_because(engine, path: Path, deployed_by: str) -> str | None:
+def _kept_because(engine, path: Path) -> str | None:
     raw = path.read_bytes()
     try:
         root, mine = etree.fromstring(raw, _PARSER), canonical_xml(raw.decode("utf-8"))
@@ -148,9 +148,9 @@ def _kept_because(engine, path: Path, deployed_by: str) -> str | None:
     digest = hashlib.sha256(raw).hexdigest()
 
     def from_here(version: dict) -> bool:
-        """Deployed from this file (before sources were recorded: by the same person, not the modeler's)."""
+        """Deployed from this file (the modeler and the API record no file, nor did versions before 0022)."""
         source = version["source"]
-        return Path(source["path"]).resolve() == path.resolve() if source else version["deployed_by"] == deployed_by
+        return source is not None and Path(source["path"]).resolve() == path.resolve()
 
     def equal(version: dict) -> bool:
         source = version["source"]

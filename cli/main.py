@@ -15,7 +15,7 @@ from application.assembly import build_engine
 from application.settings import Settings
 from cli import processes
 from cli import users as users_commands
-from engine import EngineError
+from engine import EngineError, NotFound
 
 
 def _engine(args):
@@ -128,7 +128,8 @@ def cmd_export(args) -> None:
     chosen = [v for v in versions if args.version in (None, v["version"])]
     if not chosen:
         known = ", ".join(f"v{v['version']}" for v in versions) or "none"
-        raise SystemExit(f"error: {args.key} has no version {args.version or ''} (deployed: {known})".replace(" ()", ""))
+        wanted = f"version {args.version}" if args.version else "deployed version"
+        raise NotFound(f"{args.key} has no {wanted} (deployed: {known})")
     sys.stdout.write(engine.definition_xml(chosen[-1]["id"]))
 
 
