@@ -112,9 +112,8 @@ def process_keys(session) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def _element_names(sha256: str, xml: str) -> dict[str, str]:
-    """Element id -> name of one deployed version (by its hash: a version never changes)."""
-    root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
-    return {e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")}
+    """``element_names`` of one deployed version, by its hash (a version never changes)."""
+    return element_names(xml)
 
 
 def names(definition: ProcessDefinition) -> dict[str, str]:

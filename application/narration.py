@@ -108,7 +108,7 @@ def answers(session, instance_id: str) -> list[dict]:
     return steps
 
 
-def _decision(task: HumanTask | None, schema: dict | None, submitted: dict) -> str | None:
+def _decision(schema: dict | None, submitted: dict) -> str | None:
     """The option a task's form decided, by its own title (a field named ``*_decision``)."""
     properties = (schema or {}).get("properties") or {}
     for key, value in submitted.items():
@@ -149,7 +149,7 @@ def history(session, instance_id: str, entries: list[dict]) -> list[dict]:
             lane_role = LANE_ROLES.get(task.lane) if task and task.lane else None
             event.update(kind="completed", element=task.name if task else element,
                          role=lane_role.value if lane_role else None)
-            choice = _decision(task, schema, details.get("submitted") or {})
+            choice = _decision(schema, details.get("submitted") or {})
             if choice:
                 event.update(kind="decided", choice=choice)
         elif action.startswith("job_"):
@@ -168,12 +168,15 @@ def history(session, instance_id: str, entries: list[dict]) -> list[dict]:
 
 def _job(details: dict) -> dict:
     """A service task's attempt: done (the score told as the city counts it), failed and tried
-    again, or failed for good (an incident an admin resolves)."""
+    again, failed for good (an incident an admin resolves), or done but not applicable to the
+    instance (parked with the error)."""
     if details.get("incident"):
         return {"kind": "incident", "attempt": details.get("attempt"), "error": details.get("error")}
     if details.get("retry_at"):
         return {"kind": "retry", "attempt": details.get("attempt"), "error": details.get("error"),
                 "retry_at": details["retry_at"]}
+    if details.get("error"):  # the result could not be applied: the instance is parked
+        return {"kind": "failed", "error": details["error"]}
     if details.get("ignored"):
         return {"kind": "ignored"}
     score = _score(details.get("data_changed") or {})

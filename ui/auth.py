@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import BadRequest
 
-from application import access, accounts, signin
+from application import access, accounts, narration, signin
 from application.access import HOLD_READERS, INSTANCE_READERS, MODEL_READERS, OPERATORS, STARTERS
 from application.settings import Settings
 from innovation.model import LANE_ROLES, Role
@@ -113,6 +113,19 @@ def template_globals():
     nav = [(endpoint, label) for endpoint, label, roles in NAV
            if principal is not None and (roles is None or principal.has(*roles))]
     return {"lang": i18n.lang(), "principal": principal, "nav": nav}
+
+
+@bp.app_template_global()
+def person(username: str | None) -> str:
+    """A username as the person's display name (one that is no user's, e.g. the demo's, as it is)."""
+    if not username:
+        return "–"
+    known = g.setdefault("display_names", {})
+    if username not in known:
+        with engine().reading() as session:
+            known.update(narration.display_names(session, [username]))
+        known.setdefault(username, username)
+    return known[username]
 
 
 @bp.app_template_global()

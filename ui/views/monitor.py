@@ -47,7 +47,12 @@ def instances():
                                          within=access.instance_scope(g.principal), **filters)
         keys = monitoring.process_keys(uow.session)
     incidents = engine().job_list((JobState.INCIDENT,), 50) if g.principal.has(*OPERATORS) else []
+    names = {}
+    with engine().reading() as session:
+        for instance_id in {job["instance_id"] for job in incidents}:
+            names.update(monitoring.names(monitoring.instance_definition(session, instance_id)[1]))
     return render_template("ui/instances.html", result=result, filters=filters, keys=keys, statuses=STATUSES,
+                           names=names,
                            phases=[p.value for p in Phase], administrations=[a.code for a in ADMINISTRATIONS],
                            incidents=incidents)
 
@@ -67,11 +72,9 @@ def instance(instance_id):
         page = page_number()
         shown = narration.history(uow.session, instance_id,
                                   list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE])
-        started_by = narration.display_names(uow.session, [detail["started_by"]])
     return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
                            states=states, named=monitoring.named_states(states, definition),
                            names=monitoring.names(definition), process=definition.name or definition.process_key,
-                           started_by=started_by.get(detail["started_by"], detail["started_by"]),
                            versions=versions, operations=OFFERED.get(detail["status"], ()),
                            categories=list(AbortCategory),
                            history=shown, history_page={"total": len(history), "page": page,
