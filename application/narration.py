@@ -8,6 +8,7 @@ by its option's title. Labels and titles stay bilingual ("Svenska / English"): t
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from lxml import etree
@@ -24,7 +25,7 @@ _MONEY = re.compile(r"\bkr\b|kronor|\bSEK\b", re.IGNORECASE)
 _BACKGROUND = re.compile(r"^(job_|timer)|_failed$")
 #: Audit actions told as they are, one sentence each (the others are told by what they did).
 _PLAIN = {"suspended", "resumed", "terminated", "migrated", "incident_retried", "incident_cancelled",
-          "message_correlated", "criteria_reassessed", "access_denied", "task_claimed", "task_unclaimed",
+          "criteria_reassessed", "access_denied", "task_claimed", "task_unclaimed",
           "task_assigned"}
 
 
@@ -45,6 +46,20 @@ def _start_form(definition) -> dict | None:
                       "spiffworkflow:properties/spiffworkflow:property[@name='formJsonSchemaFilename']",
                       BPMN_NAMESPACES)
     return None if found is None else definition.forms.get(found.get("value"))
+
+
+@functools.lru_cache(maxsize=64)
+def _message_events(sha256: str, xml: str) -> dict[str, str]:
+    """A message's name -> the names of the events that catch it ("Avbryt initiativ")."""
+    root, caught = etree.fromstring(xml.encode(), _PARSER), {}
+    messages = {m.get("id"): m.get("name") for m in root.iter(f"{{{BPMN_NAMESPACES['bpmn']}}}message")}
+    for definition in root.iter(f"{{{BPMN_NAMESPACES['bpmn']}}}messageEventDefinition"):
+        event = definition.getparent()
+        if event.get("name") and not event.tag.endswith(("throwEvent", "endEvent")):
+            names = caught.setdefault(messages.get(definition.get("messageRef")), [])
+            if event.get("name") not in names:
+                names.append(event.get("name"))
+    return {message: ", ".join(names) for message, names in caught.items()}
 
 
 def _humane(key: str) -> str:
@@ -159,6 +174,9 @@ def history(session, instance_id: str, entries: list[dict]) -> list[dict]:
             event.update(kind="timer", element=", ".join(fired) or element)
         elif action.endswith("_failed"):
             event.update(kind="failed", error=details.get("error"))
+        elif action == "message_correlated":
+            event.update(kind=action, element=_message_events(definition.sha256, definition.bpmn_xml).get(
+                details.get("message")) or element)
         elif action in _PLAIN:
             event.update(kind=action, to=people.get(details.get("to"), details.get("to")),
                          version=details.get("to_version") or details.get("version"))

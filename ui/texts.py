@@ -452,7 +452,7 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Moved to version {version} of the process."),
     "history.incident_retried": ("{element} körs igen.", "{element} runs again."),
     "history.incident_cancelled": ("Anropet {element} avbröts.", "The call {element} was cancelled."),
-    "history.message_correlated": ("Ett meddelande togs emot vid {element}.", "A message was received at {element}."),
+    "history.message_correlated": ("Meddelande: {element}.", "Message: {element}."),
     "history.criteria_reassessed": ("Kriterierna bedömdes på nytt.", "The criteria were assessed again."),
     "history.access_denied": ("Åtkomst nekades.", "Access was refused."),
     "history.task_claimed": ("Tog uppgiften {element}.", "Took the task {element}."),
