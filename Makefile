@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= sqlite:///var/innovation.db
 export DATABASE_URL
+# A first start prints what a newcomer needs and nothing alarming: no pip notices or warnings
+# about running as root, no npm deprecation lines (errors still show).
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_ROOT_USER_ACTION := ignore
 
 .PHONY: run test test-unit lint install
 
@@ -17,7 +21,7 @@ $(BIN)/innovation: pyproject.toml
 # Front-end packages (bpmn-js; playwright-core for tests/browser/) from the lock file.
 # npm ci writes web/node_modules/.package-lock.json, so this reruns only when the lock changes.
 web/node_modules/.package-lock.json: web/package-lock.json
-	npm ci --prefix web --no-audit --no-fund
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(BIN)/innovation web/node_modules/.package-lock.json
@@ -27,7 +31,8 @@ run: install
 	$(BIN)/innovation db upgrade
 	$(BIN)/innovation deploy --keep-newer processes/*.bpmn
 	$(BIN)/innovation users bootstrap
-	$(BIN)/innovation serve
+	$(BIN)/innovation demo --seed --if-empty
+	CHECKOUT_WRITABLE=1 $(BIN)/innovation serve
 
 # The layer contracts (import-linter) and ruff, then every test: what CI runs.
 lint: install

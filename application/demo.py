@@ -2,17 +2,22 @@
 
 Seeds this year's budgets, then drives each scenario through the engine exactly as its
 people would (tasks completed, jobs and timers run in-process) and prints what happened.
+``seed`` does the same into an empty database so that a newcomer's first ``make run`` shows
+a living system: the scenarios end in the past, and a few initiatives wait today at the
+screening and the gates, in the inboxes of the users ``innovation users bootstrap`` creates.
 """
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
 
 from application import publication
 from application.accounts import Principal
 from application.assembly import build_engine
 from application.settings import Settings
-from engine import ManualClock
+from engine import ManualClock, ProcessInstance
 from innovation.adapters import ledger_store
 from innovation.domain.vocabulary import ABORT_CATEGORY_TITLES, Decision, Gate
 from innovation.driver import Driver, start_data
@@ -209,14 +214,29 @@ def _decision(d) -> str:
             f"{' ' + amounts if amounts else ''}{category} – {d.rationale} ({d.decided_by})")
 
 
-def run(settings: Settings | str | None = None, out=print) -> list[dict]:
-    settings, clock = Settings.of(settings), ManualClock()
-    engine = build_engine(settings, clock=clock)
-    engine.deploy_file(settings.processes_dir / "innovation.bpmn", deployed_by="demo")
+# Waiting today, each at a step of its own: the screening, beslut tid, beslut pengar.
+OPEN = [
+    ("Cykelpool för hemtjänsten", "VOF", "idedriven", lambda d: None),
+    ("Digital lånecykel på biblioteken", "KF", "idedriven", lambda d: d.screen()),
+    ("Solceller på förskolans tak", "MF", "mojlighetsdriven",
+     lambda d: (d.screen(), d.gate_time("go"), d.explore_idea(2), d.plan([("MF", 300_000)]))),
+]
+
+
+class NotEmpty(Exception):
+    """The database holds initiatives: the demo never writes on top of real data."""
+
+
+def _open_years(engine, *years: int) -> None:
     with engine.db.unit_of_work(write=True) as uow:
-        ledger_store.open_year(uow.session, clock.now().year)
-        ledger_store.set_budget(uow.session, "AMF", clock.now().year, 3_000_000)
+        for year in sorted(set(years)):
+            ledger_store.open_year(uow.session, year)
+        ledger_store.set_budget(uow.session, "AMF", years[0], 3_000_000)
         uow.commit()
+
+
+def _drive(engine, clock, settings: Settings) -> list[dict]:
+    """Every scenario, one after the other on the simulated clock: one row per initiative."""
     rows = []
     for title, administration, kind, submitter, scenario in SCENARIOS:
         start = clock.now()
@@ -229,6 +249,39 @@ def run(settings: Settings | str | None = None, out=print) -> list[dict]:
                      "status": record.status.value, "criteria": _criteria(record),
                      "granted": _money(record.funds_granted), "spent": _money(record.funds_spent),
                      "days": (clock.now() - start).days, "published": published})
+    return rows
+
+
+def seed(settings: Settings | str | None = None, now: datetime | None = None) -> int:
+    """Fill an empty database with the demo (refused, NotEmpty, when it holds any instance):
+    the scenarios on a clock that ends before ``now``, then ``OPEN`` waiting at ``now``.
+    Returns how many initiatives it holds."""
+    settings, now = Settings.of(settings), now or datetime.now(UTC)
+    clock = ManualClock(now - timedelta(days=4 * 365))
+    engine = build_engine(settings, clock=clock)
+    try:
+        with engine.reading() as session:
+            held = session.scalar(select(func.count()).select_from(ProcessInstance))
+        if held:
+            raise NotEmpty(f"the database holds {held} instance(s); the demo fills only an empty database")
+        engine.deploy_file(settings.processes_dir / "innovation.bpmn", deployed_by="demo")
+        _open_years(engine, clock.now().year, now.year)
+        rows = _drive(engine, clock, settings)
+        if clock.now() < now:
+            clock.advance(seconds=(now - clock.now()).total_seconds())
+        for title, administration, kind, steps in OPEN:
+            steps(Driver.submit(engine, clock, start_data(title, administration, kind)))
+        return len(rows) + len(OPEN)
+    finally:
+        engine.db.dispose()
+
+
+def run(settings: Settings | str | None = None, out=print) -> list[dict]:
+    settings, clock = Settings.of(settings), ManualClock()
+    engine = build_engine(settings, clock=clock)
+    engine.deploy_file(settings.processes_dir / "innovation.bpmn", deployed_by="demo")
+    _open_years(engine, clock.now().year)
+    rows = _drive(engine, clock, settings)
     widths = {"initiative": 36, "outcome": 16, "criteria": 8, "granted": 34, "spent": 26}
     out("  ".join(name.ljust(w) for name, w in widths.items()))
     for row in rows:

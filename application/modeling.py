@@ -6,6 +6,7 @@ start form a process names.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from application import monitoring
-from engine import BPMN_NAMESPACES, FormSource, canonical_xml, definition_view, diff_diagrams
+from engine import BPMN_NAMESPACES, FormSource, ProcessDefinition, canonical_xml, definition_view, diff_diagrams
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -121,16 +122,16 @@ def start_forms(definition) -> tuple[dict | None, dict | None]:
 
 
 def deploy_checkout(engine, paths, deployed_by: str) -> tuple[list[dict], list[str]]:
-    """Deploy diagrams from the checkout (``make run``) without undoing a process owner's
-    work: a file that equals an older version than the running one is not deployed again
-    (it did not change since; the newer version stays), and a changed file is not deployed
-    over a newer version someone else deployed (the modeler). (deployed, what was kept and why)."""
+    """Deploy diagrams from the checkout (``make run``) without undoing a process owner's work.
+
+    A file is deployed when the running version came from it (``source``: the engine then
+    says "unchanged" or stores the edit) or equals it; otherwise a newer version was deployed
+    from elsewhere (the modeler) and stays, whether the file is unchanged since it was last
+    deployed from here or changed: the notice says which, and how to export that version into
+    the file. (deployed, what was kept and why)."""
     files, notices = [], []
     for path in map(Path, paths):
-        if path.suffix != ".bpmn" or not path.is_file():
-            files.append(path)
-            continue
-        reason = _kept_because(engine, path, deployed_by)
+        reason = _kept_because(engine, path) if path.suffix == ".bpmn" and path.is_file() else None
         if reason:
             notices.append(reason)
         else:
@@ -138,25 +139,52 @@ def deploy_checkout(engine, paths, deployed_by: str) -> tuple[list[dict], list[s
     return (engine.deploy_files(files, deployed_by=deployed_by) if files else []), notices
 
 
-def _kept_because(engine, path, deployed_by: str) -> str | None:
-    text = path.read_text(encoding="utf-8")
+def _kept_because(engine, path: Path) -> str | None:
+    raw = path.read_bytes()
     try:
-        root, mine = etree.fromstring(text.encode(), _PARSER), canonical_xml(text)
+        root, mine = etree.fromstring(raw, _PARSER), canonical_xml(raw.decode("utf-8"))
     except (etree.XMLSyntaxError, ValueError):
         return None  # the engine refuses it with the reason
+    digest = hashlib.sha256(raw).hexdigest()
+
+    def from_here(version: dict) -> bool:
+        """Deployed from this file (the modeler and the API record no file, nor did versions before 0022)."""
+        source = version["source"]
+        return source is not None and Path(source["path"]).resolve() == path.resolve()
+
+    def equal(version: dict) -> bool:
+        source = version["source"]
+        return (source or {}).get("sha256") == digest or canonical_xml(engine.definition_xml(version["id"])) == mine
+
     for process in root.iterfind("bpmn:process", BPMN_NAMESPACES):
-        versions = engine.definitions(process.get("id"))
-        if not versions:
+        key, versions = process.get("id"), engine.definitions(process.get("id"))
+        if not versions or from_here(versions[-1]) or equal(versions[-1]):
             continue
-        latest = versions[-1]
-        # newest first: usually the running version is the file, and one read settles it
-        same = next((v for v in reversed(versions) if canonical_xml(engine.definition_xml(v["id"])) == mine), None)
-        export = (f"to keep v{latest['version']}, open it in the modeler, save it as a file (Spara som fil) into "
-                  f"{path}; `innovation deploy {path}` deploys the file anyway")
-        if same is not None and same["id"] != latest["id"]:
-            return (f"{path}: unchanged since it was deployed as {process.get('id')} v{same['version']}; "
-                    f"v{latest['version']} ({latest['deployed_by']}) is newer and keeps running; {export}")
-        if same is None and latest["deployed_by"] != deployed_by:
-            return (f"{path}: changed, but {process.get('id')} v{latest['version']} was deployed by "
-                    f"{latest['deployed_by']} after it; not deployed over it; {export}")
+        latest, here = versions[-1], next((v for v in reversed(versions) if from_here(v)), None)
+        advice = (f"to keep v{latest['version']} in the checkout: `innovation export {key} > {path}` (or the "
+                  f"button on the modeler's page); `innovation deploy {path}` deploys the file over it anyway")
+        newer = f"{key} v{latest['version']} ({latest['deployed_by']}, {latest['deployed_at'][:10]}) is newer"
+        if here is not None and equal(here):
+            return (f"{path}: unchanged since it was deployed as {key} v{here['version']}; {newer} and keeps "
+                    f"running; {advice}")
+        return f"{path}: changed, but {newer}, deployed from elsewhere; not deployed over it; {advice}"
     return None
+
+
+def export_to_checkout(engine, definition_id: int, processes_dir: Path) -> Path:
+    """Write a deployed version into the checkout's processes/ (the file it was last deployed
+    from there, else ``<key>.bpmn``) and note that file as its source, so the next ``make run``
+    sees the checkout holding the running version instead of an older one."""
+    with engine.db.unit_of_work(write=True) as uow:
+        definition = uow.session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise LookupError(f"no deployed version {definition_id}")
+        earlier = [d.source["path"] for d in monitoring.definitions_of(uow.session, definition.process_key)
+                   if d.source]
+        inside = [Path(p).name for p in reversed(earlier) if Path(p).resolve().parent == processes_dir.resolve()]
+        target = processes_dir / (inside[0] if inside else f"{definition.process_key}.bpmn")
+        raw = definition.bpmn_xml.encode("utf-8")
+        target.write_bytes(raw)
+        definition.source = {"path": str(target), "sha256": hashlib.sha256(raw).hexdigest()}
+        uow.commit()
+    return target

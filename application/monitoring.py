@@ -110,30 +110,29 @@ def process_keys(session) -> list[str]:
         ProcessDefinition.process_key)))
 
 
-def answers(session, instance_id: str) -> list[dict]:
-    """What people submitted on this instance so far (start form, completed tasks), oldest first."""
-    names = dict(session.execute(select(HumanTask.element_id, HumanTask.name)
-                                 .where(HumanTask.instance_id == instance_id)).all())
-    entries = session.scalars(select(AuditEntry).where(
-        AuditEntry.instance_id == instance_id, AuditEntry.action.in_(("started", "task_completed")))
-        .order_by(AuditEntry.id))
-    return [{"element_id": e.element_id, "name": names.get(e.element_id), "actor": e.actor, "at": e.at,
-             "data": e.details["submitted"]} for e in entries if e.details.get("submitted")]
-
-
 @functools.lru_cache(maxsize=64)
 def _element_names(sha256: str, xml: str) -> dict[str, str]:
-    """Element id -> name of one deployed version (by its hash: a version never changes)."""
-    root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
-    return {e.get("id"): e.get("name") for e in root.iter() if e.get("id") and e.get("name")}
+    """``element_names`` of one deployed version, by its hash (a version never changes)."""
+    return element_names(xml)
+
+
+def names(definition: ProcessDefinition) -> dict[str, str]:
+    """Element id -> name in one deployed version's diagram (what pages show for an element)."""
+    return _element_names(definition.sha256, definition.bpmn_xml)
+
+
+def named_states(states: dict[str, list[str]], definition: ProcessDefinition) -> dict[str, list[str]]:
+    """``element_states`` with each element by its name (an unnamed one by its id)."""
+    known = names(definition)
+    return {state: sorted(known.get(e, e) for e in elements) for state, elements in states.items()}
 
 
 def instance_context(session, instance_id: str) -> dict:
-    """What a caseworker sees beside a form: the initiative, earlier answers, where it stands
-    (``where``: the active and waiting elements by their names in the diagram)."""
+    """What a caseworker sees beside a form: the initiative and where it stands (``where``:
+    the active and waiting elements by their names in the diagram)."""
     instance, definition = instance_definition(session, instance_id)
     row = session.get(Initiative, instance_id)
     states = element_states(session, instance_id, instance.status)
-    names = _element_names(definition.sha256, definition.bpmn_xml)
-    return {"record": from_dict(row.record) if row else None, "answers": answers(session, instance_id),
-            "states": states, "where": [names.get(e, e) for e in states["active"] + states["waiting"]]}
+    shown = named_states(states, definition)
+    return {"record": from_dict(row.record) if row else None, "states": states,
+            "where": shown["active"] + shown["waiting"]}

@@ -66,6 +66,9 @@ class Settings:
     public_contact_email: str = "innovation.{code}@helsingborg.se"
     # The coordinators' pipeline marks an active initiative stuck after this many days without a change.
     stuck_days: int = 14
+    # The service runs from a checkout that may be written (``make run``, development): process
+    # owners may then write a deployed version back into processes/ from the modeler's page.
+    checkout_writable: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -100,6 +103,7 @@ class Settings:
                    oidc_scopes=environ.get("OIDC_SCOPES") or cls.oidc_scopes,
                    oidc_label=environ.get("OIDC_LABEL") or cls.oidc_label,
                    behind_https=flag("BEHIND_HTTPS", cls.behind_https),
+                   checkout_writable=flag("CHECKOUT_WRITABLE", cls.checkout_writable),
                    trusted_proxies=int(environ.get("TRUSTED_PROXIES") or 0),
                    base_url=environ.get("BASE_URL") or cls.base_url,
                    smtp_host=environ.get("SMTP_HOST") or None,

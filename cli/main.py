@@ -15,7 +15,7 @@ from application.assembly import build_engine
 from application.settings import Settings
 from cli import processes, publication
 from cli import users as users_commands
-from engine import EngineError
+from engine import EngineError, NotFound
 
 
 def _engine(args):
@@ -106,8 +106,31 @@ def cmd_show(args) -> None:
 
 
 def cmd_demo(args) -> None:
-    from application.demo import run
-    run(args.settings)
+    from application import demo
+    if not args.seed:
+        demo.run(args.settings)
+        return
+    try:
+        count = demo.seed(args.settings)
+    except demo.NotEmpty as refusal:
+        if args.if_empty:
+            print(f"demo not seeded: {refusal}")
+            return
+        raise SystemExit(f"error: not seeded: {refusal}") from None
+    print(f"demo: {count} initiatives in the database, {len(demo.OPEN)} of them waiting at a step today "
+          "(log in as innovationsledare, chef or forvaltningsledning to work them)")
+
+
+def cmd_export(args) -> None:
+    """A deployed version's diagram on stdout, e.g. into processes/ to keep a modeler's version."""
+    engine = _engine(args)
+    versions = engine.definitions(args.key)
+    chosen = [v for v in versions if args.version in (None, v["version"])]
+    if not chosen:
+        known = ", ".join(f"v{v['version']}" for v in versions) or "none"
+        wanted = f"version {args.version}" if args.version else "deployed version"
+        raise NotFound(f"{args.key} has no {wanted} (deployed: {known})")
+    sys.stdout.write(engine.definition_xml(chosen[-1]["id"]))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -151,7 +174,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--history", action="store_true")
     p.set_defaults(run=cmd_show)
-    sub.add_parser("demo", help="run realistic initiatives through every outcome").set_defaults(run=cmd_demo)
+    p = sub.add_parser("demo", help="run realistic initiatives through every outcome")
+    p.add_argument("--seed", action="store_true", help="fill an empty database with them (and a few waiting "
+                                                       "today) without printing them; refused when it holds any")
+    p.add_argument("--if-empty", action="store_true", help="with --seed: a database that holds instances is "
+                                                           "left alone with a note, not an error (make run)")
+    p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("export", help="print a deployed version's diagram (the latest unless --version)")
+    p.add_argument("key", help="the process key, e.g. innovation")
+    p.add_argument("--version", type=int)
+    p.set_defaults(run=cmd_export)
     users_commands.add_commands(sub)
     processes.add_commands(sub)
     publication.add_commands(sub)

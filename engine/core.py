@@ -87,23 +87,23 @@ class Engine:
         return self.deploy_bundle({filename: xml}, deployed_by=deployed_by, forms=forms)
 
     def deploy_bundle(self, files: dict[str, bytes], *, deployed_by: str,
-                      forms: dict[str, bytes] | None = None) -> list[dict]:
+                      forms: dict[str, bytes] | None = None, sources: dict[str, str] | None = None) -> list[dict]:
         """Validate and store BPMN and DMN files and forms as one deployment (file name ->
-        content): their processes are stored together or, with any problem, none of them."""
+        content): their processes are stored together or, with any problem, none of them.
+        ``sources``: the path each file was read from (file name -> path), recorded on its versions."""
         with self.runtime.time():
             validated = validate_bundle(files, FormSource(self.forms_dir, forms), self.operations, self._deployed,
                                         groups=self.groups)
             label = next(iter(files)) if len(files) == 1 else f"the deployment of {len(files)} files"
-            return deployments.store_committed(self.db, validated, deployed_by, engine_clock.now(), label)
+            return deployments.store_committed(self.db, validated, deployed_by, engine_clock.now(), label, sources)
 
     def deploy_file(self, path: str | Path, *, deployed_by: str) -> list[dict]:
-        path = Path(path)
-        return self.deploy(path.read_bytes(), deployed_by=deployed_by, filename=path.name)
+        return self.deploy_files([path], deployed_by=deployed_by)
 
     def deploy_files(self, paths, *, deployed_by: str) -> list[dict]:
         """Files and folders as one deployment; a folder gives its .bpmn, .dmn and .json files
         (not hidden ones, such as an editor's backup)."""
-        files = {}
+        files, sources = {}, {}
         for path in map(Path, paths):
             members = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
                              and p.name.lower().endswith(BUNDLE_SUFFIXES)) if path.is_dir() else [path]
@@ -112,8 +112,8 @@ class Engine:
             for member in members:
                 if member.name in files:
                     raise DeploymentRejected(f"two files are named {member.name}; a deployment names each file once")
-                files[member.name] = member.read_bytes()
-        return self.deploy_bundle(files, deployed_by=deployed_by)
+                files[member.name], sources[member.name] = member.read_bytes(), str(member)
+        return self.deploy_bundle(files, deployed_by=deployed_by, sources=sources)
 
     def _deployed(self, process_key: str, version: int | None) -> Deployed | None:
         """A deployed version a call activity may run (the latest unless one is pinned)."""

@@ -31,8 +31,13 @@ def content_hash(process: ParsedProcess) -> str:
     return digest.hexdigest()
 
 
-def store(session, validated: Validated, deployed_by: str, now: datetime, filename: str) -> list[dict]:
+def store(session, validated: Validated, deployed_by: str, now: datetime, filename: str,
+          sources: dict[str, str] | None = None) -> list[dict]:
     """Store each process of a valid deployment; identical content returns the existing version.
+
+    ``sources`` names the path each file was read from (file name -> path): the version
+    records it with the hash of the file's bytes (``source``), and so does an existing version
+    that had none (a version exported from the modeler into the file, then deployed from it).
 
     Each result carries ``warnings``, problems that do not stop the deployment, and
     ``expressions``, the JUEL and FEEL of the diagram with the Python each runs as.
@@ -50,7 +55,11 @@ def store(session, validated: Validated, deployed_by: str, now: datetime, filena
             select(ProcessDefinition).where(ProcessDefinition.process_key == process.process_key)
             .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()
         )
+        source = ({"path": sources[process.filename], "sha256": hashlib.sha256(process.xml).hexdigest()}
+                  if sources and process.filename in sources else None)
         if latest is not None and latest.sha256 == sha:
+            if source and latest.source is None:
+                latest.source = source
             deployed.append({**definition_view(latest), "created": False, **notes})
             continue
         spec_sha = _stored(session, BpmnSpec, process.spec_json, "spec_json")
@@ -61,11 +70,13 @@ def store(session, validated: Validated, deployed_by: str, now: datetime, filena
         definition = ProcessDefinition(
             process_key=process.process_key, version=next_version, name=process.name,
             bpmn_xml=process.xml.decode("utf-8"), sha256=sha, spec_sha256=spec_sha, forms=process.forms,
-            files=files, deployed_by=deployed_by, deployed_at=now,
+            files=files, deployed_by=deployed_by, deployed_at=now, source=source,
         )
         session.add(definition)
         session.flush()
         details = {"definition_id": definition.id, "version": next_version, "sha256": sha, "file": process.filename}
+        if source:
+            details["source"] = source["path"]
         if files:
             details["files"] = sorted(files)
         if process.calls:
@@ -84,7 +95,8 @@ def _stored(session, table, text: str, column: str) -> str:
     return sha
 
 
-def store_committed(db, validated: Validated, deployed_by: str, now: datetime, filename: str) -> list[dict]:
+def store_committed(db, validated: Validated, deployed_by: str, now: datetime, filename: str,
+                    sources: dict[str, str] | None = None) -> list[dict]:
     """``store`` in its own transaction, tried again when a concurrent deployment won a race.
 
     The first deployment of a process key has no row to lock, so two at once both pick
@@ -96,7 +108,7 @@ def store_committed(db, validated: Validated, deployed_by: str, now: datetime, f
     while True:
         try:
             with db.unit_of_work(write=True) as uow:
-                result = store(uow.session, validated, deployed_by, now, filename)
+                result = store(uow.session, validated, deployed_by, now, filename, sources)
                 uow.commit()
                 return result
         except IntegrityError as exc:

@@ -75,6 +75,8 @@ class ProcessDefinition(Base):
     files: Mapped[dict] = mapped_column(JSON, default=dict)
     deployed_by: Mapped[str] = mapped_column(String(200))
     deployed_at: Mapped[datetime]
+    # the file it was deployed from, {"path", "sha256"} (``innovation deploy``); None from the modeler or API
+    source: Mapped[dict | None] = mapped_column(JSON)
 
 
 class ProcessInstance(Base):

@@ -19,7 +19,7 @@ def definition_view(definition: ProcessDefinition) -> dict:
         "id": definition.id, "process_key": definition.process_key, "version": definition.version,
         "name": definition.name, "sha256": definition.sha256, "deployed_by": definition.deployed_by,
         "deployed_at": definition.deployed_at.isoformat(), "forms": sorted(definition.forms),
-        "files": sorted(definition.files or {}),
+        "files": sorted(definition.files or {}), "source": definition.source,
     }
 
 

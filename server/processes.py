@@ -74,11 +74,13 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int) 
     processes = 1 if settings.embedded else workers
     mode = ("embedded: SQLite-friendly, in-process jobs and timers" if settings.embedded
             else f"{processes} workers, jobs on Redis")
-    print(f"serving on http://{host}:{port} ({mode}); docs at http://{host}:{port}/api/docs")
+    print(f"serving on http://{host}:{port} ({mode}); log in at http://{host}:{port}/login; "
+          f"docs at http://{host}:{port}/api/docs")
     # No control socket: two services on one host would otherwise share (and delete) one.
     _Service(settings, {"bind": f"{host}:{port}", "workers": processes, "threads": threads,
                         "worker_class": JsonErrorWorker, "limit_request_line": REQUEST_LINE_LIMIT,
-                        "accesslog": "-", "timeout": 60, "control_socket_disable": True}).run()
+                        "accesslog": "-", "loglevel": "warning", "timeout": 60,
+                        "control_socket_disable": True}).run()
 
 
 def _engine(settings: Settings, factory: str):

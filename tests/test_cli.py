@@ -14,7 +14,7 @@ import pytest
 
 from cli.main import main
 from innovation.driver import start_data
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES
 from tests.engine.test_foreign_diagrams import MESSAGE_START
 
 
@@ -142,27 +142,3 @@ def test_two_services_on_one_host_keep_running_side_by_side(cli, tmp_path):
         for server in servers:
             server.terminate()
             server.wait(10)
-
-
-def test_make_runs_deploy_keeps_a_process_owners_newer_version(cli, migrated, tmp_path):
-    """`make run` deploys processes/ with --keep-newer: a file unchanged since its deploy does not
-    revert a version the modeler deployed after it, and a changed file is not deployed over it."""
-    source = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
-    checkout = tmp_path / "innovation.bpmn"
-    checkout.write_text(source, encoding="utf-8")
-    assert "innovation version 1 deployed" in cli("deploy", "--keep-newer", str(checkout))[1]
-    modeler = source.replace('name="Beslut tid"', 'name="Beslut om arbetstid"', 1)  # the process owner's v2
-    assert "innovation version 2 deployed" in cli("--as", "owner", "deploy", _write(tmp_path / "m.bpmn", modeler))[1]
-    code, out, _ = cli("deploy", "--keep-newer", str(checkout))
-    assert code == 0 and "unchanged since it was deployed as innovation v1; v2 (owner) is newer" in out
-    checkout.write_text(source.replace('name="Beslut tid"', 'name="Tidsbeslut"', 1), encoding="utf-8")
-    code, out, _ = cli("deploy", "--keep-newer", str(checkout))
-    assert "changed, but innovation v2 was deployed by owner after it; not deployed over it" in out
-    assert "Spara som fil" in out
-    code, out, _ = cli("deploy", str(checkout))  # deployed on purpose, without the flag
-    assert "innovation version 3 deployed" in out
-
-
-def _write(path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return str(path)

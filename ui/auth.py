@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import BadRequest
 
-from application import access, accounts, signin
+from application import access, accounts, narration, signin
 from application.access import (
     DECIDERS,
     DUE_SETTERS,
@@ -142,6 +142,19 @@ def _open_to(principal, pages) -> list[tuple[str, str]]:
     """(endpoint, label) of the pages the user's roles open."""
     return [(endpoint, label) for endpoint, label, roles in pages
             if principal is not None and (roles is None or principal.has(*roles))]
+
+
+@bp.app_template_global()
+def person(username: str | None) -> str:
+    """A username as the person's display name (one that is no user's, e.g. the demo's, as it is)."""
+    if not username:
+        return "–"
+    known = g.setdefault("display_names", {})
+    if username not in known:
+        with engine().reading() as session:
+            known.update(narration.display_names(session, [username]))
+        known.setdefault(username, username)
+    return known[username]
 
 
 @bp.app_template_global()

@@ -138,6 +138,23 @@ const scenarios = {
     report.flash = await text(page, '.flash');
   },
 
+  // A decision maker reads the earlier answers beside the money gate, every step opened, and a
+  // coordinator reads the instance's history: names and sentences, nothing cut off at the edge.
+  async words() {
+    const page = await user('frida');
+    await page.goto(config.url + '/tasks/' + config.task);
+    await page.evaluate(() => document.querySelectorAll('details.answers').forEach((d) => { d.open = true; }));
+    await audit(page, 'task with the earlier answers open');
+    report.answers = await page.locator('aside.context').innerText();
+    report.cutOff = await page.evaluate(() => Array.from(document.querySelectorAll('.facts.answer dd'))
+      .filter((dd) => dd.scrollWidth > dd.clientWidth + 1).length);
+    const coordinator = await user('ivar');
+    await coordinator.goto(config.url + '/monitor/instances/' + config.instance);
+    await audit(coordinator, 'instance with its history');
+    report.history = await coordinator.locator('table.history').innerText();
+    report.instance = await coordinator.locator('main').innerText();
+  },
+
   // An admin finds the incident on the instances page and retries it.
   async incident() {
     const page = await user('admin');

@@ -86,6 +86,21 @@ def test_decision_maker_grants_funds(node, live):
                            for e in live.engine.instance(instance)["active_elements"]), "the pilot to start")
 
 
+def test_pages_speak_the_users_words(node, live):
+    """The earlier answers (every step opened) wrap inside the panel, and they, the instance
+    page and its history show names, labels and sentences: no element id, form key or worker."""
+    from tests.ui.test_words import raw_words
+    instance = live.to_money_gate("Ord som användaren känner igen")
+    task = live.wait_for(instance, "beslut_pengar")
+    report = run(node, live, "words", task=task["id"], instance=instance)
+    assert report["pages"] == ["login", "task with the earlier answers open", "login", "instance with its history"]
+    assert report["cutOff"] == 0
+    assert "Äskade medel" in report["answers"] and "200\xa0000 kr" in report["answers"]
+    assert "Frida (närmaste chef)" in report["history"] and "Beslut tid: Kör – tid beviljas" in report["history"]
+    assert "systemet" in report["history"] and "Poängen beräknades: 27 av 27" in report["history"]
+    assert raw_words(report["answers"]) == raw_words(report["history"]) == raw_words(report["instance"]) == []
+
+
 def test_admin_retries_an_incident(node, live):
     instance = live.start("Trasig poängsättning", key="incident-1")
     live.explore(instance)
@@ -109,8 +124,8 @@ def test_coordinator_assesses_again_and_aborts_with_a_category(node, live):
                                "instance after the new assessment", "instance with the abort in the decision log"]
     assert report["before"].startswith("uppfyller 9 av 9")
     assert report["flash"] == "Den nya bedömningen är sparad."
-    assert report["after"].startswith("uppfyller 8 av 8") and "(ivar" in report["after"]
-    assert "Avbryts – En annan, bättre lösning har hittats – Ett nationellt system ersätter idén. (ivar" \
+    assert report["after"].startswith("uppfyller 8 av 8") and "(Ivar" in report["after"]
+    assert "Avbryts – En annan, bättre lösning har hittats – Ett nationellt system ersätter idén. (Ivar" \
         in report["logged"]
     with live.engine.reading() as session:
         detail = queries.with_initiative(session, live.engine.instance(instance))

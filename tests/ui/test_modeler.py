@@ -1,10 +1,13 @@
 """The modeler's server side: review against the running version, deploy, form validation."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from application.settings import ROOT
 from engine.queries import definition_by_id
 from engine.versions import canonical
 from tests.conftest import FIXTURES
+from tests.ui.conftest import text
 
 DIAGRAM = (ROOT / "processes" / "innovation.bpmn").read_text(encoding="utf-8")
 CONDITION = 'time_decision == "recycle"'
@@ -76,3 +79,23 @@ def test_a_diagram_deployed_with_its_decision_is_deployed_again_with_it(page, en
     assert deployed.status_code == 201, deployed.json
     order = next(d for d in deployed.json["deployed"] if d["process_key"] == "order")
     assert (order["version"], order["files"]) == (2, ["discount.dmn", "shipping.bpmn"])
+
+
+def test_a_process_owner_saves_a_version_into_processes_only_from_a_writable_checkout(page, app, engine, tmp_path):
+    [running] = engine.definitions("innovation")
+    owner = page("owner")
+    shown = owner.get("/modeler").get_data(as_text=True)
+    assert "Spara v1 i processes/" in shown and "disabled aria-describedby=\"export-hint\"" in shown
+    refused = owner.post(f"/modeler/definitions/{running['id']}/export", follow_redirects=True)
+    assert "inte från en skrivbar utcheckning" in text(refused)
+    assert page("ada").post(f"/modeler/definitions/{running['id']}/export").status_code == 403
+    settings = app.extensions["settings"]
+    app.extensions["settings"] = replace(settings, checkout_writable=True, processes_dir=tmp_path)
+    try:
+        assert 'disabled aria-describedby="export-hint"' not in owner.get("/modeler").get_data(as_text=True)
+        saved = owner.post(f"/modeler/definitions/{running['id']}/export", follow_redirects=True)
+    finally:
+        app.extensions["settings"] = settings
+    assert f"Versionen sparades i {tmp_path.name}/innovation.bpmn." in text(saved)
+    assert (tmp_path / "innovation.bpmn").read_text(encoding="utf-8") == DIAGRAM
+    assert engine.definitions("innovation")[0]["source"]["path"] == str(tmp_path / "innovation.bpmn")

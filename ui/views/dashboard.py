@@ -38,7 +38,7 @@ def activity():
                       versions[-1] if versions else None)
         counts = monitoring.element_counts(uow.session, [chosen.id]) if chosen else {}
         durations = monitoring.task_durations(uow.session, [chosen.id]) if chosen else {}
-        names = monitoring.element_names(chosen.bpmn_xml) if chosen else {}
+        names = monitoring.names(chosen) if chosen else {}
         days = portfolio.phase_days(uow.session)
     rows = sorted(set(counts) | set(durations), key=lambda e: (-counts.get(e, {}).get("failed", 0),
                                                                -counts.get(e, {}).get("waiting", 0), e))

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from application import access, decisions, modeling, monitoring, portfolio
+from application import access, decisions, modeling, monitoring, narration, portfolio
 from application.access import HOLD_READERS, STARTERS
 from engine import Conflict, InvalidData, StaleVersion
 from innovation.model import PROCESS_KEY
@@ -121,7 +121,7 @@ def _authorized(task_id: str) -> dict:
 def instance_context(instance_id: str) -> dict:
     """What a caseworker sees beside a form: the initiative, earlier answers, where it stands."""
     with engine().reading() as session:
-        return monitoring.instance_context(session, instance_id)
+        return {**monitoring.instance_context(session, instance_id), "answers": narration.answers(session, instance_id)}
 
 
 @bp.get("/on-hold")

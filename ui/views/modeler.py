@@ -6,13 +6,13 @@ back with every problem keyed by element id, which the page pins on the diagram.
 """
 from __future__ import annotations
 
-from flask import Response, g, jsonify, render_template, request
+from flask import Response, flash, g, jsonify, redirect, render_template, request, url_for
 
 from application import modeling, monitoring
 from application.access import DEPLOYERS, MODEL_READERS
 from engine import DeploymentRejected, script_helpers
 from innovation.model import PROCESS_KEY
-from ui.auth import engine, require
+from ui.auth import engine, require, settings
 from ui.blueprint import bp
 from ui.i18n import t, texts
 from ui.paging import whole_number
@@ -37,13 +37,26 @@ def modeler():
     return render_template("ui/modeler.html", definitions=definitions, chosen=chosen, forms=forms, decisions=decisions,
                            operations=engine().operations.names(), helpers=script_helpers(),
                            groups=[(name, t(f"role.{name}")) for name in sorted(engine().groups or ())],
-                           modeler_texts=texts("js."))
+                           modeler_texts=texts("js."), checkout_writable=settings().checkout_writable,
+                           processes_dir=settings().processes_dir.name)
 
 
 @bp.get("/modeler/definitions/<int:definition_id>.xml")
 @require(*MODEL_READERS)
 def definition_xml(definition_id):
     return Response(engine().definition_xml(definition_id), mimetype="application/xml")
+
+
+@bp.post("/modeler/definitions/<int:definition_id>/export")
+@require(*DEPLOYERS)
+def export_definition(definition_id):
+    """Write the version into the checkout's processes/ (only where a setting says it may be written)."""
+    if not settings().checkout_writable:
+        flash(t("modeler.export_off"), "error")
+    else:
+        target = modeling.export_to_checkout(engine(), definition_id, settings().processes_dir)
+        flash(t("modeler.exported", file=f"{target.parent.name}/{target.name}"), "success")
+    return redirect(url_for("ui.modeler", definition=definition_id))
 
 
 @bp.get("/modeler/definitions/<int:definition_id>/files/<name>")

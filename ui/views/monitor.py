@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from application import access, monitoring, portfolio
+from application import access, monitoring, narration, portfolio
 from application.access import ABORTERS, ASSESSORS, INSTANCE_READERS, OPERATORS
 from engine import Conflict, EngineError, InstanceStatus, JobState
 from innovation.domain.administrations import ADMINISTRATIONS
@@ -47,7 +47,12 @@ def instances():
                                          within=access.instance_scope(g.principal), **filters)
         keys = monitoring.process_keys(uow.session)
     incidents = engine().job_list((JobState.INCIDENT,), 50) if g.principal.has(*OPERATORS) else []
+    names = {}
+    with engine().reading() as session:
+        for instance_id in {job["instance_id"] for job in incidents}:
+            names.update(monitoring.names(monitoring.instance_definition(session, instance_id)[1]))
     return render_template("ui/instances.html", result=result, filters=filters, keys=keys, statuses=STATUSES,
+                           names=names,
                            phases=[p.value for p in Phase], administrations=[a.code for a in ADMINISTRATIONS],
                            incidents=incidents)
 
@@ -62,11 +67,15 @@ def instance(instance_id):
         detail = portfolio.with_initiative(uow.session, detail)
         record = portfolio.initiative_record(uow.session, instance_id)
         states = monitoring.element_states(uow.session, instance_id, detail["status"])
+        _, definition = monitoring.instance_definition(uow.session, instance_id)
         versions = [d.version for d in monitoring.definitions_of(uow.session, detail["process_key"])]
-    page = page_number()
-    shown = list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE]
+        page = page_number()
+        shown = narration.history(uow.session, instance_id,
+                                  list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE])
     return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
-                           states=states, versions=versions, operations=OFFERED.get(detail["status"], ()),
+                           states=states, named=monitoring.named_states(states, definition),
+                           names=monitoring.names(definition), process=definition.name or definition.process_key,
+                           versions=versions, operations=OFFERED.get(detail["status"], ()),
                            categories=list(AbortCategory),
                            history=shown, history_page={"total": len(history), "page": page,
                                                         "page_size": HISTORY_PAGE})
