@@ -7,7 +7,7 @@ the file changed since it was last deployed from there, and never over a newer v
 deployed from elsewhere.
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0023
 """
 from alembic import op
 import sqlalchemy as sa
