@@ -63,8 +63,7 @@ def form_page(schema: dict | None, ui_schema: dict | None, data: dict, submit) -
     if request.method == "POST":
         data = forms.parse(schema, request.form)
         if request.form.get("_add") or request.form.get("_remove"):
-            data, path = forms.change_rows(schema, data, request.form.get("_add"), request.form.get("_remove"))
-            focus = forms.field_id(path) if path else None
+            data, focus = forms.change_rows(schema, data, request.form.get("_add"), request.form.get("_remove"))
         else:
             try:
                 return {"response": submit(data)}
