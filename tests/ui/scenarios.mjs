@@ -290,6 +290,8 @@ const scenarios = {
       return { width: box.width, height: box.height, font: getComputedStyle(el).fontSize };
     });
     report.outlined = await page.locator(`.djs-element.has-problem[data-element-id="${config.flow}"]`).count();
+    report.flowStroke = await page.locator(`[data-element-id="${config.flow}"] .djs-visual > path`).first().evaluate(
+      (path) => [getComputedStyle(path).stroke, getComputedStyle(path).strokeWidth]);
     await shot(page, 'modeler-problem', '#canvas');
     await page.click('#problems button');
     report.shown = await view(page, '#canvas', [config.flow], 'modeler');

@@ -86,9 +86,10 @@
     badge.className = 'problem-badge';
     badge.dataset.element = problem.element_id;
     badge.textContent = '⚠ ' + (problem.element_name || problem.element_id) + ': ' + problem.message;
-    modeler.get('overlays').add(problem.element_id, 'problem', {
-      position: { bottom: -6, left: 0 }, html: badge, scale: { min: 1 },
-    });
+    const element = modeler.get('elementRegistry').get(problem.element_id);
+    const position = element.waypoints ? { top: element.height / 2 + 6, left: element.width / 2 + 10 }  // mid-flow
+      : { bottom: -6, left: 0 };  // under the shape
+    modeler.get('overlays').add(element, 'problem', { position, html: badge, scale: { min: 1 } });
     if (!marked.includes(problem.element_id)) {
       modeler.get('canvas').addMarker(problem.element_id, 'has-problem');
       marked.push(problem.element_id);
