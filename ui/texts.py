@@ -321,6 +321,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "task.complete": ("Skicka in och slutför", "Submit and complete"),
     "task.completed": ("Klart: {name}.", "Done: {name}."),
     "task.held_by": ("Uppgiften är tagen av {name}.", "The task is held by {name}."),
+    "task.held_note": ("{name} har tagit uppgiften; bara den som har uppgiften kan skicka in formuläret.",
+                       "{name} holds the task; only the one who holds it can submit the form."),
     "task.stale": ("Initiativet ändrades medan du fyllde i. Kontrollera och skicka igen.",
                    "The initiative changed while you were filling in. Check and submit again."),
     "context.title": ("Om initiativet", "About the initiative"),

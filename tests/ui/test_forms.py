@@ -10,6 +10,7 @@ from flask import Flask, render_template_string
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from application import accounts
 from engine.tables import AuditEntry
 from innovation.adapters import ledger_store
 from innovation.driver import setup
@@ -239,3 +240,22 @@ def test_a_coordinator_names_the_internal_owner_of_a_residents_idea_on_the_page(
     assert assigned.status_code == 302
     assert "Utforska behov och idé" in text(page("bo").get("/inbox"))
     assert "Utforska behov och idé" not in text(page("ada").get("/inbox"))
+
+
+def test_a_task_held_by_someone_else_offers_no_submit(page, api, engine, clock):
+    """The server refuses a form from anyone but the holder, so the page offers none (nor a claim)."""
+    with engine.db.unit_of_work(write=True) as uow:  # a second coordinator of SOF
+        accounts.add_user(uow.session, "kim")
+        accounts.grant(uow.session, "kim", "coordinator", "SOF")
+        uow.commit()
+    flow = ApiInitiative(api, engine, clock)
+    task = flow.task("ivar", "granska_initiativ")
+    kim = page("kim")
+    assert 'name="_submit"' in kim.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert page("ivar").post(f"/tasks/{task['id']}/claim").status_code == 302
+    seen = kim.get(f"/tasks/{task['id']}")
+    html = seen.get_data(as_text=True)
+    assert seen.status_code == 200 and 'name="_submit"' not in html and "/claim" not in html
+    assert "ivar har tagit uppgiften; bara den som har uppgiften kan skicka in formuläret." in text(seen)
+    refused = kim.post(f"/tasks/{task['id']}", data={"/screening_decision": "reject", "_submit": "1"})
+    assert refused.status_code == 409  # what the page no longer offers, the server refuses

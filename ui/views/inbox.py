@@ -105,7 +105,7 @@ def task(task_id):
         money = decisions.budget_context(engine(), session, allowed)
     version = engine().task_form(task_id)["instance_version"] if shown["status"] == 409 else form["instance_version"]
     return render_template("ui/task.html", task=form["task"], form=shown, context=context, version=version,
-                           money=money), shown["status"]
+                           money=money, may_complete=allowed["assignee"] in (None, me)), shown["status"]
 
 
 def _authorized(task_id: str) -> dict:
