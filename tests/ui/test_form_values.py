@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from werkzeug.datastructures import MultiDict
 
 from tests.api.flows import ApiInitiative
