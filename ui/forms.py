@@ -7,7 +7,9 @@ form back, so they work without JavaScript.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -20,7 +22,7 @@ ROWS = "_rows:"  # hidden inputs listing the row indices a list had when the pag
 
 @dataclass
 class Field:
-    kind: str  # text textarea email date number integer select radio checkbox group list
+    kind: str  # text textarea email date number integer select radio checkbox group list row
     path: str
     label: str
     help: str = ""
@@ -34,7 +36,8 @@ class Field:
 
     @property
     def id(self) -> str:
-        return field_id(self.path)
+        """A row's fieldset has an id of its own: a row of plain values shares its path with its input."""
+        return field_id(self.path) + ("-row" if self.kind == "row" else "")
 
     @property
     def name(self) -> str:
@@ -107,8 +110,10 @@ def _field(schema, ui, path, value, errors, required) -> Field:
         items, item_ui = schema.get("items", {}), ui.get("items", {})
         for index, item in enumerate(value or []):
             row = _field(items, item_ui, f"{path}/{index}", item, errors, True)
-            if row.kind != "group":  # a list of plain values: each row is a group of one field
-                row = Field("group", row.path, "", children=[row], error=errors.get(row.path))
+            if row.kind == "group":
+                row.kind = "row"
+            else:  # a list of plain values: each row holds one field, which carries its own error
+                row = Field("row", row.path, "", children=[row])
             made.children.append(row)
     else:
         attrs = _attrs(schema, ui)
@@ -167,14 +172,19 @@ def _choice(schema: dict, raw: str):
     return next((const for const in consts if str(const) == raw), raw)
 
 
+NUMBER = re.compile(r"[+-]?[0-9]{1,15}(?:[.,][0-9]{1,15})?")  # longer is no amount anyone means
+
+
 def _number(raw: str, kind: str):
-    try:
-        number = float(raw.replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-    except ValueError:
+    """A number written the Swedish or English way ("1 500", "2,5"); anything else (1e999,
+    nan, inf, 1_000, 40 digits) stays text, which the schema then names as not a number."""
+    compact = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not NUMBER.fullmatch(compact):
         return raw
-    if kind == "integer" or number.is_integer():
-        return int(number) if number.is_integer() else raw
-    return number
+    number = Decimal(compact.replace(",", "."))
+    if number == number.to_integral_value():
+        return int(number)
+    return raw if kind == "integer" else float(number)
 
 
 def _parse_list(schema, form, path):
@@ -186,26 +196,26 @@ def _parse_list(schema, form, path):
         value = _parse_value(items, form, f"{path}/{index}")
         if items.get("type") == "object":
             rows.append(value or {})
-        elif value is not None:
-            rows.append(value)
+        else:  # an empty row stays (the schema names it when the form is sent); removing is a button
+            rows.append("" if value is None else value)
     return rows
 
 
 # -- add and remove rows -----------------------------------------------------------------
 def change_rows(schema: dict, data: dict, add: str | None = None, remove: str | None = None):
     """``data`` with a row added to the list at ``add`` or the row ``remove`` taken out, and
-    the path of the field to focus next."""
+    the HTML id of what to focus next (the new row, or the list a row left)."""
     if add and _schema_at(schema, add).get("type") == "array":
         rows = _rows_at(data, add)
         rows.append({} if _schema_at(schema, add).get("items", {}).get("type") == "object" else "")
-        return data, f"{add}/{len(rows) - 1}"
+        return data, field_id(f"{add}/{len(rows) - 1}") + "-row"
     if remove:
         parent, _, index = remove.rpartition("/")
         rows = _rows_at(data, parent) if _schema_at(schema, parent).get("type") == "array" else []
         number = whole_number(index)
         if number is not None and number < len(rows):
             rows.pop(number)
-        return data, parent
+        return data, field_id(parent)
     return data, None
 
 

@@ -74,6 +74,42 @@ async function navigate(page, selector) {
 
 const submit = (page) => navigate(page, 'button[name=_submit]');
 
+// What a bpmn-js canvas shows: its zoom, whether every element of ``ids`` lies inside the
+// visible box, and the selection (the viewer or modeler is the container's ``property``).
+const view = (page, selector, ids, property = 'viewer') => page.evaluate(([sel, wanted, prop]) => {
+  const diagram = document.querySelector(sel)[prop];
+  const canvas = diagram.get('canvas');
+  const box = canvas.viewbox();
+  const registry = diagram.get('elementRegistry');
+  const inside = wanted.every((id) => {
+    const e = registry.get(id);
+    const points = e.waypoints || [{ x: e.x, y: e.y }, { x: e.x + e.width, y: e.y + e.height }];
+    return points.every((p) => p.x >= box.x && p.y >= box.y && p.x <= box.x + box.width && p.y <= box.y + box.height);
+  });
+  let selected = [];
+  try { selected = diagram.get('selection').get().map((e) => e.id); } catch (error) { /* a viewer selects nothing */ }
+  return { zoom: canvas.zoom(), inside, selected };
+}, [selector, ids, property]);
+
+// How wide the page is (no wider than the phone: nothing sticks out sideways), and, when it is
+// wider, the outermost elements that stick out, to say what to fix.
+const overflow = (page) => page.evaluate(() => {
+  const width = document.documentElement.scrollWidth;
+  const limit = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  const wide = width <= limit ? [] : Array.from(document.body.querySelectorAll('*'))
+    .filter((el) => el.getBoundingClientRect().right > limit + 1 && !(el.parentElement.getBoundingClientRect().right > limit + 1))
+    .slice(0, 8).map((el) => name(el) + ' ' + Math.round(el.getBoundingClientRect().right));
+  return wide.length ? { width, wide } : width;
+});
+
+// A picture of the page (or of one part of it) under /tmp, for a person to look at.
+async function shot(page, name, selector) {
+  const file = `/tmp/ui-${name}.png`;
+  await (selector ? page.locator(selector).first() : page).screenshot({ path: file });
+  report.screenshots = (report.screenshots || []).concat(file);
+}
+
 // -- scenarios -------------------------------------------------------------------------------
 const scenarios = {
   // An idea owner submits an initiative (an employee's idea: the page's default).
@@ -304,6 +340,20 @@ const scenarios = {
     await page.waitForSelector(`.problem-badge[data-element="${config.flow}"]`);
     report.problem = await text(page, '#problems li');
     await audit(page, 'modeler with a problem');
+    report.badgeSize = await page.locator('.problem-badge').first().evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return { width: box.width, height: box.height, font: getComputedStyle(el).fontSize };
+    });
+    report.outlined = await page.locator(`.djs-element.has-problem[data-element-id="${config.flow}"]`).count();
+    report.flowStroke = await page.locator(`[data-element-id="${config.flow}"] .djs-visual > path`).first().evaluate(
+      (path) => [getComputedStyle(path).stroke, getComputedStyle(path).strokeWidth]);
+    await shot(page, 'modeler-problem', '#canvas');
+    await page.click('#problems button');
+    report.shown = await view(page, '#canvas', [config.flow], 'modeler');
+    report.focusAfterShow = await focusedId(page);
+    report.pickerAfterShow = await page.inputValue('#element-picker');
+    await shot(page, 'modeler-problem-shown', '#canvas');
+    await audit(page, 'modeler with the problem shown');
     await setCondition(config.fixed);
     await page.click('#deploy');
     await page.waitForFunction(() => document.getElementById('status').textContent.includes('v2'));
@@ -316,6 +366,77 @@ const scenarios = {
     await page.waitForSelector('#form-error:not(:empty)');
     report.formError = await text(page, '#form-error');
     await audit(page, 'form editor with an error');
+  },
+
+  // The idea owner's set-up task: the diagram opens on the task, readable, and zooms by
+  // buttons and keys; rows of a list survive adding a row; at phone width nothing overflows.
+  async readable() {
+    const page = await user('ada');
+    await page.goto(config.url + '/tasks/' + config.task);
+    await audit(page, 'set-up task');
+    const diagram = '.diagram';
+    report.opened = await view(page, diagram, [config.element]);
+    await shot(page, 'task-diagram', '.diagram-figure');
+    await page.focus(diagram);
+    await page.keyboard.press('-');
+    report.afterMinus = (await view(page, diagram, [])).zoom;
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    report.afterPlus = (await view(page, diagram, [])).zoom;
+    await page.keyboard.press('0');
+    report.fitted = await view(page, diagram, [config.element]);
+    await page.focus('.diagram-tools button[data-action="current"]');
+    await page.keyboard.press('Enter');
+    report.back = await view(page, diagram, [config.element]);
+    await page.click('.diagram-tools button[data-action="zoom-out"]');
+    report.buttonOut = (await view(page, diagram, [])).zoom;
+    report.toolNames = await page.locator('.diagram-tools button').allInnerTexts();
+    await audit(page, 'set-up task after zooming');
+
+    await navigate(page, '#f-partners-add');
+    report.focusAfterAdd = await focusedId(page);
+    await navigate(page, '#f-partners-add');  // the first row is still empty
+    report.partnerRows = await page.locator('#f-partners fieldset.row').count();
+    report.partnerInputs = await page.locator('#f-partners input[type=text]').evaluateAll((inputs) => inputs.map(
+      (input) => [input.id, document.querySelector(`label[for="${input.id}"]`) !== null]));
+    await page.fill('#f-partners-1', 'Biblioteket');
+    await navigate(page, '#f-effect_goals-add');
+    report.partnersKept = await page.locator('#f-partners input[type=text]').evaluateAll(
+      (inputs) => inputs.map((input) => input.value));
+    await audit(page, 'set-up task with rows');
+    await navigate(page, 'button[name=_remove][value="/partners/0"]');
+    report.partnersAfterRemove = await page.locator('#f-partners input[type=text]').evaluateAll(
+      (inputs) => inputs.map((input) => input.value));
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(config.url + '/tasks/' + config.task);
+    await audit(page, 'set-up task at 390 px');
+    report.narrow = { task: await overflow(page) };
+    report.narrowOpened = await view(page, diagram, [config.element]);
+    await page.locator(diagram).scrollIntoViewIfNeeded();
+    await shot(page, 'task-diagram-390');
+    await page.goto(config.url + '/inbox');
+    report.narrow.inbox = await overflow(page);
+    await audit(page, 'inbox at 390 px');
+    await shot(page, 'inbox-390');
+  },
+
+  // An admin's instance page opens its diagram on where the initiative waits; at phone width
+  // the page (and the modeler's tools) stay within the screen.
+  async narrowAdmin() {
+    const page = await user('admin');
+    await page.goto(config.url + '/monitor/instances/' + config.instance);
+    await audit(page, 'instance');
+    report.opened = await view(page, '.diagram', config.current);
+    report.buttons = await page.locator('.actions button').allInnerTexts();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(config.url + '/monitor/instances/' + config.instance);
+    await audit(page, 'instance at 390 px');
+    report.narrow = { instance: await overflow(page) };
+    await shot(page, 'instance-390');
+    await page.goto(config.url + '/inbox');
+    report.narrow.inbox = await overflow(page);
+    await audit(page, 'admin inbox at 390 px');
   },
 
   // A decision table the version runs, edited in dmn-js and deployed with the diagram.

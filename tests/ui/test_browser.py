@@ -74,6 +74,40 @@ def test_caseworker_submits_an_initiative_and_completes_a_form(node, live):
     live.wait_for(started["id"], "bedom_kriterier")
 
 
+PHONE = 390
+
+
+def test_task_diagram_opens_on_the_task_and_rows_survive(node, live):
+    """The set-up task's diagram opens zoomed on the task (readable, not a thumbnail of the whole
+    process), zooms by keys and buttons; an empty partner row stays when another is added; at
+    390 px neither the task page nor the inbox is wider than the screen."""
+    instance = live.start("Läsbara diagram")
+    live.explore(instance)
+    task = live.wait_for(instance, "utforma_upplagg")
+    report = run(node, live, "readable", task=task["id"], element="utforma_upplagg")
+    opened = report["opened"]
+    assert opened["zoom"] >= 1 and opened["inside"], opened
+    assert report["afterMinus"] < opened["zoom"] < report["afterPlus"]
+    assert report["fitted"]["zoom"] < 1 and report["back"] == opened  # "back to where it stands"
+    assert report["buttonOut"] < opened["zoom"]
+    assert report["toolNames"] == ["Till nuvarande läge", "Zooma in", "Zooma ut", "Hela processen"]
+    assert report["focusAfterAdd"] == "f-partners-0"
+    assert report["partnerRows"] == 2 and report["partnerInputs"] == [["f-partners-0", True], ["f-partners-1", True]]
+    assert report["partnersKept"] == ["", "Biblioteket"] and report["partnersAfterRemove"] == ["Biblioteket"]
+    assert report["narrowOpened"]["zoom"] >= 1 and report["narrowOpened"]["inside"]
+    assert all(isinstance(width, int) and width <= PHONE for width in report["narrow"].values()), report["narrow"]
+
+
+def test_instance_diagram_opens_where_it_waits_and_fits_a_phone(node, live):
+    instance = live.start("Smal skärm")
+    live.to_exploration(instance)
+    live.wait_for(instance, "utforska_behov")
+    report = run(node, live, "narrowAdmin", instance=instance, current=["utforska_behov"])
+    assert report["opened"]["zoom"] >= 1 and report["opened"]["inside"], report["opened"]
+    assert report["buttons"] == ["Pausa", "Avsluta"], report["buttons"]
+    assert all(isinstance(width, int) and width <= PHONE for width in report["narrow"].values()), report["narrow"]
+
+
 def test_decision_maker_grants_funds(node, live):
     instance = live.to_money_gate("Digital lånecykel")
     task = live.wait_for(instance, "beslut_pengar")
@@ -173,9 +207,14 @@ def test_process_owner_fixes_a_condition_and_deploys(node, live):
     fixed = 'time_decision in ("recycle",)'
     report = run(node, live, "modeler", flow=FLOW, fixed=fixed)
     assert report["pages"] == ["login", "modeler", "modeler review", "modeler with a problem",
-                               "form editor with an error"]
+                               "modeler with the problem shown", "form editor with an error"]
     assert report["diffChanged"] >= 1
     assert FLOW in report["problem"] and "refused" in report["problem"]
+    assert report["flowStroke"] == ["rgb(168, 32, 26)", "4px"]  # the refused flow is drawn red and thick
+    assert report["outlined"] == 1 and report["badgeSize"]["font"] == "14.4px"  # readable at the fitted zoom
+    assert report["badgeSize"]["height"] >= 20 and report["badgeSize"]["width"] >= 120, report["badgeSize"]
+    assert report["shown"]["selected"] == [FLOW] and report["shown"]["inside"] and report["shown"]["zoom"] >= 1
+    assert report["focusAfterShow"] == "element-picker" and report["pickerAfterShow"] == FLOW
     assert "innovation v2" in report["status"] and report["badgesLeft"] == 0
     assert report["formError"].startswith("Expecting value")
     latest = live.engine.definitions("innovation")[-1]

@@ -10,6 +10,7 @@ from flask import Flask, render_template_string
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from application import accounts
 from engine.tables import AuditEntry
 from innovation.adapters import ledger_store
 from innovation.driver import setup
@@ -34,7 +35,7 @@ def test_posted_fields_become_typed_data():
                         ("_rows:/requested_funds", "3"), ("/requested_funds/3/administration", "SOF")])
     assert forms.parse(schema, posted) == {
         "start_date": "2026-01-01", "estimated_cost": 1500, "evaluation_interval_days": 30,
-        "effect_goals": [{"indicator": "tid", "baseline": "abc"}], "partners": [],
+        "effect_goals": [{"indicator": "tid", "baseline": "abc"}], "partners": [""],
         "requested_funds": [{"administration": "SOF"}]}
     start, _ = _form("initiative-start")
     assert forms.parse(start, MultiDict([("/idea_owner/name", "Ada")]))["idea_owner"] == {
@@ -62,9 +63,28 @@ def test_fields_follow_the_ui_schema_and_carry_their_errors():
 def test_rows_are_added_and_removed():
     schema, _ = _form("setup")
     data, focus = forms.change_rows(schema, {}, add="/effect_goals")
-    assert data == {"effect_goals": [{}]} and focus == "/effect_goals/0"
+    assert data == {"effect_goals": [{}]} and focus == "f-effect_goals-0-row"
     data, focus = forms.change_rows(schema, {"partners": ["a", "b"]}, remove="/partners/0")
-    assert data == {"partners": ["b"]} and focus == "/partners"
+    assert data == {"partners": ["b"]} and focus == "f-partners"
+
+
+def test_an_empty_row_stays_when_another_is_added():
+    """Adding a row posts the form; the empty partner already there is kept, not dropped."""
+    schema, ui = _form("setup")
+    posted = MultiDict([("_rows:/partners", "0"), ("/partners/0", ""), ("_add", "/partners")])
+    data, focus = forms.change_rows(schema, forms.parse(schema, posted), add="/partners")
+    assert data["partners"] == ["", ""] and focus == "f-partners-1-row"
+    (partners,) = [f for f in forms.build(schema, ui, data) if f.path == "/partners"]
+    assert [(row.id, [child.id for child in row.children]) for row in partners.children] == [
+        ("f-partners-0-row", ["f-partners-0"]), ("f-partners-1-row", ["f-partners-1"])]
+
+
+@pytest.mark.parametrize(("raw", "kind", "value"), [
+    ("1 500", "integer", 1500), ("1\u00a0500", "integer", 1500), ("2,5", "number", 2.5), ("-3", "integer", -3),
+    ("2,5", "integer", "2,5"), ("1e999", "number", "1e999"), ("nan", "number", "nan"), ("inf", "integer", "inf"),
+    ("1_000", "integer", "1_000"), ("9" * 40, "integer", "9" * 40), ("12.0", "integer", 12)])
+def test_numbers_are_read_the_swedish_or_english_way_and_nothing_else(raw, kind, value):
+    assert forms._number(raw, kind) == value
 
 
 def _at_money_gate(api, engine, clock):
@@ -150,19 +170,25 @@ def test_an_idea_owner_submits_a_new_initiative(page, engine):
 
 @pytest.mark.parametrize("name", sorted(p.name.removesuffix(".schema.json") for p in FORMS.glob("*.schema.json")))
 def test_every_form_in_forms_renders_with_labels_and_descriptions(name):
-    """Each input has a label; every aria-describedby names an element on the page."""
+    """Each input has a label of its own; ids are unique; every aria-describedby names an
+    element on the page; every fieldset has a legend (each list drawn with two rows)."""
     app = Flask(__name__)
     register_ui(app)
     schema, ui = _form(name)
+    rows = {key: [{} if sub.get("items", {}).get("type") == "object" else ""] * 2
+            for key, sub in schema.get("properties", {}).items() if sub.get("type") == "array"}
     with app.test_request_context("/"):
         html = render_template_string('{% from "ui/form.html" import schema_form %}'
-                                      '{{ schema_form("/x", fields, [], "OK") }}', fields=forms.build(schema, ui, {}))
+                                      '{{ schema_form("/x", fields, [], "OK") }}',
+                                      fields=forms.build(schema, ui, rows))
     inputs = re.findall(r'<(?:input|select|textarea) id="([^"]+)"', html)
-    labelled = set(re.findall(r'<label for="([^"]+)"', html)) | set(
-        re.findall(r'<label><input type="(?:radio|checkbox)"[^>]*id="([^"]+)"', html))
-    assert inputs and set(inputs) <= labelled
-    ids = set(re.findall(r' id="([^"]+)"', html))
-    assert all(ref in ids for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split())
+    labelled = re.findall(r'<label for="([^"]+)"', html) + re.findall(
+        r'<label><input type="(?:radio|checkbox)"[^>]*id="([^"]+)"', html)
+    assert inputs and set(inputs) <= set(labelled) and len(labelled) == len(set(labelled))
+    every_id = re.findall(r' id="([^"]+)"', html)
+    assert len(every_id) == len(set(every_id)), sorted(i for i in every_id if every_id.count(i) > 1)
+    assert all(ref in every_id for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split())
+    assert html.count("<fieldset") == len(re.findall(r"<fieldset[^>]*>\s*<legend>", html))
 
 
 def test_a_camunda_form_renders_and_reads_back_typed():
@@ -214,3 +240,22 @@ def test_a_coordinator_names_the_internal_owner_of_a_residents_idea_on_the_page(
     assert assigned.status_code == 302
     assert "Utforska behov och idé" in text(page("bo").get("/inbox"))
     assert "Utforska behov och idé" not in text(page("ada").get("/inbox"))
+
+
+def test_a_task_held_by_someone_else_offers_no_submit(page, api, engine, clock):
+    """The server refuses a form from anyone but the holder, so the page offers none (nor a claim)."""
+    with engine.db.unit_of_work(write=True) as uow:  # a second coordinator of SOF
+        accounts.add_user(uow.session, "kim")
+        accounts.grant(uow.session, "kim", "coordinator", "SOF")
+        uow.commit()
+    flow = ApiInitiative(api, engine, clock)
+    task = flow.task("ivar", "granska_initiativ")
+    kim = page("kim")
+    assert 'name="_submit"' in kim.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert page("ivar").post(f"/tasks/{task['id']}/claim").status_code == 302
+    seen = kim.get(f"/tasks/{task['id']}")
+    html = seen.get_data(as_text=True)
+    assert seen.status_code == 200 and 'name="_submit"' not in html and "/claim" not in html
+    assert "ivar har tagit uppgiften; bara den som har uppgiften kan skicka in formuläret." in text(seen)
+    refused = kim.post(f"/tasks/{task['id']}", data={"/screening_decision": "reject", "_submit": "1"})
+    assert refused.status_code == 409  # what the page no longer offers, the server refuses

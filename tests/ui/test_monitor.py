@@ -68,7 +68,7 @@ def test_operations_name_the_version_they_act_on(page, api, engine, clock):
     assert flow.detail()["status"] == "suspended"
     offered = admin.get(f"/monitor/instances/{flow.id}").get_data(as_text=True)
     assert f"/monitor/instances/{flow.id}/resume" in offered and f"/monitor/instances/{flow.id}/suspend" not in offered
-    assert f"/monitor/instances/{flow.id}/migrate" in offered
+    assert f"/monitor/instances/{flow.id}/migrate" not in offered  # one version deployed: nowhere to move
     admin.post(f"/monitor/instances/{flow.id}/resume", data={"version": str(version + 1)})
     assert flow.detail()["status"] == "running"
     for missing in ({"reason": " ", "category": "annat"}, {"reason": "Ingen effekt.", "category": "tråkigt"}):
@@ -121,3 +121,27 @@ def test_a_coordinator_sees_and_aborts_only_initiatives_of_their_administrations
     assert done.status_code == 302
     ff.settle()
     assert [t["element_id"] for t in ff.detail()["tasks"]] == ["dokumentera_lardomar"]
+
+
+def _actions(response) -> set[str]:
+    """The operations a page offers: the last part of each form's action on the instance."""
+    return {action.rsplit("/", 1)[-1] for action in
+            re.findall(r'<form method="post" action="(/monitor/instances/[^"]+)"', response.get_data(as_text=True))}
+
+
+def test_only_what_the_server_would_do_is_offered(page, api, engine, clock):
+    """No button for an operation the server refuses: by role, by administration, by status."""
+    flow = ApiInitiative(api, engine, clock)  # SOF, running, one deployed version
+    admin, ivar, fredrik = page("admin"), page("ivar"), page("fredrik")
+    path = f"/monitor/instances/{flow.id}"
+    assert _actions(admin.get(path)) == {"suspend", "terminate", "abort"}  # no resume, no migrate to itself
+    assert _actions(ivar.get(path)) == {"abort"}  # SOF's coordinator: no operator's buttons
+    other = fredrik.get(path)
+    if other.status_code == 200:  # FF's coordinator may read it, not act on it
+        assert _actions(other) == set()
+    assert fredrik.post(f"{path}/abort", data={"category": "battre_losning", "reason": "x"}).status_code == 403
+    assert admin.post(f"{path}/suspend", data={"version": str(flow.detail()["version"])}).status_code == 302
+    assert _actions(admin.get(path)) == {"resume", "terminate"}
+    assert admin.post(f"{path}/terminate", data={"version": str(flow.detail()["version"])}).status_code == 302
+    assert _actions(admin.get(path)) == set() and _actions(ivar.get(path)) == set()
+    assert "Åtgärder" not in text(admin.get(path))

@@ -61,9 +61,39 @@
   }
 
   // -- problems from the engine, pinned on the diagram ------------------------------------
+  // Each refused element gets a red outline and a label under it that keeps its screen size
+  // at any zoom; "Visa" beside the problem in the list selects the element, zooms to it and
+  // moves focus to the element list, which now names it (the panel below shows it).
+  let marked = [];
+
   function clearProblems() {
     modeler.get('overlays').remove({ type: 'problem' });
+    marked.forEach((id) => modeler.get('canvas').removeMarker(id, 'has-problem'));
+    marked = [];
     $('problems').hidden = true;
+  }
+
+  function showElement(id) {
+    const element = modeler.get('elementRegistry').get(id);
+    modeler.get('selection').select(element);
+    window.InnovationCanvas.focusOn(modeler.get('canvas'), [element]);
+    picker.focus();
+    say($('status'), T.showing.replace('{id}', id), false);
+  }
+
+  function pin(problem) {
+    const badge = document.createElement('div');
+    badge.className = 'problem-badge';
+    badge.dataset.element = problem.element_id;
+    badge.textContent = '⚠ ' + (problem.element_name || problem.element_id) + ': ' + problem.message;
+    const element = modeler.get('elementRegistry').get(problem.element_id);
+    const position = element.waypoints ? { top: element.height / 2 + 6, left: element.width / 2 + 10 }  // mid-flow
+      : { bottom: -6, left: 0 };  // under the shape
+    modeler.get('overlays').add(element, 'problem', { position, html: badge, scale: { min: 1 } });
+    if (!marked.includes(problem.element_id)) {
+      modeler.get('canvas').addMarker(problem.element_id, 'has-problem');
+      marked.push(problem.element_id);
+    }
   }
 
   function showProblems(message, details) {
@@ -76,16 +106,12 @@
       const where = problem.element_id ? (problem.element_name || problem.element_id) + ': ' : '';
       item.append(where + problem.message + ' ');
       if (problem.element_id && registry.get(problem.element_id)) {
-        const badge = document.createElement('div');
-        badge.className = 'problem-badge';
-        badge.dataset.element = problem.element_id;
-        badge.textContent = '⚠ ' + problem.message;
-        modeler.get('overlays').add(problem.element_id, 'problem', { position: { bottom: 0, left: 0 }, html: badge });
+        pin(problem);
         const show = document.createElement('button');
         show.type = 'button';
         show.className = 'link';
         show.textContent = T.show_element + ' ' + problem.element_id;
-        show.addEventListener('click', () => { select(problem.element_id); picker.focus(); });
+        show.addEventListener('click', () => showElement(problem.element_id));
         item.append(show);
       }
       list.append(item);
@@ -242,6 +268,7 @@
     });
     const xml = await (await fetch(canvasEl.dataset.xmlUrl, { credentials: 'same-origin' })).text();
     await modeler.importXML(xml);
+    canvasEl.modeler = modeler;  // for scripts and tests
     modeler.get('canvas').zoom('fit-viewport');
     fillPicker();
     modeler.on('selection.changed', ({ newSelection }) => {

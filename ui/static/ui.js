@@ -13,7 +13,8 @@
   function messageFor(form, el) {
     const v = el.validity;
     if (v.valueMissing) return text(form, 'Required');
-    if (v.badInput || v.stepMismatch) return el.type === 'date' ? text(form, 'Date') : text(form, 'Number');
+    if (v.badInput || v.patternMismatch) return el.type === 'date' ? text(form, 'Date') : text(form, 'Number');
+    if (v.stepMismatch) return el.step === '1' ? text(form, 'Whole') : text(form, 'Number');
     if (v.rangeUnderflow) return text(form, 'Min', el.min);
     if (v.rangeOverflow) return text(form, 'Max', el.max);
     if (v.typeMismatch && el.type === 'email') return text(form, 'Email');

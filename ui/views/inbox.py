@@ -65,8 +65,7 @@ def form_page(schema: dict | None, ui_schema: dict | None, data: dict, submit) -
     if request.method == "POST":
         data = forms.parse(schema, request.form)
         if request.form.get("_add") or request.form.get("_remove"):
-            data, path = forms.change_rows(schema, data, request.form.get("_add"), request.form.get("_remove"))
-            focus = forms.field_id(path) if path else None
+            data, focus = forms.change_rows(schema, data, request.form.get("_add"), request.form.get("_remove"))
         else:
             try:
                 return {"response": submit(data)}
@@ -110,7 +109,8 @@ def task(task_id):
     due = form["task"]["due_at"]
     overdue = bool(due) and datetime.fromisoformat(due) < engine().now()
     return render_template("ui/task.html", task=form["task"], form=shown, context=context, version=version,
-                           money=money, overdue=overdue), shown["status"]
+                           money=money, overdue=overdue,
+                           may_complete=allowed["assignee"] in (None, me)), shown["status"]
 
 
 def _authorized(task_id: str) -> dict:

@@ -72,10 +72,14 @@ def instance(instance_id):
         page = page_number()
         shown = narration.history(uow.session, instance_id,
                                   list(reversed(history))[(page - 1) * HISTORY_PAGE:page * HISTORY_PAGE])
-    return render_template("ui/instance.html", i=detail, record=record, assessable=record and assessable(record),
-                           states=states, named=monitoring.named_states(states, definition),
+    operations = [op for op in OFFERED.get(detail["status"], ()) if op != "migrate" or len(versions) > 1]
+    acts = record is not None and detail["status"] == InstanceStatus.RUNNING and _acts_on(instance_id)
+    return render_template("ui/instance.html", i=detail, record=record, states=states,
+                           named=monitoring.named_states(states, definition),
                            names=monitoring.names(definition), process=definition.name or definition.process_key,
-                           versions=versions, operations=OFFERED.get(detail["status"], ()),
+                           versions=versions, operations=operations if g.principal.has(*OPERATORS) else [],
+                           may_abort=acts and g.principal.has(*ABORTERS),
+                           may_reassess=acts and g.principal.has(*ASSESSORS) and assessable(record),
                            categories=list(AbortCategory),
                            history=shown, history_page={"total": len(history), "page": page,
                                                         "page_size": HISTORY_PAGE})
@@ -88,6 +92,16 @@ def instance_diagram(instance_id):
     with engine().db.unit_of_work() as uow:
         _, definition = monitoring.instance_definition(uow.session, instance_id)
         return Response(definition.bpmn_xml, mimetype="application/xml")
+
+
+def _acts_on(instance_id: str) -> bool:
+    """Whether the initiative is within the caller's administrations (what abort and reassess demand)."""
+    try:
+        with engine().reading() as session:
+            access.authorize_instance(session, g.principal, instance_id, "acting on an initiative")
+    except access.AccessDenied:
+        return False
+    return True
 
 
 def _may_read(instance_id: str) -> None:
