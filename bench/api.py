@@ -290,7 +290,7 @@ def start_gunicorn(url: str, port: int, log, options=SERVER, env=None,
     env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, "DATABASE_URL": url, **(env or {})}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", *options, "-b", f"127.0.0.1:{port}",
                                app], cwd=ROOT, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to import the service
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.returncode}")
@@ -301,7 +301,7 @@ def start_gunicorn(url: str, port: int, log, options=SERVER, env=None,
                 return server
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    raise RuntimeError("gunicorn did not answer within 180 s")
 
 
 def stop(server: subprocess.Popen) -> None:

@@ -220,9 +220,9 @@ def sync(session, instance_id: str, process_key: str, snap: Snapshot, now: datet
 
     ``stored_kinds``: the tables that may hold rows of the instance (``stored_projections``
     of its state before the step; none for a new instance); ``tasks``: its inbox rows, if
-    read already (``current_rows``). Returns what changed, for the
-    audit log (user tasks opened and closed, jobs created and cancelled), and the rows as
-    they now stand, so callers need not read them again.
+    read already (``current_rows``). Returns what changed, for the audit log (user tasks
+    opened and closed, jobs created and cancelled), and the rows as they now stand, so
+    callers need not read them again.
     """
     changes = {"tasks_opened": [], "tasks_closed": [], "jobs_created": [], "jobs_cancelled": []}
     stored, now_rows = current_rows(session, instance_id, stored_kinds, tasks), Rows()
