@@ -98,7 +98,7 @@ def candidates(task) -> tuple[list[str], list[str], str]:
     return groups or [], users or [], "the diagram"
 
 
-def _denial(code: str, reason: str, task, **params) -> AccessDenied:
+def _denial(task, reason: str, *, code: str, **params) -> AccessDenied:
     """A refusal to act on ``task`` (its element is the ``task`` parameter)."""
     return AccessDenied(reason, task.instance_id, reason_code=code, params={"task": task.element_id, **params})
 
@@ -121,20 +121,21 @@ def _refusal(session, person: Principal, task, administration: str | None, owner
         return None
     if not groups:
         if users:
-            return _denial("not_candidate", f"{person.username} is not {' or '.join(users)}, who act on task "
-                           f"{task.element_id} ({source})", task, user=person.username, candidates=", ".join(users))
+            return _denial(task, f"{person.username} is not {' or '.join(users)}, who act on task "
+                           f"{task.element_id} ({source})", code="not_candidate", user=person.username,
+                           candidates=", ".join(users))
         if not person.has(*TASK_MANAGERS):
-            return _denial("no_lane_role", f"task {task.element_id} has no lane role; only coordinators and admins "
-                           "may act on it", task)
+            return _denial(task, f"task {task.element_id} has no lane role; only coordinators and admins may act on it",
+                           code="no_lane_role")
         if not person.has(Role.ADMIN) and administration not in person.administrations_for(Role.COORDINATOR):
-            return _denial("task_outside_administrations", f"task {task.element_id} belongs to {administration}, "
-                           f"which {person.username} does not coordinate", task, administration=administration,
+            return _denial(task, f"task {task.element_id} belongs to {administration}, which {person.username} does "
+                           "not coordinate", code="task_outside_administrations", administration=administration,
                            user=person.username)
         return None
     if not any(person.has(role) or person.has(STAND_INS.get(role, role)) for role in groups):
         named = " nor ".join(part for part in (f"a {' or '.join(groups)}", " or ".join(users)) if part)
-        return _denial("not_in_roles", f"{person.username} is not {named}, who act on task {task.element_id} "
-                       f"({source})", task, user=person.username, roles=list(groups))
+        return _denial(task, f"{person.username} is not {named}, who act on task {task.element_id} ({source})",
+                       code="not_in_roles", user=person.username, roles=list(groups))
     refusals = [_role_refusal(session, person, role, task, source, administration, owner, assignee)
                 for role in groups]
     return None if None in refusals else refusals[0]
@@ -144,33 +145,31 @@ def _role_refusal(session, person: Principal, role: str, task, source: str, admi
                   owner: str | None, assignee: str | None) -> AccessDenied | None:
     """Why ``person`` may not act on ``task`` through the candidate group ``role``."""
     element_id = task.element_id
+    not_in_role = f"{person.username} is not a {role}, who act on task {element_id} ({source})"
     if role == Role.IDEA_OWNER:
         if not person.has(role):
-            return _denial("not_in_roles", f"{person.username} is not a {role}, who act on task {element_id} "
-                           f"({source})", task, user=person.username, roles=[role])
+            return _denial(task, not_in_role, code="not_in_roles", user=person.username, roles=[role])
         if person.username not in (owner, assignee):
-            return _denial("not_owner", f"task {element_id} belongs to the initiative's idea owner ({owner})",
-                           task, owner=owner or "–")
+            return _denial(task, f"task {element_id} belongs to the initiative's idea owner ({owner})",
+                           code="not_owner", owner=owner or "–")
         return None
     if role not in SCOPED_ROLES:
-        return None if person.has(role) else _denial(
-            "not_in_roles", f"{person.username} is not a {role}, who act on task {element_id} ({source})",
-            task, user=person.username, roles=[role])
+        return None if person.has(role) else _denial(task, not_in_role, code="not_in_roles", user=person.username,
+                                                     roles=[role])
     if person.has(role) and covers(person.administrations_for(role), administration):
         return None
     stand_in = STAND_INS.get(role)
     if stand_in and administration in person.administrations_for(stand_in):
         if administration not in accounts.administrations_with(session, role):
             return None
-        return _denial("no_stand_in", f"task {element_id} is for the {role} of {administration}; "
-                       f"{administration} has one, so its {stand_in}s do not stand in", task, role=role,
+        return _denial(task, f"task {element_id} is for the {role} of {administration}; {administration} has one, "
+                       f"so its {stand_in}s do not stand in", code="no_stand_in", role=role,
                        administration=administration, stand_in=stand_in)
     if not person.has(role) and not (stand_in and person.has(stand_in)):
-        return _denial("not_in_roles", f"{person.username} is not a {role}, who act on task {element_id} ({source})",
-                       task, user=person.username, roles=[role])
+        return _denial(task, not_in_role, code="not_in_roles", user=person.username, roles=[role])
     held = sorted(person.administrations_for(role) | (person.administrations_for(stand_in) if stand_in else set()))
-    return _denial("role_outside_administration", f"task {element_id} belongs to {administration}; "
-                   f"{person.username} acts as {role} for {', '.join(held) or 'no administration'}", task,
+    return _denial(task, f"task {element_id} belongs to {administration}; {person.username} acts as {role} for "
+                   f"{', '.join(held) or 'no administration'}", code="role_outside_administration",
                    administration=administration or "–", user=person.username, role=role,
                    held=", ".join(held) or "–")
 

@@ -137,7 +137,7 @@ def _processes(diagrams: dict, problems: list[Problem]) -> dict[str, bool]:
             if homes.setdefault(node.get("id"), name) != name:
                 problems.append(replace(_problem(node, f"process {node.get('id')!r} is also in "
                                                        f"{homes[node.get('id')]}; a deployment holds each process "
-                                                       "once", "process_twice", file=homes[node.get("id")]),
+                                                       "once", code="process_twice", file=homes[node.get("id")]),
                                         file=name))
             processes[node.get("id")] = node.get("isExecutable") == "true"
     return processes
@@ -185,20 +185,20 @@ def _decision_problems(root, decisions: dict | None) -> tuple[list[Problem], set
         mapping, binding = task.get(f"{CAMUNDA}mapDecisionResult"), task.get(f"{CAMUNDA}decisionRefBinding")
         if mapping is not None and mapping not in DECISION_RESULTS:
             problems.append(_problem(task, f"camunda:mapDecisionResult {mapping!r} is not one of "
-                                           f"{', '.join(DECISION_RESULTS)}", "decision_mapping", mapping=mapping,
+                                           f"{', '.join(DECISION_RESULTS)}", code="decision_mapping", mapping=mapping,
                                      known=", ".join(DECISION_RESULTS)))
         if binding not in (None, "latest", "deployment"):
             problems.append(_problem(task, f"camunda:decisionRefBinding {binding!r} is not supported: a decision "
-                                           "comes from the DMN files deployed with the diagram", "decision_binding",
-                                     binding=binding))
+                                           "comes from the DMN files deployed with the diagram",
+                                     code="decision_binding", binding=binding))
         if not ref:
             problems.append(_problem(task, "business rule task names no decision; set its "
                                            "spiffworkflow:calledDecisionId (or camunda:decisionRef) to the id of a "
-                                           "decision in a .dmn file deployed with it", "decision_unnamed"))
+                                           "decision in a .dmn file deployed with it", code="decision_unnamed"))
         elif decisions is not None and ref not in decisions:
             problems.append(_problem(task, f"business rule task calls decision {ref!r}, which no DMN file of this "
                                            f"deployment holds (decisions here: {known}); deploy its .dmn file "
-                                           "with the diagram", "decision_unknown", decision=ref, known=known))
+                                           "with the diagram", code="decision_unknown", decision=ref, known=known))
         elif decisions is not None:
             used.add(decisions[ref])
     return problems, used
@@ -238,7 +238,7 @@ def _length_problems(root) -> list[Problem]:
             value = node.get(attribute) or ""
             if len(value) > limit:
                 problems.append(_problem(node, f"{local} {attribute} is {len(value)} characters long; "
-                                               f"the limit is {limit}", "too_long", attribute=attribute,
+                                               f"the limit is {limit}", code="too_long", attribute=attribute,
                                          length=len(value), limit=limit))
     return problems
 
@@ -271,7 +271,7 @@ def _schema_problems(root) -> tuple[list[Problem], list[Problem]]:
         node = by_line.get(line)
         if (line, text) in refused:
             message = f"does not match the BPMN schema (line {line}): {text}"
-            problems.append(_problem(node, message, "schema", line=line, detail=text))
+            problems.append(_problem(node, message, code="schema", line=line, detail=text))
         else:
             warnings.append(Problem(f"the diagram's layout (BPMNDI, line {line}) does not match the BPMN "
                                     f"schema: {text}; the process runs without it, a modeler may draw it "
@@ -306,7 +306,7 @@ def _name_flows(root) -> list[Problem]:
         flow.set("id", name)
         ends = f"from {flow.get('sourceRef')!r} to {flow.get('targetRef')!r}"
         warnings.append(_problem(flow, f"a sequence flow {ends} has no id; it runs as {name!r} (save the diagram "
-                                       "in a modeler to give it one)", "flow_without_id", name=name))
+                                       "in a modeler to give it one)", code="flow_without_id", name=name))
     return warnings
 
 
@@ -356,7 +356,7 @@ def _translate(root) -> tuple[list[Problem], list[dict], set]:
             translation = translate(source, declared=node.get("language"), composite=kind in TIMER_KINDS)
         except Refused as exc:
             problems.append(_problem(node, f"{kind} {source.strip()!r} is refused: {exc}. Supported in JUEL "
-                                           f"${{…}} and FEEL =…: {SUPPORTED}", "expression_refused", kind=kind,
+                                           f"${{…}} and FEEL =…: {SUPPORTED}", code="expression_refused", kind=kind,
                                      source=source.strip(), detail=str(exc)))
             refused.add(node)
             continue
@@ -388,7 +388,7 @@ def _literal_name_warnings(root, skip) -> list[Problem]:
             python = ", ".join(f"{name} as {_OTHER_LITERALS[name]}" for name in found)
             warnings.append(_problem(node, f"{kind} {source.strip()!r} is Python, where {', '.join(found)} would be "
                                            f"variables: write {python}, or mark the expression as JUEL ${{…}} "
-                                           "or FEEL =…", "python_literals", kind=kind, names=", ".join(found),
+                                           "or FEEL =…", code="python_literals", kind=kind, names=", ".join(found),
                                      python=python))
     return warnings
 
@@ -411,7 +411,7 @@ def _code_problems(root, skip=frozenset()) -> list[Problem]:
     problems = []
     for task in root.iterfind(".//bpmn:scriptTask", NS):
         if task.find("bpmn:script", NS) is None:
-            problems.append(_problem(task, f"script task has no script; {_EMPTY['script']}", "script_missing"))
+            problems.append(_problem(task, f"script task has no script; {_EMPTY['script']}", code="script_missing"))
     for node, mode, source, kind in _snippets(root):
         source = source.strip()
         if node in skip:
@@ -421,7 +421,7 @@ def _code_problems(root, skip=frozenset()) -> list[Problem]:
         elif not source:
             if kind not in _EMPTY_ALLOWED:
                 problems.append(_problem(node, f"{kind} is empty" + (f"; {_EMPTY[kind]}" if kind in _EMPTY else ""),
-                                         "code_empty", kind=kind))
+                                         code="code_empty", kind=kind))
         else:
             refused = compile_problem(source, mode)
             if refused:
@@ -448,20 +448,20 @@ def _timer_problems(node, source: str, kind: str) -> list[Problem]:
     expression producing one. Whatever can be known now is checked now, not weeks later."""
     hint = f"write an ISO 8601 value such as {clock.EXAMPLES[kind]}, or an expression that returns one"
     if not source:
-        return [_problem(node, f"{kind} is empty; {hint}", "timer_empty", kind=kind, example=clock.EXAMPLES[kind])]
+        return [_problem(node, f"{kind} is empty; {hint}", code="timer_empty", kind=kind, example=clock.EXAMPLES[kind])]
     value = clock.timer_literal(source)
     if value is None:
         refused = compile_problem(source, "eval")
         if refused:
             return [_problem(node, f"{kind} {source!r} is neither an ISO 8601 value nor an expression "
-                                   f"({refused}); {hint} (in Python, or JUEL ${{…}} or FEEL =…)", "timer_unreadable",
-                             kind=kind, source=source, example=clock.EXAMPLES[kind])]
+                                   f"({refused}); {hint} (in Python, or JUEL ${{…}} or FEEL =…)",
+                             code="timer_unreadable", kind=kind, source=source, example=clock.EXAMPLES[kind])]
         try:
             value = ast.literal_eval(source)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             return []  # an expression: its value is checked when the timer starts
     problem = clock.timer_value_problem(kind, value)
-    return [_problem(node, f"{kind} {source!r} {problem}", "timer_value", kind=kind, source=source,
+    return [_problem(node, f"{kind} {source!r} {problem}", code="timer_value", kind=kind, source=source,
                      detail=problem)] if problem else []
 
 
@@ -487,7 +487,7 @@ def _branch_problems(root) -> list[Problem]:
                 if count > MAX_GATEWAY_BRANCHES and gateway is not None and _local(gateway) in _FORKING:
                     problems.append(_problem(gateway, f"has {count} {direction} flows; the limit is "
                                                       f"{MAX_GATEWAY_BRANCHES} (MAX_GATEWAY_BRANCHES): use a "
-                                                      "multi-instance task or split the work", "gateway_width",
+                                                      "multi-instance task or split the work", code="gateway_width",
                                              count=count, direction=direction, limit=MAX_GATEWAY_BRANCHES))
     return problems
 
@@ -496,7 +496,7 @@ def _assignment_problems(root, groups) -> list[Problem]:
     """Candidates and assignees of user tasks and lanes (``engine/assignment.py``): each
     expression translatable, each literal group one of ``groups``; at the element that says it."""
     elements = [*root.iter(f"{{{NS['bpmn']}}}userTask"), *assignment.lanes_by_name(root).values()]
-    return [_problem(element, message, "assignment", detail=message)
+    return [_problem(element, message, code="assignment", detail=message)
             for element in elements for message in assignment.problems(element, groups)]
 
 
@@ -506,11 +506,11 @@ def _operation_problems(root, operations) -> list[Problem]:
         operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         if operator is None or not operator.get("id"):
             problems.append(_problem(task, "service task names no operation (spiffworkflow:serviceTaskOperator)",
-                                     "operation_missing"))
+                                     code="operation_missing"))
         elif operator.get("id") not in operations:
             known = ", ".join(operations.names()) or "none"
             problems.append(_problem(task, f"operation {operator.get('id')!r} is not registered; known: {known}",
-                                     "operation_unknown", operation=operator.get("id"), known=known))
+                                     code="operation_unknown", operation=operator.get("id"), known=known))
     return problems
 
 
@@ -546,14 +546,14 @@ def _camunda_form_problems(root) -> tuple[list[Problem], dict]:
         if data is not None:
             schema, found = camunda.form_schema(data)
             problems += [_problem(task, f"camunda:formField {field_id!r}: {message}" if field_id else message,
-                                  "camunda_form", detail=f"{field_id}: {message}" if field_id else message)
+                                  code="camunda_form", detail=f"{field_id}: {message}" if field_id else message)
                          for field_id, message in found]
             forms[camunda.generated_form_name(task.get("id"))] = schema
         elif camunda.form_key(task):
             problems.append(_problem(task, f"camunda:formKey {camunda.form_key(task)!r} names a form page this "
                                            "engine cannot show; define the fields as camunda:formField, or name a "
                                            "JSON Schema form (spiffworkflow:property formJsonSchemaFilename)",
-                                     "camunda_form_key", form=camunda.form_key(task)))
+                                     code="camunda_form_key", form=camunda.form_key(task)))
     return problems, forms
 
 
@@ -566,14 +566,14 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
         raw = source.read(name)
         if raw is None:
             problems.append(_problem(prop, f"form {name!r} does not exist: neither in this deployment nor in forms/",
-                                     "form_missing", form=name))
+                                     code="form_missing", form=name))
             continue
         try:
             document = load_form(raw)
         except InvalidData as exc:
             detail = "; ".join(map(str, exc.details))
-            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {detail}", "form_not_json", form=name,
-                                     detail=detail))
+            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {detail}", code="form_not_json",
+                                     form=name, detail=detail))
             continue
         if prop.get("name") == "formJsonSchemaFilename":
             try:
@@ -581,7 +581,7 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
             except SchemaError as exc:
                 where = "/".join(str(p) for p in exc.path) or "(root)"
                 problems.append(_problem(prop, f"form {name!r} is not a valid JSON Schema at {where}: {exc.message}",
-                                         "form_schema", form=name, where=where, detail=exc.message))
+                                         code="form_schema", form=name, where=where, detail=exc.message))
                 continue
         forms[name] = document
     return problems, forms
@@ -596,14 +596,14 @@ def _reference_problems(root) -> list[Problem]:
             for end in ("sourceRef", "targetRef"):
                 if flow.get(end) not in nodes:
                     problems.append(_problem(flow, f"{end} {flow.get(end)!r} names no element of the same "
-                                                   "process or subprocess", "reference_unknown",
+                                                   "process or subprocess", code="reference_unknown",
                                              reference=flow.get(end) or "–"))
             source, target = nodes.get(flow.get("sourceRef")), nodes.get(flow.get("targetRef"))
             if (source is not None and target is not None and _local(source) == "eventBasedGateway"
                     and _local(target) not in _EVENT_GATEWAY_TARGETS):
                 problems.append(_problem(flow, f"leads from event-based gateway {source.get('id')!r} to a "
                                                f"{_local(target)}; it may only lead to an intermediate catch "
-                                               "event or a receive task", "event_gateway_target",
+                                               "event or a receive task", code="event_gateway_target",
                                          target=_local(target)))
     for kind, attribute in (("message", "messageRef"), ("signal", "signalRef"), ("error", "errorRef"),
                             ("escalation", "escalationRef")):
@@ -612,24 +612,24 @@ def _reference_problems(root) -> list[Problem]:
             if node.get(attribute) not in declared:
                 problems.append(_problem(node, f"{attribute} {node.get(attribute)!r} names no bpmn:{kind} of "
                                                f"this diagram; declare <bpmn:{kind} id=\"{node.get(attribute)}\"> "
-                                               "or refer to one that exists", "reference_unknown",
+                                               "or refer to one that exists", code="reference_unknown",
                                          reference=node.get(attribute)))
     for node in root.iterfind(".//bpmn:timerEventDefinition", NS):
         if not any(node.find(f"bpmn:{kind}", NS) is not None for kind in TIMER_KINDS):
             problems.append(_problem(node, "timer has no timeDuration, timeDate or timeCycle; add one, e.g. "
-                                           "a timeDuration of PT5M", "timer_missing"))
+                                           "a timeDuration of PT5M", code="timer_missing"))
     data_objects = {node.get("id") for node in root.iterfind(".//bpmn:dataObject", NS)}
     for node in root.iterfind(".//bpmn:dataObjectReference", NS):
         if node.get("dataObjectRef") not in data_objects:
             problems.append(_problem(node, f"dataObjectRef {node.get('dataObjectRef')!r} names no bpmn:dataObject; "
-                                           "point it at a data object of the process", "reference_unknown",
+                                           "point it at a data object of the process", code="reference_unknown",
                                      reference=node.get("dataObjectRef") or "–"))
     ids = {node.get("id") for node in root.iter() if isinstance(node.tag, str)}
     for path in ("bpmn:dataInputAssociation/bpmn:sourceRef", "bpmn:dataOutputAssociation/bpmn:targetRef"):
         for node in root.iterfind(f".//{path}", NS):
             if (node.text or "").strip() not in ids:
                 problems.append(_problem(node, f"{path.replace('bpmn:', '')} {node.text!r} names no element "
-                                               "of this diagram", "reference_unknown", reference=node.text or "–"))
+                                               "of this diagram", code="reference_unknown", reference=node.text or "–"))
     return problems
 
 
