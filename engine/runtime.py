@@ -190,7 +190,8 @@ class Runtime:
                            params={"instance": instance_id})
         if expected_version is not None and row.version != expected_version:
             raise StaleVersion(f"instance {instance_id} is at version {row.version}, not {expected_version}: "
-                               "reload it and try again", reason_code="stale_version", params={"instance": instance_id})
+                               "reload it and try again", reason_code="version_mismatch",
+                               params={"instance": instance_id, "version": row.version, "expected": expected_version})
         if statuses and row.status not in statuses:
             raise Conflict(f"instance {instance_id} is {row.status}; this needs it {' or '.join(statuses)}",
                            reason_code="instance_state",
