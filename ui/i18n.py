@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def message(code: str | None, params: dict | None, fallback: str) -> str:
 
 
 def _value(value) -> str:
-    return number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return number(value) if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else str(value)
 
 
 def error_text(error) -> str:

@@ -141,7 +141,7 @@ def test_process_owner_fixes_a_condition_and_deploys(node, live):
     assert report["pages"] == ["login", "modeler", "modeler review", "modeler with a problem",
                                "form editor with an error"]
     assert report["diffChanged"] >= 1
-    assert FLOW in report["problem"] and "refused" in report["problem"]
+    assert FLOW in report["problem"] and "syntaxfel på rad 1" in report["problem"]
     assert "innovation v2" in report["status"] and report["badgesLeft"] == 0
     assert report["formError"].startswith("Expecting value")
     latest = live.engine.definitions("innovation")[-1]

@@ -34,7 +34,7 @@ def _used_keys() -> set[str]:
     for path in UI.rglob("*.js"):
         source = path.read_text(encoding="utf-8")
         used |= {"js." + key for key in re.findall(r"\bT\.([a-zA-Z_]+)|texts\.([a-zA-Z_]+)", source) for key in key if key}
-    for folder in ("engine", "application"):
+    for folder in ("engine", "innovation", "application"):
         for path in (ROOT / folder).rglob("*.py"):
             used |= {f"message.{code}" for code in
                      re.findall(r"\b(?:reason_)?code=\"(\w+)\"", path.read_text(encoding="utf-8"))}
