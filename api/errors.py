@@ -1,4 +1,4 @@
-"""One error shape for every endpoint: ``{status, code, message, details}``.
+"""One error shape for every endpoint: ``{status, code, message, params, details}``.
 
 ``code`` names the message in a stable way (``instance_state``, ``role_needed``, else the
 error's kind such as ``not_found``), with the values it names in ``params``; the English
@@ -23,10 +23,8 @@ STATUS = {NotFound: 404, Conflict: 409, InvalidData: 422, DeploymentRejected: 42
 
 
 def payload(status: int, message: str, details: list | None = None, *, code: str, params: dict | None = None):
-    body = {"status": status, "code": code, "message": message, "details": details or []}
-    if params:
-        body["params"] = params
-    response = jsonify(body)
+    response = jsonify({"status": status, "code": code, "message": message, "params": params or {},
+                        "details": details or []})
     response.status_code = status
     return response
 

@@ -68,7 +68,7 @@ class ErrorResponse(Strict):
         "description": "the error as a stable name: its reason (instance_state, role_needed, …) or its kind "
                        "(not_found, conflict, invalid_data, …)"})
     message = fields.String(required=True, metadata={"description": "in English"})
-    params = fields.Dict(metadata={"description": "the values the message names, by name"})
+    params = fields.Dict(required=True, metadata={"description": "the values the message names, by name"})
     details = fields.List(fields.Nested(ErrorDetail))
 
 
