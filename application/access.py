@@ -254,7 +254,9 @@ def check_submission(session, element_id: str, data: dict) -> None:
     if person is None or not person.has(Role.IDEA_OWNER):
         reason = (f"{username!r} is not a user" if person is None else f"{username} does not hold the role "
                   f"{Role.IDEA_OWNER}") + ": the internal owner must be a user who may work as idea owner"
-        raise InvalidData(f"task {element_id} cannot be completed: {reason}", [Problem(reason, field=f"/{field}")])
+        code = "owner_not_user" if person is None else "owner_not_idea_owner"
+        raise InvalidData(f"task {element_id} cannot be completed: {reason}",
+                          [Problem(reason, field=f"/{field}", code=code, params={"user": username})])
 
 
 def complete_task(engine, session, principal: Principal, task_id: str, data: dict,
