@@ -18,19 +18,29 @@ from ui import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "ui"
-KEYWORDS = {"t": None, "plural": (2,), "known": None}  # t("key"), plural(count, "key"), known("key")
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
 PLACEHOLDER = re.compile(r"(?<!\$)\{(\w+)\}")  # ${…} is a JUEL example, not a placeholder
 
 
-def _used_keys() -> set[str]:
-    """Every literal message id: Babel's extractor over ui/ (Python and Jinja), the templates'
-    ``| plural("key")`` filters, the modeler script's ``T.name`` texts, and the message codes the
-    engine, the application and the API give their errors, refusals and problems."""
-    used = {message for _, _, message, *_ in extract_from_dir(str(UI), METHODS, keywords=KEYWORDS)
+def _extracted(keywords: dict) -> set[str]:
+    """The literal message ids Babel's extractor finds in ui/ (Python and Jinja) as ``keywords``' arguments."""
+    return {message for _, _, message, *_ in extract_from_dir(str(UI), METHODS, keywords=keywords)
             if isinstance(message, str)}
+
+
+def _plural_keys() -> set[str]:
+    """Counted texts: ``plural(count, "key")`` in Python, ``| plural("key")`` in templates."""
+    keys = _extracted({"plural": (2,)})
     for path in UI.rglob("*.html"):
-        used |= set(re.findall(r"""\|\s*plural\(\s*["']([\w.]+)["']""", path.read_text(encoding="utf-8")))
+        keys |= set(re.findall(r"""\|\s*plural\(\s*["']([\w.]+)["']""", path.read_text(encoding="utf-8")))
+    return keys
+
+
+def _used_keys() -> set[str]:
+    """Every literal message id: ``t("key")`` and ``known("key")`` in ui/, the counted texts, the
+    modeler script's ``T.name`` texts, and the message codes the engine, the innovation model and
+    the application give their errors, refusals and problems."""
+    used = _extracted({"t": None, "known": None}) | _plural_keys()
     for path in UI.rglob("*.js"):
         source = path.read_text(encoding="utf-8")
         used |= {"js." + key for key in re.findall(r"\bT\.([a-zA-Z_]+)|texts\.([a-zA-Z_]+)", source) for key in key if key}
@@ -38,7 +48,9 @@ def _used_keys() -> set[str]:
         for path in (ROOT / folder).rglob("*.py"):
             used |= {f"message.{code}" for code in
                      re.findall(r"\b(?:reason_)?code=\"(\w+)\"", path.read_text(encoding="utf-8"))}
-    used |= {f"message.{code}" for code in ("script_syntax", "expression_syntax", "code_refused")}
+    # codes chosen in a conditional expression rather than written as code="…"
+    used |= {f"message.{code}" for code in ("script_syntax", "expression_syntax", "code_refused", "owner_not_user",
+                                            "owner_not_idea_owner")}
     used |= {f"error.kind.{kind.code}" for kind in _subclasses(EngineError)}
     return {key for key in used if "." in key}  # a message id is a dotted key
 
@@ -57,6 +69,12 @@ def test_every_message_used_is_in_the_catalogue_with_every_form(language):
             continue  # the header
         forms = message.string if message.pluralizable else (message.string,)
         assert len(forms) == 2 and all(forms) if message.pluralizable else all(forms), message.id
+
+
+def test_counted_texts_are_plural_entries_and_the_rest_are_not():
+    catalog, counted = i18n.catalog("sv"), _plural_keys()
+    assert sorted(key for key in counted if not catalog[key].pluralizable) == []
+    assert sorted(key for key in _used_keys() - counted if key in catalog and catalog[key].pluralizable) == []
 
 
 def test_both_catalogues_hold_the_same_messages_with_the_same_placeholders():
