@@ -163,7 +163,10 @@ def message(code: str | None, params: dict | None, fallback: str) -> str:
 
 
 def _value(value) -> str:
-    return number(value) if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else str(value)
+    """A parameter as text: numbers the page's way with every decimal they have (0,001 stays 0,001)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return numbers.format_decimal(value, locale=locale(), decimal_quantization=False)
+    return str(value)
 
 
 def error_text(error) -> str:

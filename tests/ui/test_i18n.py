@@ -115,6 +115,14 @@ def test_amounts_numbers_and_dates_the_swedish_way(app):
         assert i18n.plural(1, "monitor.count") == "1 instance"
 
 
+def test_a_message_translates_its_vocabulary_and_keeps_every_decimal():
+    assert i18n.message("not_kronor", {"value": 0.001}, "fallback") == \
+        "0,001 är inte ett belopp i hela kronor (0 eller mer)."
+    assert i18n.message("not_in_roles", {"user": "bo", "roles": ["coordinator", "admin"], "task": "granska"}, "-") == \
+        "bo har inte rollen Innovationsledare eller Administratör, som uppgiften granska kräver."
+    assert i18n.message("no_such_code", {}, "the English sentence") == "the English sentence"
+
+
 def test_jsonschema_messages_are_translated():
     assert i18n.engine_message("'title' is a required property") == "Fältet måste fyllas i."
     assert i18n.engine_message("0 is less than or equal to the minimum of 0") == "Ange ett tal större än 0."
