@@ -37,7 +37,8 @@ def authenticate_request():
             uow.commit()
     if principal.read_only and request.method not in READING:
         raise access.AccessDenied(f"{request.method} {request.path} needs a token with the scope write; "
-                                  "this one may only read")
+                                  "this one may only read", reason_code="token_read_only",
+                                  params={"action": f"{request.method} {request.path}"})
     return None
 
 
@@ -47,7 +48,7 @@ def principal() -> accounts.Principal:
 
 def handle_access_denied(denial: access.AccessDenied):
     access.audit_refusal(engine(), principal(), denial, method=request.method, path=request.path)
-    return payload(403, denial.reason)
+    return payload(403, denial.reason, code=denial.reason_code or "access_denied", params=denial.params)
 
 
 def require(*roles: str):

@@ -1,4 +1,8 @@
-"""One error shape for every endpoint: ``{status, message, details}``.
+"""One error shape for every endpoint: ``{status, code, message, params, details}``.
+
+``code`` names the message in a stable way (``instance_state``, ``role_needed``, else the
+error's kind such as ``not_found``), with the values it names in ``params``; the English
+message is for people reading the API and the logs.
 
 Engine errors map to 4xx by kind; request-body and query validation (webargs) become 422
 with one detail per field; anything unexpected is logged and answered as a 500 in the
@@ -18,8 +22,9 @@ log = logging.getLogger(__name__)
 STATUS = {NotFound: 404, Conflict: 409, InvalidData: 422, DeploymentRejected: 422, ProcessFailure: 422}
 
 
-def payload(status: int, message: str, details: list | None = None):
-    response = jsonify({"status": status, "message": message, "details": details or []})
+def payload(status: int, message: str, details: list | None = None, *, code: str, params: dict | None = None):
+    response = jsonify({"status": status, "code": code, "message": message, "params": params or {},
+                        "details": details or []})
     response.status_code = status
     return response
 
@@ -39,7 +44,8 @@ def _flatten(errors, path: str = "") -> list[dict]:
 
 def handle_engine_error(error: EngineError):
     status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
-    return payload(status, error.message, [p.to_dict() for p in error.details])
+    return payload(status, error.message, [p.to_dict() for p in error.details],
+                   code=error.reason_code or error.code, params=error.params)
 
 
 def handle_http_exception(error: HTTPException):
@@ -50,9 +56,9 @@ def handle_http_exception(error: HTTPException):
         message = "the request is invalid" if error.code == 422 and details else message
     else:
         details = data.get("details", [])
-    return payload(error.code or 500, message, details)
+    return payload(error.code or 500, message, details, code=error.name.lower().replace(" ", "_"))
 
 
 def handle_unexpected(error: Exception):
     log.exception("unexpected error")
-    return payload(500, "internal error; it has been logged")
+    return payload(500, "internal error; it has been logged", code="internal_error")

@@ -58,11 +58,17 @@ class ErrorDetail(Strict):
     element_type = fields.String(metadata={"description": "its BPMN type, e.g. scriptTask"})
     file = fields.String(metadata={"description": "the file of a deployment of several it belongs to"})
     message = fields.String(required=True)
+    code = fields.String(metadata={"description": "the problem as a stable name, e.g. script_syntax"})
+    params = fields.Dict(metadata={"description": "the values the message names, by name"})
 
 
 class ErrorResponse(Strict):
     status = fields.Integer(required=True)
-    message = fields.String(required=True)
+    code = fields.String(required=True, metadata={
+        "description": "the error as a stable name: its reason (instance_state, role_needed, …) or its kind "
+                       "(not_found, conflict, invalid_data, …)"})
+    message = fields.String(required=True, metadata={"description": "in English"})
+    params = fields.Dict(required=True, metadata={"description": "the values the message names, by name"})
     details = fields.List(fields.Nested(ErrorDetail))
 
 

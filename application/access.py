@@ -36,18 +36,23 @@ DUE_SETTERS = (Role.PROCESS_OWNER, Role.ADMIN)  # default due dates of user task
 
 
 class AccessDenied(Exception):
-    """The caller's roles do not allow the action; ``reason`` says why in a sentence."""
+    """The caller's roles do not allow the action; ``reason`` says why in an English sentence,
+    ``reason_code`` and ``params`` name it for a page that says it in the reader's language."""
 
-    def __init__(self, reason: str, instance_id: str | None = None):
+    def __init__(self, reason: str, instance_id: str | None = None, *, reason_code: str | None = None,
+                 params: dict | None = None):
         super().__init__(reason)
         self.reason = reason
         self.instance_id = instance_id
+        self.reason_code = reason_code
+        self.params = dict(params or {})
 
 
 def demand(principal: Principal, roles, action: str) -> None:
     """Refuse ``action`` unless the caller holds one of ``roles``."""
     if not principal.has(*roles):
-        raise AccessDenied(f"{action} needs the role {' or '.join(roles)}")
+        raise AccessDenied(f"{action} needs the role {' or '.join(roles)}", reason_code="role_needed",
+                           params={"action": action, "roles": list(roles)})
 
 
 def audit_refusal(engine, principal: Principal, denial: AccessDenied, *, method: str, path: str) -> None:
@@ -82,7 +87,10 @@ def authorize_instance(session, principal: Principal, instance_id: str, action: 
     administration = portfolio.administration_of(session, instance_id)
     if not covers(scope, administration):
         raise AccessDenied(f"{action}: the initiative belongs to {administration or 'no administration'}; you "
-                           f"coordinate {', '.join(sorted(scope)) or 'no administration'}", instance_id)
+                           f"coordinate {', '.join(sorted(scope)) or 'no administration'}", instance_id,
+                           reason_code="outside_administrations",
+                           params={"action": action, "administration": administration or "–",
+                                   "held": ", ".join(sorted(scope)) or "–"})
 
 
 def candidates(task) -> tuple[list[str], list[str], str]:
@@ -96,8 +104,13 @@ def candidates(task) -> tuple[list[str], list[str], str]:
     return groups or [], users or [], "the diagram"
 
 
+def _denial(task, reason: str, *, code: str, **params) -> AccessDenied:
+    """A refusal to act on ``task`` (its element is the ``task`` parameter)."""
+    return AccessDenied(reason, task.instance_id, reason_code=code, params={"task": task.element_id, **params})
+
+
 def _refusal(session, person: Principal, task, administration: str | None, owner: str | None,
-             assignee: str | None = None) -> str | None:
+             assignee: str | None = None) -> AccessDenied | None:
     """Why ``person`` may not act on ``task``, or None when they may.
 
     The task's candidates say who: a named candidate user, or a holder of a candidate group
@@ -114,57 +127,68 @@ def _refusal(session, person: Principal, task, administration: str | None, owner
         return None
     if not groups:
         if users:
-            return f"{person.username} is not {' or '.join(users)}, who act on task {task.element_id} ({source})"
+            return _denial(task, f"{person.username} is not {' or '.join(users)}, who act on task "
+                           f"{task.element_id} ({source})", code="not_candidate", user=person.username,
+                           candidates=", ".join(users))
         if not person.has(*TASK_MANAGERS):
-            return f"task {task.element_id} has no lane role; only coordinators and admins may act on it"
+            return _denial(task, f"task {task.element_id} has no lane role; only coordinators and admins may act on it",
+                           code="no_lane_role")
         if not person.has(Role.ADMIN) and administration not in person.administrations_for(Role.COORDINATOR):
-            return f"task {task.element_id} belongs to {administration}, which {person.username} does not coordinate"
+            return _denial(task, f"task {task.element_id} belongs to {administration}, which {person.username} does "
+                           "not coordinate", code="task_outside_administrations", administration=administration,
+                           user=person.username)
         return None
     if not any(person.has(role) or person.has(STAND_INS.get(role, role)) for role in groups):
         named = " nor ".join(part for part in (f"a {' or '.join(groups)}", " or ".join(users)) if part)
-        return f"{person.username} is not {named}, who act on task {task.element_id} ({source})"
+        return _denial(task, f"{person.username} is not {named}, who act on task {task.element_id} ({source})",
+                       code="not_in_roles", user=person.username, roles=list(groups))
     refusals = [_role_refusal(session, person, role, task, source, administration, owner, assignee)
                 for role in groups]
     return None if None in refusals else refusals[0]
 
 
 def _role_refusal(session, person: Principal, role: str, task, source: str, administration: str | None,
-                  owner: str | None, assignee: str | None) -> str | None:
+                  owner: str | None, assignee: str | None) -> AccessDenied | None:
     """Why ``person`` may not act on ``task`` through the candidate group ``role``."""
     element_id = task.element_id
+    not_in_role = f"{person.username} is not a {role}, who act on task {element_id} ({source})"
     if role == Role.IDEA_OWNER:
         if not person.has(role):
-            return f"{person.username} is not a {role}, who act on task {element_id} ({source})"
+            return _denial(task, not_in_role, code="not_in_roles", user=person.username, roles=[role])
         if person.username not in (owner, assignee):
-            return f"task {element_id} belongs to the initiative's idea owner ({owner})"
+            return _denial(task, f"task {element_id} belongs to the initiative's idea owner ({owner})",
+                           code="not_owner", owner=owner or "–")
         return None
     if role not in SCOPED_ROLES:
-        return None if person.has(role) else \
-            f"{person.username} is not a {role}, who act on task {element_id} ({source})"
+        return None if person.has(role) else _denial(task, not_in_role, code="not_in_roles", user=person.username,
+                                                     roles=[role])
     if person.has(role) and covers(person.administrations_for(role), administration):
         return None
     stand_in = STAND_INS.get(role)
     if stand_in and administration in person.administrations_for(stand_in):
         if administration not in accounts.administrations_with(session, role):
             return None
-        return (f"task {element_id} is for the {role} of {administration}; {administration} has one, so its "
-                f"{stand_in}s do not stand in")
+        return _denial(task, f"task {element_id} is for the {role} of {administration}; {administration} has one, "
+                       f"so its {stand_in}s do not stand in", code="no_stand_in", role=role,
+                       administration=administration, stand_in=stand_in)
     if not person.has(role) and not (stand_in and person.has(stand_in)):
-        return f"{person.username} is not a {role}, who act on task {element_id} ({source})"
+        return _denial(task, not_in_role, code="not_in_roles", user=person.username, roles=[role])
     held = sorted(person.administrations_for(role) | (person.administrations_for(stand_in) if stand_in else set()))
-    return (f"task {element_id} belongs to {administration}; {person.username} acts as {role} for "
-            f"{', '.join(held) or 'no administration'}")
+    return _denial(task, f"task {element_id} belongs to {administration}; {person.username} acts as {role} for "
+                   f"{', '.join(held) or 'no administration'}", code="role_outside_administration",
+                   administration=administration or "–", user=person.username, role=role,
+                   held=", ".join(held) or "–")
 
 
 def authorize_task(session, principal: Principal, task_id: str) -> dict:
     """The task, if the caller may work on it; otherwise AccessDenied."""
     found = portfolio.task_context(session, task_id)
     if found is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(f"task {task_id} does not exist", reason_code="task_not_found", params={"task": task_id})
     task, owner, administration, _ = found
-    reason = _refusal(session, principal, task, task.scope or administration, owner, task.assignee)
-    if reason:
-        raise AccessDenied(reason, task.instance_id)
+    denial = _refusal(session, principal, task, task.scope or administration, owner, task.assignee)
+    if denial:
+        raise denial
     return {"id": task.id, "assignee": task.assignee, "element_id": task.element_id,
             "instance_id": task.instance_id, "scope": task.scope}
 
@@ -191,7 +215,8 @@ def authorize_completion(session, principal: Principal, task_id: str) -> dict:
     """As ``authorize_task``, and the task must not be claimed by someone else."""
     task = authorize_task(session, principal, task_id)
     if task["assignee"] not in (None, principal.username):
-        raise Conflict(f"task {task['element_id']} is claimed by {task['assignee']}")
+        raise Conflict(f"task {task['element_id']} is claimed by {task['assignee']}", reason_code="task_claimed",
+                       params={"task": task["element_id"], "assignee": task["assignee"]})
     return task
 
 
@@ -207,7 +232,9 @@ def release_task(engine, session, principal: Principal, task_id: str) -> dict:
     else:
         task = authorize_task(session, principal, task_id)
         if task["assignee"] != principal.username:
-            raise AccessDenied(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"])
+            raise AccessDenied(f"task {task['element_id']} is held by {task['assignee']}", task["instance_id"],
+                               reason_code="task_held",
+                               params={"task": task["element_id"], "assignee": task["assignee"]})
     return engine.assign_task(task_id, None, actor=principal.username)
 
 
@@ -215,7 +242,7 @@ def _authorize_manager(session, manager: Principal, task_id: str, action: str):
     """The task's context, if ``manager`` (a coordinator or admin) may reassign it."""
     found = portfolio.task_context(session, task_id)
     if found is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(f"task {task_id} does not exist", reason_code="task_not_found", params={"task": task_id})
     authorize_instance(session, manager, found[0].instance_id, action)
     return found
 
@@ -233,7 +260,9 @@ def check_submission(session, element_id: str, data: dict) -> None:
     if person is None or not person.has(Role.IDEA_OWNER):
         reason = (f"{username!r} is not a user" if person is None else f"{username} does not hold the role "
                   f"{Role.IDEA_OWNER}") + ": the internal owner must be a user who may work as idea owner"
-        raise InvalidData(f"task {element_id} cannot be completed: {reason}", [Problem(reason, field=f"/{field}")])
+        code = "owner_not_user" if person is None else "owner_not_idea_owner"
+        raise InvalidData(f"task {element_id} cannot be completed: {reason}",
+                          [Problem(reason, field=f"/{field}", code=code, params={"user": username})])
 
 
 def complete_task(engine, session, principal: Principal, task_id: str, data: dict,
@@ -253,12 +282,14 @@ def assign_task(engine, session, manager: Principal, task_id: str, assignee: str
     task, owner, administration, _ = _authorize_manager(session, manager, task_id, "assigning a task")
     person = accounts.principal_for(session, assignee)
     if person is None:
-        reason = f"user {assignee!r} does not exist"
+        denial = AccessDenied(f"user {assignee!r} does not exist", reason_code="user_not_found",
+                              params={"user": assignee})
     else:
-        reason = _refusal(session, person, task, task.scope or administration, owner, assignee)
-    if reason is None:
+        denial = _refusal(session, person, task, task.scope or administration, owner, assignee)
+    if denial is None:
         return engine.assign_task(task_id, assignee, actor=manager.username)
-    raise InvalidData(f"task {task.element_id} cannot be assigned: {reason}", [Problem(reason, field="/assignee")])
+    raise InvalidData(f"task {task.element_id} cannot be assigned: {denial.reason}",
+                      [Problem(denial.reason, field="/assignee", code=denial.reason_code, params=denial.params)])
 
 
 def abort_initiative(engine, session, principal: Principal, instance_id: str, category: str, reason: str,

@@ -139,7 +139,7 @@ def _digest(token: str) -> str:
 
 def add_user(session, username: str, display_name: str | None = None, email: str | None = None) -> User:
     if session.scalar(select(User).where(User.username == username)):
-        raise Conflict(f"user {username!r} already exists")
+        raise Conflict(f"user {username!r} already exists", reason_code="user_exists", params={"user": username})
     user = User(username=username, display_name=display_name or username, email=email,
                 created_at=datetime.now(UTC))
     session.add(user)
@@ -150,7 +150,7 @@ def add_user(session, username: str, display_name: str | None = None, email: str
 def _user(session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"user {username!r} does not exist")
+        raise NotFound(f"user {username!r} does not exist", reason_code="user_not_found", params={"user": username})
     return user
 
 
@@ -307,7 +307,7 @@ def revoke_token(session, by: Principal, token_id: int, now: datetime | None = N
     found = session.execute(select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
                             .where(ApiToken.id == token_id)).first()
     if found is None or (found[1] != by.username and not by.has(Role.ADMIN)):
-        raise NotFound(f"token {token_id} does not exist")
+        raise NotFound(f"token {token_id} does not exist", reason_code="token_not_found", params={"token": token_id})
     token, username = found
     if token.revoked_at is None:
         token.revoked_at = now or datetime.now(UTC)
@@ -373,7 +373,8 @@ def add_mapping(session, claim: str, value: str, role: str, administration: str 
 
 def remove_mapping(session, mapping_id: int) -> None:
     if session.execute(delete(RoleMapping).where(RoleMapping.id == mapping_id)).rowcount == 0:
-        raise NotFound(f"mapping {mapping_id} does not exist")
+        raise NotFound(f"mapping {mapping_id} does not exist", reason_code="mapping_not_found",
+                       params={"mapping": mapping_id})
 
 
 def mapped_grants(session, claims: dict) -> set[tuple[str, str | None]]:

@@ -30,7 +30,7 @@ def check(engine, task: dict, data: dict) -> None:
     problems = rule(data, item, engine.now().date())
     if problems:
         raise InvalidData(f"data for task {task['element_id']} is invalid",
-                          [Problem(message, field=field) for field, message in problems])
+                          [Problem(p.message, field=p.field, code=p.code, params=p.params) for p in problems])
 
 
 def budget_context(engine, session, task: dict) -> dict | None:

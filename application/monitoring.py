@@ -75,7 +75,8 @@ def element_counts(session, definition_ids: list[int]) -> dict[str, dict[str, in
 def instance_definition(session, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition]:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(f"instance {instance_id} does not exist", reason_code="instance_not_found",
+                       params={"instance": instance_id})
     return instance, session.get(ProcessDefinition, instance.definition_id)
 
 

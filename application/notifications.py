@@ -488,7 +488,8 @@ def mark_read(session, username: str, notification_id: int, now: datetime) -> st
     row = session.scalar(select(Notification).where(Notification.id == notification_id,
                                                     Notification.username == username))
     if row is None:
-        raise NotFound(f"notification {notification_id} of {username} does not exist")
+        raise NotFound(f"notification {notification_id} of {username} does not exist",
+                       reason_code="notification_not_found", params={"notification": notification_id})
     row.read_at = row.read_at or now
     return row.params.get("path")
 

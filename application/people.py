@@ -109,14 +109,15 @@ def set_roles(session, username: str, roles: Roles, *, by: str | None = None) ->
 def reset_password(session, username: str) -> str:
     """A new one-time password; the user's sessions end (a single sign-on user has none here)."""
     if _user(session, username).external_id is not None:
-        raise Conflict(f"user {username!r} signs in through the identity provider and has no password here")
+        raise Conflict(f"user {username!r} signs in through the identity provider and has no password here",
+                       reason_code="user_signs_in_elsewhere", params={"user": username})
     return accounts.one_time_password(session, username)
 
 
 def _user(session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"user {username!r} does not exist")
+        raise NotFound(f"user {username!r} does not exist", reason_code="user_not_found", params={"user": username})
     return user
 
 

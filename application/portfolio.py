@@ -139,7 +139,8 @@ def assessment_form(session, instance_id: str) -> tuple[dict, dict | None]:
     instance = session.get(ProcessInstance, instance_id)
     record = initiative_record(session, instance_id)
     if instance is None or record is None:
-        raise NotFound(f"initiative {instance_id} does not exist")
+        raise NotFound(f"initiative {instance_id} does not exist", reason_code="initiative_not_found",
+                       params={"instance": instance_id})
     try:
         check_assessable(record)
     except InitiativeError as error:
@@ -167,7 +168,8 @@ def administration_of(session, instance_id: str) -> str | None:
                             .outerjoin(Initiative, Initiative.instance_id == ProcessInstance.id)
                             .where(ProcessInstance.id == instance_id)).first()
     if found is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(f"instance {instance_id} does not exist", reason_code="instance_not_found",
+                       params={"instance": instance_id})
     return found[1]
 
 

@@ -19,11 +19,12 @@ from application.settings import Settings
 
 
 class SignInRefused(Exception):
-    """Wrong credentials, or an account that cannot sign in this way; ``reason`` is for the audit log."""
+    """Wrong credentials, or an account that cannot sign in this way; ``reason`` is for the audit
+    log, ``reason_code`` and ``params`` name it for the sign-in page."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, reason_code: str | None = None, params: dict | None = None):
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.reason_code, self.params = reason, reason_code, dict(params or {})
 
 
 class Throttled(Exception):
@@ -93,13 +94,14 @@ def with_provider(session, issuer: str, claims: dict) -> SignedIn:
     roles the claim mappings give; the provider, not this service, decides them."""
     subject = claims.get("sub")
     if not subject:
-        raise SignInRefused("the provider sent no subject (sub) claim")
+        raise SignInRefused("the provider sent no subject (sub) claim", reason_code="no_subject")
     external_id = f"{issuer}#{subject}"
     user = session.scalar(select(User).where(User.external_id == external_id))
     if user is None:
         username = str(claims.get("preferred_username") or claims.get("email") or subject)[:100]
         if session.scalar(select(User).where(User.username == username)) is not None:
-            raise SignInRefused(f"the user name {username!r} already belongs to another account")
+            raise SignInRefused(f"the user name {username!r} already belongs to another account",
+                                reason_code="username_taken", params={"user": username})
         user = accounts.add_user(session, username, claims.get("name"), claims.get("email"))
         user.external_id = external_id
     else:

@@ -182,7 +182,8 @@ class Engine:
             task = find_task(workflow, task_id)
             if human.state != "open" or task is None or task.state != TaskState.READY:
                 who = f" by {human.completed_by}" if human.completed_by else ""
-                raise Conflict(f"task {human.element_id} ({task_id}) is already {human.state}{who}")
+                raise Conflict(f"task {human.element_id} ({task_id}) is already {human.state}{who}",
+                               reason_code="task_state", params={"task": human.element_id, "state": human.state})
             # the form the task's own spec names, in the definition the instance now runs on
             # (deployment made sure it holds every form its diagram names)
             form, _ = task_forms(task.task_spec)
@@ -225,7 +226,8 @@ class Engine:
             try:
                 workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
             except WorkflowException as exc:
-                raise Conflict(f"instance {row.id} is not waiting for message {name!r}") from exc
+                raise Conflict(f"instance {row.id} is not waiting for message {name!r}", reason_code="not_waiting",
+                               params={"instance": row.id, "message": name}) from exc
             return {"message": name}
 
         return self.runtime.mutate(instance_id, actor=actor, action="message_correlated", change=change,
@@ -287,11 +289,13 @@ class Engine:
         with self.runtime.time(), self.db.unit_of_work(write=True) as uow:
             task = uow.session.get(HumanTask, task_id, with_for_update=True)
             if task is None:
-                raise NotFound(f"task {task_id} does not exist")
+                raise NotFound(f"task {task_id} does not exist", reason_code="task_not_found", params={"task": task_id})
             if task.state != "open":
-                raise Conflict(f"task {task.element_id} ({task_id}) is {task.state}")
+                raise Conflict(f"task {task.element_id} ({task_id}) is {task.state}", reason_code="task_state",
+                               params={"task": task.element_id, "state": task.state})
             if only_if_unassigned and task.assignee not in (None, assignee):
-                raise Conflict(f"task {task.element_id} is already claimed by {task.assignee}")
+                raise Conflict(f"task {task.element_id} is already claimed by {task.assignee}",
+                               reason_code="task_claimed", params={"task": task.element_id, "assignee": task.assignee})
             previous, task.assignee = task.assignee, assignee
             action = "task_claimed" if assignee == actor else "task_unclaimed" if assignee is None else "task_assigned"
             uow.session.add(AuditEntry(instance_id=task.instance_id, actor=actor, action=action,
@@ -305,7 +309,7 @@ class Engine:
         with self.db.unit_of_work() as uow:
             task = uow.session.get(HumanTask, task_id)
             if task is None:
-                raise NotFound(f"task {task_id} does not exist")
+                raise NotFound(f"task {task_id} does not exist", reason_code="task_not_found", params={"task": task_id})
             row = uow.session.get(ProcessInstance, task.instance_id)
             workflow, definition = self.runtime.load(uow.session, row)
             schema = definition.forms.get(task.form) if task.form else None
@@ -326,7 +330,8 @@ class Engine:
             problems = versions.migrate(workflow, self.runtime.spec_json(session, target))
             if problems:
                 raise Conflict(f"instance {instance_id} cannot move to version {to_version}: "
-                               f"{len(problems)} element(s) it holds cannot be mapped", problems)
+                               f"{len(problems)} element(s) it holds cannot be mapped", problems,
+                               reason_code="migration_unmapped", params={"version": to_version, "count": len(problems)})
             row.definition_id = target.id
             return {"from_version": current.version, "to_version": target.version}
 
@@ -409,7 +414,7 @@ class Engine:
             found = uow.session.execute(select(HumanTask.instance_id, HumanTask.element_id, HumanTask.scope)
                                         .where(HumanTask.id == task_id)).first()
         if found is None:
-            raise NotFound(f"task {task_id} does not exist")
+            raise NotFound(f"task {task_id} does not exist", reason_code="task_not_found", params={"task": task_id})
         return found.instance_id, found.element_id, found.scope
 
     def _by_business_key(self, business_key: str | None) -> list[str]:

@@ -44,7 +44,8 @@ def store(session, validated: Validated, deployed_by: str, now: datetime, filena
     """
     if validated.problems:
         raise DeploymentRejected(f"{filename} was not deployed: {len(validated.problems)} problem(s)",
-                                 validated.problems)
+                                 validated.problems, reason_code="not_deployed",
+                                 params={"file": filename, "count": len(validated.problems)})
     deployed = []
     for process in validated.processes:
         sha = content_hash(process)

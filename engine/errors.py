@@ -1,11 +1,14 @@
 """The engine's errors: each says what was wrong and where, so callers never guess.
 
-Every error carries a stable ``code`` and, where it applies, ``details``: a list of
-problems naming the BPMN element or the form field. The HTTP layer maps codes to
-status codes; the CLI prints the message.
+Every error carries a stable ``code`` (its kind) and, where it applies, ``details``: a list
+of problems naming the BPMN element or the form field. The HTTP layer maps codes to
+status codes; the CLI prints the message. The message is English; an error or problem may
+also carry a ``reason_code``/``code`` and its ``params``, stable names a caller translates
+the sentence from (the pages show it in Swedish) without parsing the English.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 
 
@@ -19,6 +22,8 @@ class Problem:
     field: str | None = None
     element_type: str | None = None  # the BPMN tag, e.g. scriptTask
     file: str | None = None  # which file of a deployment of several
+    code: str | None = None  # what is wrong, as a stable name ("script_syntax")
+    params: dict | None = dataclasses.field(default=None, compare=False)  # the values its sentence names
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -35,10 +40,13 @@ class Problem:
 class EngineError(Exception):
     code = "engine_error"
 
-    def __init__(self, message: str, details: list[Problem] | None = None):
+    def __init__(self, message: str, details: list[Problem] | None = None, *, reason_code: str | None = None,
+                 params: dict | None = None):
         super().__init__(message)
         self.message = message
         self.details = list(details or [])
+        self.reason_code = reason_code  # the message as a stable name ("instance_state"), with its params
+        self.params = dict(params or {})
 
     def __str__(self) -> str:
         if not self.details:

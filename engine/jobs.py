@@ -247,7 +247,8 @@ class Jobs:
     def _incident(session, job_id: str) -> Job:
         job = session.get(Job, job_id, populate_existing=True)
         if job.state != JobState.INCIDENT:
-            raise Conflict(f"job {job_id} is {job.state}, not an incident")
+            raise Conflict(f"job {job_id} is {job.state}, not an incident", reason_code="job_not_incident",
+                           params={"job": job_id})
         return job
 
     @staticmethod
@@ -284,5 +285,5 @@ class Jobs:
         with self.runtime.db.unit_of_work() as uow:
             found = uow.session.execute(select(Job.instance_id, Job.element_id).where(Job.id == job_id)).first()
         if found is None:
-            raise NotFound(f"job {job_id} does not exist")
+            raise NotFound(f"job {job_id} does not exist", reason_code="job_not_found", params={"job": job_id})
         return found.instance_id, found.element_id

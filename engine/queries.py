@@ -18,14 +18,16 @@ def definition(session, process_key: str, version: int | None = None) -> Process
         query.order_by(ProcessDefinition.version.desc()).limit(1)
     found = session.scalar(query)
     if found is None:
-        raise NotFound(f"process {process_key!r}" + (f" version {version}" if version else "") + " is not deployed")
+        raise NotFound(f"process {process_key!r}" + (f" version {version}" if version else "") + " is not deployed",
+                       reason_code="process_not_deployed", params={"process": process_key})
     return found
 
 
 def definition_by_id(session, definition_id: int) -> ProcessDefinition:
     found = session.get(ProcessDefinition, definition_id)
     if found is None:
-        raise NotFound(f"definition {definition_id} does not exist")
+        raise NotFound(f"definition {definition_id} does not exist", reason_code="definition_not_found",
+                       params={"definition": definition_id})
     return found
 
 
@@ -39,7 +41,8 @@ def definitions(session, process_key: str | None = None) -> list[dict]:
 def instance_detail(session, runtime, instance_id: str) -> dict:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(f"instance {instance_id} does not exist", reason_code="instance_not_found",
+                       params={"instance": instance_id})
     workflow, _ = runtime.load(session, row)
     return instance_view(session, row, snapshot(workflow), current_rows(session, instance_id))
 
@@ -93,7 +96,7 @@ def jobs(session, states, limit: int = 100) -> list[dict]:
 def job(session, job_id: str) -> dict:
     found = session.get(Job, job_id)
     if found is None:
-        raise NotFound(f"job {job_id} does not exist")
+        raise NotFound(f"job {job_id} does not exist", reason_code="job_not_found", params={"job": job_id})
     return job_view(found)
 
 

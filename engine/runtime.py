@@ -191,12 +191,16 @@ class Runtime:
         if row is None:
             if skip_locked and session.scalar(select(ProcessInstance.id).where(ProcessInstance.id == instance_id)):
                 raise Busy(f"instance {instance_id} is being changed by another process")
-            raise NotFound(f"instance {instance_id} does not exist")
+            raise NotFound(f"instance {instance_id} does not exist", reason_code="instance_not_found",
+                           params={"instance": instance_id})
         if expected_version is not None and row.version != expected_version:
             raise StaleVersion(f"instance {instance_id} is at version {row.version}, not {expected_version}: "
-                               "reload it and try again")
+                               "reload it and try again", reason_code="version_mismatch",
+                               params={"instance": instance_id, "version": row.version, "expected": expected_version})
         if statuses and row.status not in statuses:
-            raise Conflict(f"instance {instance_id} is {row.status}; this needs it {' or '.join(statuses)}")
+            raise Conflict(f"instance {instance_id} is {row.status}; this needs it {' or '.join(statuses)}",
+                           reason_code="instance_state",
+                           params={"instance": instance_id, "status": row.status, "needs": list(statuses)})
         return row
 
     def definition(self, session, definition_id: int) -> ProcessDefinition:
@@ -252,7 +256,8 @@ class Runtime:
         try:
             session.flush()
         except StaleDataError as exc:
-            raise StaleVersion(f"instance {row.id} was changed concurrently; reload it and try again") from exc
+            raise StaleVersion(f"instance {row.id} was changed concurrently; reload it and try again",
+                               reason_code="stale_version", params={"instance": row.id}) from exc
         event = InstanceChanged(
             instance_id=row.id, business_key=row.business_key, process_key=definition.process_key,
             status=row.status, action=action, actor=actor, at=now, data=snap.data,

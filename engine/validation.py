@@ -124,7 +124,8 @@ def _decisions(files: dict[str, bytes], problems: list[Problem]) -> tuple[dict, 
         for decision in root.xpath("*[local-name()='decision']/@id"):
             if decisions is not None and decisions.setdefault(decision, name) != name:
                 problems.append(Problem(f"decision {decision!r} is also in {decisions[decision]}; decision ids "
-                                        "must be unique in a deployment", file=name))
+                                        "must be unique in a deployment", file=name, code="decision_twice",
+                                        params={"decision": decision, "file": decisions[decision]}))
     return tables, decisions
 
 
@@ -136,7 +137,8 @@ def _processes(diagrams: dict, problems: list[Problem]) -> dict[str, bool]:
             if homes.setdefault(node.get("id"), name) != name:
                 problems.append(replace(_problem(node, f"process {node.get('id')!r} is also in "
                                                        f"{homes[node.get('id')]}; a deployment holds each process "
-                                                       "once"), file=name))
+                                                       "once", code="process_twice", file=homes[node.get("id")]),
+                                        file=name))
             processes[node.get("id")] = node.get("isExecutable") == "true"
     return processes
 
@@ -148,11 +150,12 @@ def _diagram_problems(xml: bytes, forms: FormSource, operations, filename: str, 
     if problem:
         return None, [problem], {}
     if dmn.is_dmn(root):
-        return None, [Problem(f"{filename} is a DMN file; name it .dmn to deploy it as a decision")], {}
+        return None, [Problem(f"{filename} is a DMN file; name it .dmn to deploy it as a decision",
+                              code="dmn_as_bpmn", params={"file": filename})], {}
     if etree.QName(root).namespace != NS["bpmn"]:
         return None, [Problem(f"{filename} is not a BPMN diagram: its root element is {etree.QName(root).localname}"
                               f" in namespace {etree.QName(root).namespace or 'none'}; expected definitions of "
-                              f"BPMN 2.0 ({NS['bpmn']})")], {}
+                              f"BPMN 2.0 ({NS['bpmn']})", code="not_bpmn", params={"file": filename})], {}
     problems = _length_problems(root)
     schema_problems, warnings = _schema_problems(root)
     problems += schema_problems
@@ -183,18 +186,20 @@ def _decision_problems(root, decisions: dict | None) -> tuple[list[Problem], set
         mapping, binding = task.get(f"{CAMUNDA}mapDecisionResult"), task.get(f"{CAMUNDA}decisionRefBinding")
         if mapping is not None and mapping not in DECISION_RESULTS:
             problems.append(_problem(task, f"camunda:mapDecisionResult {mapping!r} is not one of "
-                                           f"{', '.join(DECISION_RESULTS)}"))
+                                           f"{', '.join(DECISION_RESULTS)}", code="decision_mapping", mapping=mapping,
+                                     known=", ".join(DECISION_RESULTS)))
         if binding not in (None, "latest", "deployment"):
             problems.append(_problem(task, f"camunda:decisionRefBinding {binding!r} is not supported: a decision "
-                                           "comes from the DMN files deployed with the diagram"))
+                                           "comes from the DMN files deployed with the diagram",
+                                     code="decision_binding", binding=binding))
         if not ref:
             problems.append(_problem(task, "business rule task names no decision; set its "
                                            "spiffworkflow:calledDecisionId (or camunda:decisionRef) to the id of a "
-                                           "decision in a .dmn file deployed with it"))
+                                           "decision in a .dmn file deployed with it", code="decision_unnamed"))
         elif decisions is not None and ref not in decisions:
             problems.append(_problem(task, f"business rule task calls decision {ref!r}, which no DMN file of this "
                                            f"deployment holds (decisions here: {known}); deploy its .dmn file "
-                                           "with the diagram"))
+                                           "with the diagram", code="decision_unknown", decision=ref, known=known))
         elif decisions is not None:
             used.add(decisions[ref])
     return problems, used
@@ -207,12 +212,15 @@ def _element(node):
     return node
 
 
-def _problem(node, message: str) -> Problem:
+def _problem(node, message: str, code: str | None = None, **params) -> Problem:
+    """A problem at ``node``'s element; ``code`` and ``params`` name it for translation (the
+    element's name, else its id, is the parameter ``element``)."""
     owner = _element(node)
     if owner is None:
-        return Problem(message)
+        return Problem(message, code=code, params={"element": "–", **params} if code else None)
     return Problem(message, element_id=owner.get("id"), element_name=owner.get("name"),
-                   element_type=_local(owner))
+                   element_type=_local(owner), code=code,
+                   params={"element": owner.get("name") or owner.get("id"), **params} if code else None)
 
 
 def _length_problems(root) -> list[Problem]:
@@ -231,7 +239,8 @@ def _length_problems(root) -> list[Problem]:
             value = node.get(attribute) or ""
             if len(value) > limit:
                 problems.append(_problem(node, f"{local} {attribute} is {len(value)} characters long; "
-                                               f"the limit is {limit}"))
+                                               f"the limit is {limit}", code="too_long", attribute=attribute,
+                                         length=len(value), limit=limit))
     return problems
 
 
@@ -263,11 +272,11 @@ def _schema_problems(root) -> tuple[list[Problem], list[Problem]]:
         node = by_line.get(line)
         if (line, text) in refused:
             message = f"does not match the BPMN schema (line {line}): {text}"
-            problems.append(_problem(node, message) if node is not None else Problem(message))
+            problems.append(_problem(node, message, code="schema", line=line, detail=text))
         else:
             warnings.append(Problem(f"the diagram's layout (BPMNDI, line {line}) does not match the BPMN "
                                     f"schema: {text}; the process runs without it, a modeler may draw it "
-                                    "differently"))
+                                    "differently", code="layout_schema", params={"line": line, "detail": text}))
     return problems, warnings
 
 
@@ -298,7 +307,7 @@ def _name_flows(root) -> list[Problem]:
         flow.set("id", name)
         ends = f"from {flow.get('sourceRef')!r} to {flow.get('targetRef')!r}"
         warnings.append(_problem(flow, f"a sequence flow {ends} has no id; it runs as {name!r} (save the diagram "
-                                       "in a modeler to give it one)"))
+                                       "in a modeler to give it one)", code="flow_without_id", name=name))
     return warnings
 
 
@@ -348,7 +357,8 @@ def _translate(root) -> tuple[list[Problem], list[dict], set]:
             translation = translate(source, declared=node.get("language"), composite=kind in TIMER_KINDS)
         except Refused as exc:
             problems.append(_problem(node, f"{kind} {source.strip()!r} is refused: {exc}. Supported in JUEL "
-                                           f"${{…}} and FEEL =…: {SUPPORTED}"))
+                                           f"${{…}} and FEEL =…: {SUPPORTED}", code="expression_refused", kind=kind,
+                                     source=source.strip(), detail=str(exc)))
             refused.add(node)
             continue
         if translation is not None:
@@ -379,7 +389,8 @@ def _literal_name_warnings(root, skip) -> list[Problem]:
             python = ", ".join(f"{name} as {_OTHER_LITERALS[name]}" for name in found)
             warnings.append(_problem(node, f"{kind} {source.strip()!r} is Python, where {', '.join(found)} would be "
                                            f"variables: write {python}, or mark the expression as JUEL ${{…}} "
-                                           "or FEEL =…"))
+                                           "or FEEL =…", code="python_literals", kind=kind, names=", ".join(found),
+                                     python=python))
     return warnings
 
 
@@ -401,7 +412,7 @@ def _code_problems(root, skip=frozenset()) -> list[Problem]:
     problems = []
     for task in root.iterfind(".//bpmn:scriptTask", NS):
         if task.find("bpmn:script", NS) is None:
-            problems.append(_problem(task, f"script task has no script; {_EMPTY['script']}"))
+            problems.append(_problem(task, f"script task has no script; {_EMPTY['script']}", code="script_missing"))
     for node, mode, source, kind in _snippets(root):
         source = source.strip()
         if node in skip:
@@ -410,13 +421,27 @@ def _code_problems(root, skip=frozenset()) -> list[Problem]:
             problems += _timer_problems(node, source, kind)
         elif not source:
             if kind not in _EMPTY_ALLOWED:
-                problems.append(_problem(node, f"{kind} is empty" + (f"; {_EMPTY[kind]}" if kind in _EMPTY else "")))
+                problems.append(_problem(node, f"{kind} is empty" + (f"; {_EMPTY[kind]}" if kind in _EMPTY else ""),
+                                         code="code_empty", kind=kind))
         else:
             refused = compile_problem(source, mode)
             if refused:
+                code, params = _code_refusal(kind, refused)
                 problems.append(_problem(node, f"{kind} {source!r} is refused: {refused}"
-                                               + _python_expected(node, kind, refused)))
+                                               + _python_expected(node, kind, refused), code, **params))
     return problems
+
+
+_SYNTAX = re.compile(r"^Line (\d+): SyntaxError: (.*?)(?: at statement: .*)?$")
+
+
+def _code_refusal(kind: str, refused: str) -> tuple:
+    """(code, params) of the restricted compiler's refusal: a syntax error names its line."""
+    syntax = _SYNTAX.match(refused.split("; ")[0])
+    if syntax:
+        code = "script_syntax" if kind in ("script", "preScript", "postScript") else "expression_syntax"
+        return code, {"kind": kind, "line": int(syntax.group(1)), "detail": syntax.group(2)}
+    return "code_refused", {"kind": kind, "detail": refused}
 
 
 def _timer_problems(node, source: str, kind: str) -> list[Problem]:
@@ -424,19 +449,21 @@ def _timer_problems(node, source: str, kind: str) -> list[Problem]:
     expression producing one. Whatever can be known now is checked now, not weeks later."""
     hint = f"write an ISO 8601 value such as {clock.EXAMPLES[kind]}, or an expression that returns one"
     if not source:
-        return [_problem(node, f"{kind} is empty; {hint}")]
+        return [_problem(node, f"{kind} is empty; {hint}", code="timer_empty", kind=kind, example=clock.EXAMPLES[kind])]
     value = clock.timer_literal(source)
     if value is None:
         refused = compile_problem(source, "eval")
         if refused:
             return [_problem(node, f"{kind} {source!r} is neither an ISO 8601 value nor an expression "
-                                   f"({refused}); {hint} (in Python, or JUEL ${{…}} or FEEL =…)")]
+                                   f"({refused}); {hint} (in Python, or JUEL ${{…}} or FEEL =…)",
+                             code="timer_unreadable", kind=kind, source=source, example=clock.EXAMPLES[kind])]
         try:
             value = ast.literal_eval(source)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             return []  # an expression: its value is checked when the timer starts
     problem = clock.timer_value_problem(kind, value)
-    return [_problem(node, f"{kind} {source!r} {problem}")] if problem else []
+    return [_problem(node, f"{kind} {source!r} {problem}", code="timer_value", kind=kind, source=source,
+                     detail=problem)] if problem else []
 
 
 def _containers(root):
@@ -461,7 +488,8 @@ def _branch_problems(root) -> list[Problem]:
                 if count > MAX_GATEWAY_BRANCHES and gateway is not None and _local(gateway) in _FORKING:
                     problems.append(_problem(gateway, f"has {count} {direction} flows; the limit is "
                                                       f"{MAX_GATEWAY_BRANCHES} (MAX_GATEWAY_BRANCHES): use a "
-                                                      "multi-instance task or split the work"))
+                                                      "multi-instance task or split the work", code="gateway_width",
+                                             count=count, direction=direction, limit=MAX_GATEWAY_BRANCHES))
     return problems
 
 
@@ -469,7 +497,8 @@ def _assignment_problems(root, groups) -> list[Problem]:
     """Candidates and assignees of user tasks and lanes (``engine/assignment.py``): each
     expression translatable, each literal group one of ``groups``; at the element that says it."""
     elements = [*root.iter(f"{{{NS['bpmn']}}}userTask"), *assignment.lanes_by_name(root).values()]
-    return [_problem(element, message) for element in elements for message in assignment.problems(element, groups)]
+    return [_problem(element, message, code="assignment", detail=message)
+            for element in elements for message in assignment.problems(element, groups)]
 
 
 def _operation_problems(root, operations) -> list[Problem]:
@@ -477,10 +506,12 @@ def _operation_problems(root, operations) -> list[Problem]:
     for task in root.iterfind(".//bpmn:serviceTask", NS):
         operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         if operator is None or not operator.get("id"):
-            problems.append(_problem(task, "service task names no operation (spiffworkflow:serviceTaskOperator)"))
+            problems.append(_problem(task, "service task names no operation (spiffworkflow:serviceTaskOperator)",
+                                     code="operation_missing"))
         elif operator.get("id") not in operations:
-            problems.append(_problem(task, f"operation {operator.get('id')!r} is not registered; "
-                                           f"known: {', '.join(operations.names()) or 'none'}"))
+            known = ", ".join(operations.names()) or "none"
+            problems.append(_problem(task, f"operation {operator.get('id')!r} is not registered; known: {known}",
+                                     code="operation_unknown", operation=operator.get("id"), known=known))
     return problems
 
 
@@ -515,13 +546,15 @@ def _camunda_form_problems(root) -> tuple[list[Problem], dict]:
         data = camunda.form_data(task)
         if data is not None:
             schema, found = camunda.form_schema(data)
-            problems += [_problem(task, f"camunda:formField {field_id!r}: {message}" if field_id else message)
+            problems += [_problem(task, f"camunda:formField {field_id!r}: {message}" if field_id else message,
+                                  code="camunda_form", detail=f"{field_id}: {message}" if field_id else message)
                          for field_id, message in found]
             forms[camunda.generated_form_name(task.get("id"))] = schema
         elif camunda.form_key(task):
             problems.append(_problem(task, f"camunda:formKey {camunda.form_key(task)!r} names a form page this "
                                            "engine cannot show; define the fields as camunda:formField, or name a "
-                                           "JSON Schema form (spiffworkflow:property formJsonSchemaFilename)"))
+                                           "JSON Schema form (spiffworkflow:property formJsonSchemaFilename)",
+                                     code="camunda_form_key", form=camunda.form_key(task)))
     return problems, forms
 
 
@@ -533,19 +566,23 @@ def _form_problems(root, source: FormSource) -> tuple[list[Problem], dict]:
         name = prop.get("value") or ""
         raw = source.read(name)
         if raw is None:
-            problems.append(_problem(prop, f"form {name!r} does not exist: neither in this deployment nor in forms/"))
+            problems.append(_problem(prop, f"form {name!r} does not exist: neither in this deployment nor in forms/",
+                                     code="form_missing", form=name))
             continue
         try:
             document = load_form(raw)
         except InvalidData as exc:
-            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {'; '.join(map(str, exc.details))}"))
+            detail = "; ".join(map(str, exc.details))
+            problems.append(_problem(prop, f"form {name!r} is not valid JSON: {detail}", code="form_not_json",
+                                     form=name, detail=detail))
             continue
         if prop.get("name") == "formJsonSchemaFilename":
             try:
                 Draft202012Validator.check_schema(document)
             except SchemaError as exc:
                 where = "/".join(str(p) for p in exc.path) or "(root)"
-                problems.append(_problem(prop, f"form {name!r} is not a valid JSON Schema at {where}: {exc.message}"))
+                problems.append(_problem(prop, f"form {name!r} is not a valid JSON Schema at {where}: {exc.message}",
+                                         code="form_schema", form=name, where=where, detail=exc.message))
                 continue
         forms[name] = document
     return problems, forms
@@ -560,13 +597,15 @@ def _reference_problems(root) -> list[Problem]:
             for end in ("sourceRef", "targetRef"):
                 if flow.get(end) not in nodes:
                     problems.append(_problem(flow, f"{end} {flow.get(end)!r} names no element of the same "
-                                                   "process or subprocess"))
+                                                   "process or subprocess", code="reference_unknown",
+                                             reference=flow.get(end) or "–"))
             source, target = nodes.get(flow.get("sourceRef")), nodes.get(flow.get("targetRef"))
             if (source is not None and target is not None and _local(source) == "eventBasedGateway"
                     and _local(target) not in _EVENT_GATEWAY_TARGETS):
                 problems.append(_problem(flow, f"leads from event-based gateway {source.get('id')!r} to a "
                                                f"{_local(target)}; it may only lead to an intermediate catch "
-                                               "event or a receive task"))
+                                               "event or a receive task", code="event_gateway_target",
+                                         target=_local(target)))
     for kind, attribute in (("message", "messageRef"), ("signal", "signalRef"), ("error", "errorRef"),
                             ("escalation", "escalationRef")):
         declared = {node.get("id") for node in root.iterfind(f"bpmn:{kind}", NS)}
@@ -574,22 +613,24 @@ def _reference_problems(root) -> list[Problem]:
             if node.get(attribute) not in declared:
                 problems.append(_problem(node, f"{attribute} {node.get(attribute)!r} names no bpmn:{kind} of "
                                                f"this diagram; declare <bpmn:{kind} id=\"{node.get(attribute)}\"> "
-                                               "or refer to one that exists"))
+                                               "or refer to one that exists", code="reference_unknown",
+                                         reference=node.get(attribute)))
     for node in root.iterfind(".//bpmn:timerEventDefinition", NS):
         if not any(node.find(f"bpmn:{kind}", NS) is not None for kind in TIMER_KINDS):
             problems.append(_problem(node, "timer has no timeDuration, timeDate or timeCycle; add one, e.g. "
-                                           "a timeDuration of PT5M"))
+                                           "a timeDuration of PT5M", code="timer_missing"))
     data_objects = {node.get("id") for node in root.iterfind(".//bpmn:dataObject", NS)}
     for node in root.iterfind(".//bpmn:dataObjectReference", NS):
         if node.get("dataObjectRef") not in data_objects:
             problems.append(_problem(node, f"dataObjectRef {node.get('dataObjectRef')!r} names no bpmn:dataObject; "
-                                           "point it at a data object of the process"))
+                                           "point it at a data object of the process", code="reference_unknown",
+                                     reference=node.get("dataObjectRef") or "–"))
     ids = {node.get("id") for node in root.iter() if isinstance(node.tag, str)}
     for path in ("bpmn:dataInputAssociation/bpmn:sourceRef", "bpmn:dataOutputAssociation/bpmn:targetRef"):
         for node in root.iterfind(f".//{path}", NS):
             if (node.text or "").strip() not in ids:
                 problems.append(_problem(node, f"{path.replace('bpmn:', '')} {node.text!r} names no element "
-                                               "of this diagram"))
+                                               "of this diagram", code="reference_unknown", reference=node.text or "–"))
     return problems
 
 
@@ -611,7 +652,8 @@ def _spiff_problem(exc: ValidationException) -> Problem:
                    "an exclusive gateway with conditions to choose one")
     elif _NO_DECISION.search(message):
         message = "business rule task names no decision; set the decision it evaluates (calledDecisionId)"
-    return Problem(message, element_id=exc.id or None, element_name=exc.name or None, element_type=element_type)
+    return Problem(message, element_id=exc.id or None, element_name=exc.name or None, element_type=element_type,
+                   code="spiff", params={"element": exc.name or exc.id or "–", "detail": message})
 
 
 def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, found, result: Validated):
@@ -639,7 +681,7 @@ def _parse(diagrams: dict, tables: dict, uses: dict, form_sets: dict, deployed, 
         pins.update({(name, call): version for call, version in bundles.pinned_versions(root).items()})
     keys = parser.get_process_ids()
     if not keys:
-        return [Problem("the diagram has no executable process (isExecutable=\"true\")")]
+        return [Problem("the diagram has no executable process (isExecutable=\"true\")", code="not_executable")]
     problems = []
     for key in keys:
         try:

@@ -11,7 +11,7 @@ import secrets
 from flask import Flask
 
 from application.settings import Settings
-from ui import auth, sso  # noqa: F401  (sign-in, logout, home; like the views, they add their routes to bp)
+from ui import auth, i18n, sso  # noqa: F401  (sign-in, logout, home; like the views, they add their routes to bp)
 from ui.blueprint import bp
 from ui.views import (  # noqa: F401
     dashboard,
@@ -45,6 +45,7 @@ def register_ui(app: Flask, settings: Settings | None = None) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = settings.behind_https
     app.config["PREFERRED_URL_SCHEME"] = "https" if settings.behind_https else "http"
+    i18n.install(app)
     if settings.oidc:
         sso.register(app, settings)
     app.register_blueprint(bp)

@@ -90,7 +90,7 @@ def require(*roles: str):
 @bp.errorhandler(access.AccessDenied)
 def access_denied(denial: access.AccessDenied):
     access.audit_refusal(engine(), g.principal, denial, method=request.method, path=request.path)
-    return error_page(403, denial.reason)
+    return error_page(403, i18n.error_text(denial))
 
 
 @bp.app_template_global()
@@ -112,7 +112,7 @@ def before():
     """Language, CSRF on every POST, and the logged-in user (or the login page)."""
     if request.endpoint in ("ui.static", "ui.vendor"):
         return None
-    if request.args.get("lang") in ("sv", "en"):
+    if request.args.get("lang") in i18n.LANGUAGES:
         session["lang"] = request.args["lang"]
     if request.method == "POST":
         _check_csrf()
@@ -220,7 +220,7 @@ def login():
                                       request.remote_addr or "unknown", datetime.now(UTC))
     except signin.Throttled as refused:
         audit_failure(username, "password", refused.reason)
-        page, _ = login_page(t("login.throttled", minutes=math.ceil(refused.retry_after / 60)), username=username)
+        page, _ = login_page(i18n.plural(math.ceil(refused.retry_after / 60), "login.throttled"), username=username)
         return page, 429, {"Retry-After": str(refused.retry_after)}
     except signin.SignInRefused as refused:
         audit_failure(username, "password", refused.reason)
@@ -248,7 +248,7 @@ def password():
     if request.method == "POST":
         current, new = request.form.get("current", ""), request.form.get("new", "")
         if len(new) < accounts.MIN_PASSWORD_LENGTH:
-            errors["new"] = t("password.short", count=accounts.MIN_PASSWORD_LENGTH)
+            errors["new"] = i18n.plural(accounts.MIN_PASSWORD_LENGTH, "password.short")
         elif new != request.form.get("repeat", ""):
             errors["repeat"] = t("password.mismatch")
         with engine().db.unit_of_work(write=True) as uow:

@@ -49,9 +49,12 @@ def security_headers(response):
     return response
 
 
-# Functions every template (and imported macro) may call.
-for _helper in (i18n.t, i18n.pick, i18n.term, i18n.decision_term, i18n.number, i18n.when, page_count, decision_log):
+# Functions every template (and imported macro) may call, and the filters that write numbers,
+# money, moments, dates and counted things the page's way: {{ amount | money }}, {{ total | plural("monitor.count") }}.
+for _helper in (i18n.t, i18n.pick, i18n.term, i18n.decision_term, page_count, decision_log):
     bp.add_app_template_global(_helper)
+for _filter in (i18n.number, i18n.money, i18n.when, i18n.day, i18n.plural):
+    bp.add_app_template_filter(_filter)
 
 
 @bp.app_template_filter("pretty_json")
@@ -65,13 +68,16 @@ def error_page(status: int, message: str):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    """The page's own message when it gave one, else the status's sentence in the page's language."""
     data = getattr(error, "data", None) or {}
-    return error_page(error.code or 500, data.get("message") or error.description or error.name)
+    message = data.get("message") or (error.description if error.description != type(error).description else None)
+    key = f"error.http.{error.code}"
+    return error_page(error.code or 500, message or (i18n.t(key) if i18n.known(key) else error.name))
 
 
 @bp.errorhandler(EngineError)
 def engine_error(error: EngineError):
-    return error_page(404 if isinstance(error, NotFound) else 409, error.message)
+    return error_page(404 if isinstance(error, NotFound) else 409, i18n.error_text(error))
 
 
 @bp.errorhandler(Exception)

@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ui.i18n import engine_message, pick
+from ui.i18n import pick, problem_text
 from ui.paging import whole_number
 
 ROWS = "_rows:"  # hidden inputs listing the row indices a list had when the page was drawn
@@ -243,7 +243,7 @@ def problems_by_field(details) -> tuple[dict[str, str], list[str]]:
     """Engine problems keyed by field path, in the page's language; the rest are general."""
     by_field, general = {}, []
     for problem in details:
-        message = engine_message(problem.message)
+        message = problem_text(problem)
         if problem.field and problem.field != "/":
             by_field.setdefault(problem.field, message)
         else:

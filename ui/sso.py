@@ -16,7 +16,7 @@ from application import signin
 from application.settings import Settings
 from ui.auth import _safe_next, audit_failure, engine, login_page, settings, start_session
 from ui.blueprint import bp, public
-from ui.i18n import t
+from ui.i18n import error_text, t
 
 CLIENT = "city"
 
@@ -66,5 +66,5 @@ def sso_callback():
             uow.commit()
     except signin.SignInRefused as refused:
         audit_failure(str(claims.get("preferred_username") or claims.get("sub")), "oidc", refused.reason)
-        return login_page(t("login.sso_failed", provider=settings().oidc_label, reason=refused.reason), 401)
+        return login_page(t("login.sso_failed", provider=settings().oidc_label, reason=error_text(refused)), 401)
     return start_session(signed, "oidc", session.pop("sso_next", None))

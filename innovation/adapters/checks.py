@@ -27,7 +27,8 @@ def _spending_problems(session, instance_id: str, field: str, rows: list) -> lis
     return [Problem(f"{code}: {reported} kr rapporterat, bara {remaining} kr återstår av {code}:s beviljade medel; "
                     f"begär tilläggsmedel när piloten förlängs / {code}: {reported} SEK reported, only {remaining} SEK "
                     f"of {code}'s grant remains; ask for supplementary funds when the pilot is extended",
-                    field=f"/{field}/{first[code]}/amount")
+                    field=f"/{field}/{first[code]}/amount", code="overreported",
+                    params={"administration": code, "reported": reported, "remaining": remaining})
             for code, (reported, remaining) in sorted(over.items())]
 
 
@@ -38,9 +39,11 @@ def _date_problems(data: dict, names, today: date, future: bool) -> list[Problem
             continue
         day = date.fromisoformat(data[name])
         if future and day <= today:
-            problems.append(Problem(f"must be after today ({today}) / måste vara efter i dag", field=f"/{name}"))
+            problems.append(Problem(f"must be after today ({today}) / måste vara efter i dag", field=f"/{name}",
+                                    code="date_not_future", params={"today": today.isoformat()}))
         elif not future and day > today:
-            problems.append(Problem(f"may not be after today ({today}) / får inte vara efter i dag", field=f"/{name}"))
+            problems.append(Problem(f"may not be after today ({today}) / får inte vara efter i dag", field=f"/{name}",
+                                    code="date_in_future", params={"today": today.isoformat()}))
     return problems
 
 

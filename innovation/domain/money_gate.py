@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-Problem = tuple[str, str]  # (JSON pointer of the field, message)
+
+class Problem(NamedTuple):
+    """A broken rule at a field (JSON pointer): the English message, and its code and values
+    for a page that says it in the reader's language."""
+
+    field: str
+    message: str
+    code: str
+    params: dict | None = None
+
 
 DECISIONS = ("grant", "partial", "hold", "reject")
 GRANTING = ("grant", "partial")
@@ -45,7 +54,8 @@ def _amounts(data: Mapping, field: str) -> list[Problem]:
     rows = data.get(field)
     if not isinstance(rows, list):
         return []
-    return [(f"/{field}/{i}/amount", problem) for i, row in enumerate(rows)
+    return [Problem(f"/{field}/{i}/amount", problem, code="not_kronor", params={"value": row["amount"]})
+            for i, row in enumerate(rows)
             if isinstance(row, Mapping) and "amount" in row and (problem := kronor_problem(row["amount"]))]
 
 
@@ -55,17 +65,21 @@ def setup_problems(data: Mapping, today: date) -> list[Problem]:
     innovation funds says how the pilot is financed instead."""
     problems = _amounts(data, "requested_funds") + _amounts(data, "other_financing")
     if "estimated_cost" in data and (problem := kronor_problem(data["estimated_cost"])):
-        problems.append(("/estimated_cost", problem))
+        problems.append(Problem("/estimated_cost", problem, code="not_kronor",
+                                params={"value": data["estimated_cost"]}))
     start, end = _date(data.get("start_date")), _date(data.get("pilot_end_date"))
     if start and end and end <= start:
-        problems.append(("/pilot_end_date", f"the pilot must end after it starts: {end} is not after the "
-                                            f"start date {start}"))
+        problems.append(Problem("/pilot_end_date", f"the pilot must end after it starts: {end} is not after the "
+                                                   f"start date {start}", code="pilot_ends_before_start",
+                                params={"end": end.isoformat(), "start": start.isoformat()}))
     elif end and end <= today:
-        problems.append(("/pilot_end_date", f"the pilot must end after the money decision: {end} is not after "
-                                            f"today ({today})"))
+        problems.append(Problem("/pilot_end_date", f"the pilot must end after the money decision: {end} is not "
+                                                   f"after today ({today})", code="pilot_ends_before_decision",
+                                params={"end": end.isoformat(), "today": today.isoformat()}))
     if data.get("requested_funds") == [] and not data.get("other_financing"):
-        problems.append(("/other_financing", "with no innovation funds requested, say how the pilot is financed "
-                                             "(own budget, external grant or partner)"))
+        problems.append(Problem("/other_financing", "with no innovation funds requested, say how the pilot is "
+                                                    "financed (own budget, external grant or partner)",
+                                code="financing_missing"))
     return problems
 
 
@@ -75,21 +89,25 @@ def decision_problems(data: Mapping, request: Mapping | None, today: date) -> li
     whose end date has passed."""
     decision, problems = data.get("money_decision"), []
     if "money_amount" in data and (problem := kronor_problem(data["money_amount"])):
-        return [("/money_amount", problem)]
+        return [Problem("/money_amount", problem, code="not_kronor", params={"value": data["money_amount"]})]
     requested = Decimal(str((request or {}).get("requested", 0)))
     amount = data.get("money_amount")
     if decision == "partial" and isinstance(amount, int) and not 0 < amount < requested:
-        problems.append(("/money_amount", f"a partial grant is more than 0 and less than the {requested:.0f} SEK "
-                                              f"requested; grant in full or reject instead"))
+        problems.append(Problem("/money_amount", f"a partial grant is more than 0 and less than the {requested:.0f} "
+                                                 "SEK requested; grant in full or reject instead",
+                                code="partial_out_of_range", params={"requested": int(requested)}))
     if decision == "partial" and requested == 0:
-        problems.append(("/money_decision", "nothing was requested from this administration: grant or reject"))
+        problems.append(Problem("/money_decision", "nothing was requested from this administration: grant or reject",
+                                code="partial_of_nothing"))
     hold_until = _date(data.get("money_hold_until"))
     if decision == "hold" and hold_until and hold_until <= today:
-        problems.append(("/money_hold_until", f"hold until a later date than today ({today})"))
+        problems.append(Problem("/money_hold_until", f"hold until a later date than today ({today})",
+                                code="hold_not_later", params={"today": today.isoformat()}))
     end = _date((request or {}).get("pilot_end_date"))
     if decision in GRANTING and end and end <= today:
-        problems.append(("/money_decision", f"the pilot's end date {end} has passed: hold (the idea owner then "
-                                            "updates the set-up) or reject"))
+        problems.append(Problem("/money_decision", f"the pilot's end date {end} has passed: hold (the idea owner "
+                                                   "then updates the set-up) or reject", code="pilot_ended",
+                                params={"end": end.isoformat()}))
     return problems
 
 

@@ -12,7 +12,7 @@ def test_tokens_are_required_and_checked(api):
     missing = api.as_(None).get("/api/instances")
     assert missing.status_code == 401 and missing.json["message"].startswith("this endpoint needs a bearer token")
     bad = api.as_(None).get("/api/instances", headers={"Authorization": "Bearer nope"})
-    assert bad.status_code == 401 and set(bad.json) == {"status", "message", "details"}
+    assert bad.status_code == 401 and set(bad.json) == {"status", "code", "message", "params", "details"}
 
 
 def test_public_and_documentation_need_no_login(api):

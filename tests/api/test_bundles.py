@@ -74,5 +74,5 @@ def test_any_names_and_contents_are_deployed_or_refused_never_a_500(api, engine,
     response = post(api, files)
     assert response.status_code in (201, 400, 413, 422), response.get_data(as_text=True)[:300]
     if response.status_code != 201:
-        assert set(response.get_json()) == {"status", "message", "details"}
+        assert set(response.get_json()) == {"status", "code", "message", "params", "details"}
         assert counts(engine) == before

@@ -30,7 +30,7 @@ def assert_refused(response, status: int, *fields: str) -> dict:
     body = response.get_json()
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:300])
     assert body["status"] == status and body["message"], body
-    assert {"status", "message", "details"} == set(body), body
+    assert {"status", "code", "message", "params", "details"} == set(body), body
     named = {d.get("field") for d in body["details"]}
     assert set(fields) <= named, (fields, body["details"])
     return body

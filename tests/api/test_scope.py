@@ -125,8 +125,9 @@ def test_a_residents_idea_is_worked_by_the_internal_owner_the_coordinator_assign
     for who, reason in (("nobody", "'nobody' is not a user"), ("frida", "frida does not hold the role idea_owner")):
         refused = api.as_("ivar").post(f"/api/tasks/{task['id']}/complete", json={"data": {"internal_owner": who}})
         assert refused.status_code == 422, refused.json
-        assert refused.json["details"] == [{"field": "/internal_owner", "message": reason +
-                                            ": the internal owner must be a user who may work as idea owner"}]
+        (detail,) = refused.json["details"]
+        assert (detail["field"], detail["message"], detail["params"]) == \
+            ("/internal_owner", reason + ": the internal owner must be a user who may work as idea owner", {"user": who})
     flow.complete("ivar", "tilldela_idebarare", {"internal_owner": "bo"})
     assert inbox(api, "bo") == ["utforska_behov"] and inbox(api, "ada") == []
     explore = flow.task("bo", "utforska_behov")

@@ -209,7 +209,7 @@ def test_process_owner_fixes_a_condition_and_deploys(node, live):
     assert report["pages"] == ["login", "modeler", "modeler review", "modeler with a problem",
                                "modeler with the problem shown", "form editor with an error"]
     assert report["diffChanged"] >= 1
-    assert FLOW in report["problem"] and "refused" in report["problem"]
+    assert FLOW in report["problem"] and "syntaxfel på rad 1" in report["problem"]
     assert report["flowStroke"] == ["rgb(168, 32, 26)", "4px"]  # the refused flow is drawn red and thick
     assert report["outlined"] == 1 and report["badgeSize"]["font"] == "14.4px"  # readable at the fitted zoom
     assert report["badgeSize"]["height"] >= 20 and report["badgeSize"]["width"] >= 120, report["badgeSize"]

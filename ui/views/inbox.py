@@ -17,7 +17,7 @@ from innovation.model import PROCESS_KEY
 from ui import forms
 from ui.auth import engine, require
 from ui.blueprint import bp
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.paging import whole_number
 
 SCOPES = ("inbox", "mine", "available")
@@ -44,7 +44,7 @@ def claim(task_id):
             access.claim_task(engine(), session, g.principal, task_id)
         flash(t("task.claimed"), "success")
     except Conflict as error:
-        flash(error.message, "error")
+        flash(error_text(error), "error")
     return _back(task_id)
 
 
@@ -72,7 +72,7 @@ def form_page(schema: dict | None, ui_schema: dict | None, data: dict, submit) -
             except InvalidData as error:
                 errors, general, status = *forms.problems_by_field(error.details), 422
             except Conflict as error:
-                general, status = [error.message], 409
+                general, status = [error_text(error)], 409
     fields = forms.build(schema, ui_schema, data, errors)
     general += forms.unplaced(fields, errors)
     return {"fields": fields, "problems": forms.summary(fields, general), "focus": focus, "status": status,

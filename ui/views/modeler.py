@@ -14,7 +14,7 @@ from engine import DeploymentRejected, script_helpers
 from innovation.model import PROCESS_KEY
 from ui.auth import engine, require, settings
 from ui.blueprint import bp
-from ui.i18n import t, texts
+from ui.i18n import error_text, problem_text, t, texts
 from ui.paging import whole_number
 
 
@@ -113,5 +113,6 @@ def deploy():
                                           str(body.get("filename") or "diagram.bpmn"), _edited_forms(body),
                                           g.principal.username, edited_files=_edited_decisions(body))
     except DeploymentRejected as error:
-        return jsonify({"message": error.message, "details": [p.to_dict() for p in error.details]}), 422
+        return jsonify({"message": error_text(error),
+                        "details": [{**p.to_dict(), "message": problem_text(p)} for p in error.details]}), 422
     return jsonify({"deployed": deployed}), 201

@@ -16,7 +16,7 @@ from innovation.domain.initiative import assessable
 from innovation.domain.vocabulary import AbortCategory, Phase
 from ui.auth import engine, require
 from ui.blueprint import bp
-from ui.i18n import t
+from ui.i18n import error_text, problem_text, t
 from ui.paging import page_number, whole_number
 from ui.views.inbox import form_page
 
@@ -119,8 +119,8 @@ def _act(instance_id: str, done_message: str, call) -> Response:
         call()
         flash(done_message, "success")
     except EngineError as error:
-        details = "; ".join(str(p) for p in error.details)
-        flash(f"{t('monitor.refused')}: {error.message}" + (f" ({details})" if details else ""), "error")
+        details = "; ".join(problem_text(p) for p in error.details)
+        flash(f"{t('monitor.refused')}: {error_text(error)}" + (f" ({details})" if details else ""), "error")
     return redirect(url_for("ui.instance", instance_id=instance_id))
 
 
@@ -152,7 +152,7 @@ def reassess(instance_id):
             schema, ui_schema = portfolio.assessment_form(session, instance_id)
             record = portfolio.initiative_record(session, instance_id)
     except Conflict as error:
-        flash(f"{t('monitor.refused')}: {error.message}", "error")
+        flash(f"{t('monitor.refused')}: {error_text(error)}", "error")
         return redirect(url_for("ui.instance", instance_id=instance_id))
     latest = {"criteria": record.assessment.assessment.answers()} if record.assessment else {}
 

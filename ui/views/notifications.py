@@ -8,7 +8,7 @@ from werkzeug.exceptions import BadRequest
 from application import notifications
 from ui.auth import engine
 from ui.blueprint import bp
-from ui.i18n import lang, t
+from ui.i18n import lang, plural, t
 
 
 @bp.app_context_processor
@@ -44,7 +44,7 @@ def notifications_all_read():
     with engine().db.unit_of_work(write=True) as uow:
         count = notifications.mark_all_read(uow.session, g.principal.username, engine().now())
         uow.commit()
-    flash(t("notifications.all_read", count=count), "success")
+    flash(plural(count, "notifications.all_read"), "success")
     return redirect(url_for("ui.notification_list"))
 
 

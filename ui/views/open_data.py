@@ -15,10 +15,10 @@ from flask import Response, render_template, request, stream_with_context
 
 from application import publication
 from innovation.adapters.open_data import CSV_HEADER, FIELDS, LICENCE, atom_feed, csv_lines, json_document
+from ui import i18n
 from ui.auth import engine
 from ui.blueprint import bp, public
 from ui.i18n import t, term
-from ui.texts import TEXT
 from ui.views.public import _filters
 
 BATCH = 500  # records read per query while a download is written
@@ -78,7 +78,7 @@ def public_atom():
 def public_fields():
     """What each field of the public record means, in Swedish and English, and its key in the
     city's WordPress shape and its CSV column."""
-    meanings = {field.name: TEXT[f"opendata.field.{field.name}"] for field in FIELDS}
+    meanings = {field.name: i18n.in_both(f"opendata.field.{field.name}") for field in FIELDS}
     return render_template("ui/public_fields.html", fields=FIELDS, meanings=meanings, columns=len(CSV_HEADER))
 
 
