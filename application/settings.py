@@ -87,7 +87,7 @@ class Settings:
             if environ.get(key)}
         contact = environ.get("PUBLIC_CONTACT_EMAIL") or cls.public_contact_email
         try:
-            contact.format(code="sof")
+            contact.format_map({"code": "sof"})
         except (KeyError, IndexError, ValueError):
             raise ValueError(f"PUBLIC_CONTACT_EMAIL may name only {{code}}, not {contact!r}") from None
         if environ.get("SMTP_TLS", "starttls") not in TLS_MODES:

@@ -149,12 +149,12 @@ def person(username: str | None) -> str:
     """A username as the person's display name (one that is no user's, e.g. the demo's, as it is)."""
     if not username:
         return "–"
-    known = g.setdefault("display_names", {})
-    if username not in known:
+    names = g.setdefault("display_names", {})
+    if username not in names:
         with engine().reading() as session:
-            known.update(narration.display_names(session, [username]))
-        known.setdefault(username, username)
-    return known[username]
+            names.update(narration.display_names(session, [username]))
+        names.setdefault(username, username)
+    return names[username]
 
 
 @bp.app_template_global()

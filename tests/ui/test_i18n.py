@@ -13,6 +13,7 @@ from jinja2.ext import babel_extract  # noqa: F401  (the extractor named in METH
 
 from engine import EngineError
 from tests.api.flows import ApiInitiative
+from tests.publishing import publish
 from tests.ui.conftest import text
 from ui import i18n
 
@@ -139,13 +140,13 @@ ALLOWED = {"Status"}  # the same word in Swedish
 PAGES = {  # role -> pages that role opens
     "admin": ["/inbox", "/monitor/instances", "/monitor/instances/{id}", "/monitor/activity", "/monitor/dashboard",
               "/on-hold", "/tokens", "/notifications", "/admin/users", "/admin/users/ivar", "/admin/mappings",
-              "/initiatives/new", "/public/initiatives", "/public/initiatives/{id}"],
-    "owner": ["/inbox", "/modeler", "/monitor/activity", "/on-hold", "/tokens", "/notifications"],
+              "/initiatives/new", "/public/initiatives", "/public/initiatives/{id}", "/public/terms"],
+    "owner": ["/inbox", "/modeler", "/monitor/activity", "/on-hold", "/tokens", "/notifications", "/due-dates"],
     "ivar": ["/inbox", "/monitor/instances", "/monitor/instances/{id}", "/on-hold", "/tokens", "/notifications",
-             "/tasks/{task}"],
-    "frida": ["/inbox", "/on-hold", "/notifications"],
-    "ada": ["/inbox", "/initiatives/new", "/tokens", "/notifications"],
-    None: ["/public/initiatives", "/public/initiatives/{id}", "/login"],
+             "/tasks/{task}", "/pipeline", "/initiatives/{id}/publication"],
+    "frida": ["/inbox", "/on-hold", "/notifications", "/administration"],
+    "ada": ["/inbox", "/initiatives/new", "/tokens", "/notifications", "/my-initiatives", "/initiatives/{id}/public"],
+    None: ["/public/initiatives", "/public/initiatives/{id}", "/public/fields", "/login"],
 }
 
 
@@ -157,6 +158,7 @@ def _english_words(body: str) -> list[str]:
 def test_every_main_page_speaks_swedish_to_every_role_and_english_on_request(page, api, engine, clock):
     initiative = ApiInitiative(api, engine, clock)
     task = initiative.task("ivar", "granska_initiativ")["id"]
+    publish(engine, initiative.id)
     for user, paths in PAGES.items():
         visitor = page(user)
         for path in paths:

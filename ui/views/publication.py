@@ -38,7 +38,7 @@ def review(initiative_id):
     def submit(data):
         publish = "_publish" in request.form
         publication.save_review(engine(), g.principal, initiative_id, data, publish=publish, mailbox=mailbox)
-        flash(t("publication.published" if publish else "publication.saved"), "success")
+        flash(t("publication.published") if publish else t("publication.saved"), "success")
         return redirect(url_for("ui.review", initiative_id=initiative_id))
 
     shown = form_page(schema, REVIEW_UI, view["draft"], submit)
@@ -53,7 +53,7 @@ def consent(initiative_id):
     if request.method == "POST":
         given = request.form.get("name_consent") == "yes"
         publication.set_consent(engine(), g.principal, initiative_id, given)
-        flash(t("consent.given" if given else "consent.withdrawn"), "success")
+        flash(t("consent.given") if given else t("consent.withdrawn"), "success")
         return redirect(url_for("ui.consent", initiative_id=initiative_id))
     return render_template("ui/consent.html", view=publication.consent(engine(), g.principal, initiative_id))
 
