@@ -380,8 +380,13 @@ const scenarios = {
     report.narrow = { instance: await overflow(page) };
     await shot(page, 'instance-390');
     await page.goto(config.url + '/inbox');
-    report.narrow.inbox = await overflow(page);
     await audit(page, 'admin inbox at 390 px');
+    report.narrow.inbox = await overflow(page);
+    await page.goto(config.url + '/modeler');
+    await page.waitForSelector('#canvas[data-ready]');
+    await audit(page, 'modeler at 390 px');
+    report.narrow.modeler = await overflow(page);
+    await shot(page, 'modeler-390');
   },
 
   // A decision table the version runs, edited in dmn-js and deployed with the diagram.

@@ -96,6 +96,8 @@ def test_task_diagram_opens_on_the_task_and_rows_survive(node, live):
 
 
 def test_instance_diagram_opens_where_it_waits_and_fits_a_phone(node, live):
+    """An admin's instance page opens on the waiting task and offers what a running instance
+    allows; the instance page, the inbox and the modeler fit a 390 px phone."""
     instance = live.start("Smal skärm")
     live.to_exploration(instance)
     live.wait_for(instance, "utforska_behov")
