@@ -91,14 +91,20 @@ def test_task_diagram_opens_on_the_task_and_rows_survive(node, live):
     assert report["fitted"]["zoom"] < 1 and report["back"] == opened  # "back to where it stands"
     assert report["buttonOut"] < opened["zoom"]
     assert report["toolNames"] == ["Till nuvarande läge", "Zooma in", "Zooma ut", "Hela processen"]
+    assert report["pages"] == ["login", "set-up task", "set-up task after zooming", "set-up task at 390 px",
+                               "inbox at 390 px"]
+    assert report["narrowOpened"]["zoom"] >= 1 and report["narrowOpened"]["inside"]
+    assert all(isinstance(width, int) and width <= PHONE for width in report["narrow"].values()), report["narrow"]
+    report = run(node, live, "rows", task=task["id"])
+    assert report["pages"] == ["login", "set-up task with rows"]
     assert report["focusAfterAdd"] == "f-partners-0"
     assert report["partnerRows"] == 2 and report["partnerInputs"] == [["f-partners-0", True], ["f-partners-1", True]]
     assert report["partnersKept"] == ["", "Biblioteket"] and report["partnersAfterRemove"] == ["Biblioteket"]
-    assert report["narrowOpened"]["zoom"] >= 1 and report["narrowOpened"]["inside"]
-    assert all(isinstance(width, int) and width <= PHONE for width in report["narrow"].values()), report["narrow"]
 
 
 def test_instance_diagram_opens_where_it_waits_and_fits_a_phone(node, live):
+    """An admin's instance page opens on the waiting task and offers what a running instance
+    allows; the instance page, the inbox and the modeler fit a 390 px phone."""
     instance = live.start("Smal skärm")
     live.to_exploration(instance)
     live.wait_for(instance, "utforska_behov")
