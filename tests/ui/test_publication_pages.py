@@ -113,5 +113,5 @@ def test_a_historical_record_shows_on_the_pages_and_in_the_downloads(engine, pag
     assert detail.status_code == 200 and "Digital anslagstavla" in detail.get_data(as_text=True)
     assert "tidigare innovationsdatabas" in detail.get_data(as_text=True)
     assert "Digital anslagstavla" in visitor.get("/public/initiatives").get_data(as_text=True)
-    assert visitor.get("/public/initiatives.json").json[0]["historical"] is True
+    assert visitor.get("/public/initiatives.json").json["initiatives"][0]["historical"] is True
     assert "Digital anslagstavla" in visitor.get("/public/initiatives.csv").get_data(as_text=True)
