@@ -77,7 +77,7 @@ class Publication(InnovationBase):
     historical: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str | None] = mapped_column(String(30))
-    administration: Mapped[str | None] = mapped_column(String(10))
+    administration: Mapped[str | None] = mapped_column(String(200))  # one of the nine, or a city company (imported)
     phase: Mapped[str | None] = mapped_column(String(30))
     status: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None]

@@ -57,7 +57,7 @@ def upgrade() -> None:
     sa.Column('historical', sa.Boolean(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=True),
-    sa.Column('administration', sa.String(length=10), nullable=True),
+    sa.Column('administration', sa.String(length=200), nullable=True),
     sa.Column('phase', sa.String(length=30), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=True),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),

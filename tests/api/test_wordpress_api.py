@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from application import publication
 from innovation.adapters.wordpress import from_wp_project, read_projects
 from innovation.domain.publication import PublicRecord
@@ -82,11 +80,8 @@ def test_one_project_and_wordpress_errors(api, engine):
     assert anonymous.get(f"{LIST}?orderby=date&_embed=1").status_code == 200  # unknown arguments are ignored
 
 
-def test_an_owner_outside_the_nine_administrations_is_kept(api, engine, request):
+def test_an_owner_outside_the_nine_administrations_is_kept(api, engine):
     """SällBo is Helsingborgshem's, a city company the city's database names as owner."""
-    if engine.db.dialect == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="publications.administration is VARCHAR(10) "
-                                              "(migration 0020): an owner's name does not fit"))
     _import(engine, [r for r in _sample() if r.id == "2811"])
     served = api.as_(None).get(f"{LIST}/2811").json
     assert served["organisation"][0]["name"] == "Helsingborgshem" and from_wp_project(served).administration == \
