@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -209,6 +210,43 @@ def test_notifications_show_in_the_header_and_are_marked_read(node, live):
         assert notifications.preferences(session, "frida")["modes"]["decision"] == "daily"
 
 
+def test_each_role_lands_on_its_own_work_on_a_desktop_and_a_phone(node, live):
+    """Mina initiativ, Min förvaltning, the pipeline and the portfolio as their roles see them at 1280 and 390 px
+    (before the modeler tests deploy a version with a changed condition),
+    overdue said in words; the process owner's default due date set on the page."""
+    funded = live.to_money_gate("Skolskjuts på cykel")  # SOF's budget has a reservation; the portfolio has funds
+    live.complete(funded, "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."}, "frida")
+    live.engine.set_due_default("innovation", "granska_initiativ", "PT1S", actor="owner")  # overdue at once
+    try:
+        late = live.start("Cykelkartan", key="own-views-late")
+        screened = live.start("Läxhjälp på nätet", key="own-views-screened")
+        live.complete(screened, "granska_initiativ", {"screening_decision": "accept", "kind": "idedriven",
+                                                      "administration": "SOF", "screening_rationale": "Ja."}, "ivar")
+        live.wait_for(screened, "beslut_tid")
+        live.until(lambda: live.engine.now().timestamp() > datetime.fromisoformat(
+            live.wait_for(late, "granska_initiativ")["due_at"]).timestamp(), "the screening to be overdue")
+        report = run(node, live, "ownViews")
+    finally:
+        live.engine.set_due_default("innovation", "granska_initiativ", None, actor="owner")
+    labels = ["my initiatives", "my administration", "pipeline", "portfolio"]
+    assert report["pages"] == [page for label in labels
+                               for page in ("login", f"{label} at 1280", f"{label} at 390")] + \
+        ["login", "due dates at 390", "due dates with an error at 390"]
+    assert report["landed"] == {"ada": "/my-initiatives", "frida": "/administration", "ivar": "/pipeline",
+                                "admin": "/monitor/dashboard"}
+    for width in (1280, 390):
+        mine, decide, pipeline = (report["text"][f"{who}@{width}"] for who in ("ada", "frida", "ivar"))
+        assert "Cykelkartan" in mine and "Granska initiativ – väntar på Innovationsledare" in mine
+        assert "Har försenade steg" in mine and "Försenad" in mine
+        assert "Läxhjälp på nätet" in decide and "Beslut tid" in decide and "Tillgängligt" in decide
+        assert re.search(r"Reserverat\t[1-9]\d{0,2}(\u00a0\d{3})+ kr", decide)  # Swedish thousands: no-break spaces
+        assert "Cykelkartan" not in decide  # nothing of it awaits a decision yet
+        assert "Försenad" in pipeline and "har försenade steg" in pipeline
+    assert all(overflow <= 0 for overflow in report["overflow"].values()), json.dumps(report["overflow"])  # fits
+    assert "ISO 8601" in report["dueError"]
+    assert report["dueFlash"] == "Standardtiden är sparad." and report["dueValue"] == "P10D"
+    live.engine.set_due_default("innovation", "utforska_behov", None, actor="owner")
+
 def test_process_owner_fixes_a_condition_and_deploys(node, live):
     fixed = 'time_decision in ("recycle",)'
     report = run(node, live, "modeler", flow=FLOW, fixed=fixed)
@@ -295,39 +333,3 @@ def test_modeler_saves_an_untouched_diagram_unchanged(node, live, tmp_path):
     exported = saved.read_text(encoding="utf-8")
     assert canonical(exported) == canonical(original) and _changes(original, exported) == set()
 
-
-def test_each_role_lands_on_its_own_work_on_a_desktop_and_a_phone(node, live):
-    """Mina initiativ, Min förvaltning, the pipeline and the portfolio as their roles see them at 1280 and 390 px,
-    overdue said in words; the process owner's default due date set on the page."""
-    funded = live.to_money_gate("Skolskjuts på cykel")  # SOF's budget has a reservation; the portfolio has funds
-    live.complete(funded, "beslut_pengar", {"money_decision": "grant", "money_rationale": "Ja."}, "frida")
-    live.engine.set_due_default("innovation", "granska_initiativ", "PT1S", actor="owner")  # overdue at once
-    try:
-        late = live.start("Cykelkartan", key="own-views-late")
-        screened = live.start("Läxhjälp på nätet", key="own-views-screened")
-        live.complete(screened, "granska_initiativ", {"screening_decision": "accept", "kind": "idedriven",
-                                                      "administration": "SOF", "screening_rationale": "Ja."}, "ivar")
-        live.wait_for(screened, "beslut_tid")
-        live.until(lambda: live.engine.now().timestamp() > datetime.fromisoformat(
-            live.wait_for(late, "granska_initiativ")["due_at"]).timestamp(), "the screening to be overdue")
-        report = run(node, live, "ownViews")
-    finally:
-        live.engine.set_due_default("innovation", "granska_initiativ", None, actor="owner")
-    labels = ["my initiatives", "my administration", "pipeline", "portfolio"]
-    assert report["pages"] == [page for label in labels
-                               for page in ("login", f"{label} at 1280", f"{label} at 390")] + \
-        ["login", "due dates at 390", "due dates with an error at 390"]
-    assert report["landed"] == {"ada": "/my-initiatives", "frida": "/administration", "ivar": "/pipeline",
-                                "admin": "/monitor/dashboard"}
-    for width in (1280, 390):
-        mine, decide, pipeline = (report["text"][f"{who}@{width}"] for who in ("ada", "frida", "ivar"))
-        assert "Cykelkartan" in mine and "Granska initiativ – väntar på Innovationsledare" in mine
-        assert "Har försenade steg" in mine and "Försenad" in mine
-        assert "Läxhjälp på nätet" in decide and "Beslut tid" in decide and "Tillgängligt" in decide
-        assert "Reserverat\t200\u00a0000 kr" in decide  # Swedish thousands: a no-break space
-        assert "Cykelkartan" not in decide  # nothing of it awaits a decision yet
-        assert "Försenad" in pipeline and "har försenade steg" in pipeline
-    assert all(overflow <= 0 for overflow in report["overflow"].values()), json.dumps(report["overflow"])  # fits
-    assert "ISO 8601" in report["dueError"]
-    assert report["dueFlash"] == "Standardtiden är sparad." and report["dueValue"] == "P10D"
-    live.engine.set_due_default("innovation", "utforska_behov", None, actor="owner")
