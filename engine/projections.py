@@ -243,11 +243,6 @@ def sync(session, instance_id: str, process_key: str, snap: Snapshot, now: datet
     for task in undated:
         if task["element_id"] in defaults:
             task["due_at"] = deadlines.after(now, defaults[task["element_id"]])
-    undated = [t for t in ready.values() if t["due_at"] is None]
-    defaults = deadlines.defaults_for(session, process_key) if undated else {}
-    for task in undated:
-        if task["element_id"] in defaults:
-            task["due_at"] = deadlines.after(now, defaults[task["element_id"]])
     for task in ready.values():
         now_rows.opened.append(HumanTask(instance_id=instance_id, state="open", created_at=now, **task))
         now_rows.tasks.append(now_rows.opened[-1])

@@ -201,5 +201,6 @@ def project_initiative(session, event) -> None:
     row.title, row.kind, row.administration = record.title, record.kind.value, record.administration
     row.phase = record.phase.value if record.phase else None
     row.status = record.status.value
-    row.record, row.updated_at = to_dict(record), event.at
-    follow_record(session, event.instance_id, record, event.at)
+    stored, row.record, row.updated_at = row.record, to_dict(record), event.at
+    if event.action != "started" and row.record != stored:  # a new or unchanged record has no public facts to move
+        follow_record(session, event.instance_id, record, event.at)

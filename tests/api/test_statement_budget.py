@@ -18,15 +18,17 @@ from tests.conftest import FIXTURES
 
 # A completion: the token with its user and grants; the task with what the access rules
 # need; the instance locked; its open tasks; the completed task closed; a new task, the
-# audit row and the state written; who to tell of the new task.
-LOOP_COMPLETION = 9
+# audit row and the state written; who to tell of the new task; the process owner's default
+# due dates (read whenever a task opens that its diagram gives no due date).
+LOOP_COMPLETION = 10
 # A start: the token; the latest definition; the instance, audit row, first task and
 # initiative written (nothing read back: the instance is new); who to tell, and telling
-# them; the initiative for the reply.
-STARTED = 10
+# them; the initiative for the reply; the default due dates (the screening has none of its own).
+STARTED = 11
 # The screening gate: as a completion, plus the initiative record read and written, and the
-# people of the two lanes its next tasks open in.
-SCREENED = 14
+# people of the two lanes its next tasks open in, and its public record (whose facts follow
+# a changed initiative record once published).
+SCREENED = 15
 
 
 @contextmanager
