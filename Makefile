@@ -14,8 +14,8 @@ export PIP_ROOT_USER_ACTION := ignore
 
 $(BIN)/innovation: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --quiet --upgrade pip
+	$(BIN)/pip install --quiet --quiet -e '.[test]'
 	touch $@
 
 # Front-end packages (bpmn-js; playwright-core for tests/browser/) from the lock file.
