@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.public_schemas import PublicInitiative, PublicQuery, PublicTermView
 from api.resources import reader
-from api.schemas import PublicInitiative, PublicQuery, PublicTermView
 from application import publication
 from engine import NotFound
 

@@ -6,16 +6,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import principal, require
-from api.resources import engine, mailbox, reader
-from api.schemas import (
+from api.public_schemas import (
     ConsentArgs,
     ConsentView,
-    ErrorResponse,
     PublicationView,
     PublicContent,
     PublicTermView,
     TermArgs,
 )
+from api.resources import engine, mailbox, reader
+from api.schemas import ErrorResponse
 from application import publication
 from application.access import PUBLISHERS, TERM_EDITORS
 

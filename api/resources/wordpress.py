@@ -17,8 +17,8 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from api.public_schemas import WordPressError, WordPressProject, WordPressQuery
 from api.resources import reader
-from api.schemas import WordPressError, WordPressProject, WordPressQuery
 from application import publication
 from innovation.adapters.wordpress import to_wp_project
 
